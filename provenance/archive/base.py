@@ -1,0 +1,79 @@
+"""What the pipeline needs from claim storage, independent of the database.
+
+The pipeline talks only to :class:`Archive`; :mod:`provenance.archive.sqlite`
+is the default implementation. A server database can be added beside it
+without touching the pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol
+
+from ..model import (
+    Claim,
+    Credibility,
+    Finding,
+    MediaFile,
+    MediaInfo,
+    MediaRecord,
+    ScoreChange,
+    StoredClaim,
+)
+
+
+class AddOutcome(str, Enum):
+    ADDED = "added"
+    UNCHANGED = "unchanged"  # the same claim was ingested before
+
+
+@dataclass(frozen=True)
+class AddResult:
+    outcome: AddOutcome
+    new_media: tuple[str, ...]  # sha256 of media first seen with this claim
+
+
+@dataclass(frozen=True)
+class ScoredClaim:
+    claim_id: str
+    credibility: Credibility
+
+
+class Archive(Protocol):
+    """Claims, media, fingerprints, findings and scores, with their history.
+
+    Every method that writes is one transaction: it is all done or not at all.
+    """
+
+    path: str
+
+    def close(self) -> None: ...
+
+    # claims and media
+    def add_claim(self, claim: Claim, media: Sequence[MediaFile]) -> AddResult: ...
+    def claims(self) -> list[StoredClaim]: ...
+    def claim(self, claim_id: str) -> StoredClaim | None: ...
+    def media(self, sha256: str) -> MediaRecord | None: ...
+    def media_holders(self, sha256: str) -> list[tuple[str, str]]: ...
+    def all_media(self) -> list[MediaRecord]: ...
+    def pending_media(self) -> list[MediaRecord]: ...
+    def record_media_info(self, sha256: str, info: MediaInfo) -> None: ...
+    def record_media_failure(self, sha256: str, reason: str) -> None: ...
+
+    # fingerprints: opaque bytes per (media, kind), written by the analysis stages
+    def put_fingerprint(self, sha256: str, kind: str, data: bytes) -> None: ...
+    def fingerprint(self, sha256: str, kind: str) -> bytes | None: ...
+
+    # findings and scores, recomputed by a re-scoring run
+    def save_results(
+        self, run_id: int, findings: Iterable[Finding], scores: Iterable[ScoredClaim]
+    ) -> list[ScoreChange]: ...
+    def findings(self, claim_id: str | None = None) -> list[Finding]: ...
+    def score(self, claim_id: str) -> Credibility | None: ...
+    def score_history(self, claim_id: str) -> list[tuple[str, int, str]]: ...
+
+    # runs
+    def start_run(self, command: str) -> int: ...
+    def finish_run(self, run_id: int, status: str, summary: dict) -> None: ...

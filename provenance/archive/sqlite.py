@@ -1,0 +1,699 @@
+"""The default archive: one SQLite file (WAL, foreign keys, versioned schema).
+
+Writers hold an exclusive lock file beside the database for the whole run, so
+one run at a time; readers (``check``, ``report``) open the database read-only
+and never wait for a writer. Each write is one transaction. The schema is
+versioned by forward migrations recorded in ``schema_migrations``, each applied
+in its own transaction.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ..errors import ArchiveError, ArchiveLocked, ClaimConflict, SchemaVersionError
+from ..model import (
+    Claim,
+    ClaimMedia,
+    Credibility,
+    Finding,
+    FindingKind,
+    MediaFile,
+    MediaInfo,
+    MediaKind,
+    MediaRecord,
+    MediaStatus,
+    Rating,
+    Reason,
+    ScoreChange,
+    Segment,
+    StoredClaim,
+)
+from .base import AddOutcome, AddResult, ScoredClaim
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    sql: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "claims, media, fingerprints, findings, scores and their history",
+        """
+        CREATE TABLE claims (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            claimed_at TEXT NOT NULL,
+            group_name TEXT NOT NULL,
+            target TEXT,
+            text TEXT,
+            source TEXT,
+            extra_json TEXT NOT NULL DEFAULT '{}',
+            first_seen_at TEXT NOT NULL
+        );
+        CREATE TABLE media (
+            sha256 TEXT PRIMARY KEY,
+            size_bytes INTEGER NOT NULL,
+            file TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
+            kind TEXT CHECK (kind IN ('video', 'image')),
+            width INTEGER,
+            height INTEGER,
+            duration_s REAL,
+            fps REAL,
+            codec TEXT,
+            error TEXT,
+            first_seen_at TEXT NOT NULL,
+            processed_at TEXT
+        );
+        CREATE TABLE claim_media (
+            claim_id TEXT NOT NULL REFERENCES claims(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            path TEXT NOT NULL,
+            sha256 TEXT NOT NULL REFERENCES media(sha256),
+            PRIMARY KEY (claim_id, position)
+        );
+        CREATE INDEX claim_media_sha256 ON claim_media(sha256);
+        CREATE TABLE fingerprints (
+            sha256 TEXT NOT NULL REFERENCES media(sha256) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            data BLOB NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (sha256, kind)
+        );
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            command TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL DEFAULT 'running',
+            summary_json TEXT
+        );
+        CREATE TABLE findings (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            claim_id TEXT NOT NULL REFERENCES claims(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            media_path TEXT NOT NULL,
+            other_claim_id TEXT REFERENCES claims(id) ON DELETE CASCADE,
+            other_media_path TEXT,
+            confidence REAL NOT NULL CHECK (confidence BETWEEN 0 AND 1),
+            segment_json TEXT,
+            evidence_json TEXT NOT NULL DEFAULT '{}',
+            run_id INTEGER REFERENCES runs(id)
+        );
+        CREATE INDEX findings_claim ON findings(claim_id);
+        CREATE TABLE scores (
+            claim_id TEXT PRIMARY KEY REFERENCES claims(id) ON DELETE CASCADE,
+            score INTEGER NOT NULL CHECK (score BETWEEN 0 AND 100),
+            rating TEXT NOT NULL,
+            model TEXT NOT NULL,
+            reasons_json TEXT NOT NULL,
+            run_id INTEGER REFERENCES runs(id),
+            computed_at TEXT NOT NULL
+        );
+        CREATE TABLE score_history (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            claim_id TEXT NOT NULL REFERENCES claims(id) ON DELETE CASCADE,
+            score INTEGER NOT NULL,
+            rating TEXT NOT NULL,
+            model TEXT NOT NULL,
+            top_reason TEXT,
+            run_id INTEGER REFERENCES runs(id),
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX score_history_claim ON score_history(claim_id);
+        """,
+    ),
+)
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def format_utc(moment: datetime) -> str:
+    """Fixed-width UTC timestamp, so that text order is time order."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_utc(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+
+
+class SQLiteArchive:
+    """An archive in one SQLite file. Use :func:`open_sqlite` to get one."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection, lock: _LockFile | None):
+        self.path = str(path)
+        self._db = connection
+        self._lock = lock
+        self.writable = lock is not None
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    def close(self) -> None:
+        try:
+            self._db.close()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
+
+    def __enter__(self) -> SQLiteArchive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- claims and media ----------------------------------------------------------
+
+    def add_claim(self, claim: Claim, media: Sequence[MediaFile]) -> AddResult:
+        """Store a claim and its media in one transaction.
+
+        The same claim again is ``UNCHANGED``; the same id with other content
+        raises :class:`ClaimConflict` and leaves the archive as it was.
+        """
+        existing = self.claim(claim.id)
+        if existing is not None:
+            differences = _claim_differences(existing, claim, media)
+            if differences:
+                raise ClaimConflict(
+                    None,
+                    f"claim {claim.id!r} is already in the archive with a different "
+                    f"{', '.join(differences)}; the archived claim was kept unchanged",
+                )
+            return AddResult(AddOutcome.UNCHANGED, ())
+        now = format_utc(utc_now())
+        new_media: list[str] = []
+        with self.transaction() as db:
+            for item in media:
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO media (sha256, size_bytes, file, status, first_seen_at)"
+                    " VALUES (?, ?, ?, 'pending', ?)",
+                    (item.sha256, item.size_bytes, str(item.file), now),
+                )
+                if cursor.rowcount:
+                    new_media.append(item.sha256)
+            db.execute(
+                "INSERT INTO claims (id, claimed_at, group_name, target, text, source,"
+                " extra_json, first_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    claim.id,
+                    format_utc(claim.claimed_at),
+                    claim.group,
+                    claim.target,
+                    claim.text,
+                    claim.source,
+                    _dump(claim.extra),
+                    now,
+                ),
+            )
+            self._insert_claim_media(db, claim.id, media)
+        return AddResult(AddOutcome.ADDED, tuple(dict.fromkeys(new_media)))
+
+    def _insert_claim_media(
+        self, db: sqlite3.Connection, claim_id: str, media: Sequence[MediaFile]
+    ) -> None:
+        db.executemany(
+            "INSERT INTO claim_media (claim_id, position, path, sha256) VALUES (?, ?, ?, ?)",
+            [(claim_id, i, m.path, m.sha256) for i, m in enumerate(media)],
+        )
+
+    def claims(self) -> list[StoredClaim]:
+        """Every claim, earliest first (by claimed_at, then first seen)."""
+        media = self._claim_media()
+        rows = self._db.execute("SELECT * FROM claims ORDER BY claimed_at, seq").fetchall()
+        return [_stored_claim(row, media.get(row["id"], ())) for row in rows]
+
+    def claim(self, claim_id: str) -> StoredClaim | None:
+        row = self._db.execute("SELECT * FROM claims WHERE id = ?", (claim_id,)).fetchone()
+        if row is None:
+            return None
+        return _stored_claim(row, self._claim_media(claim_id).get(claim_id, ()))
+
+    def _claim_media(self, claim_id: str | None = None) -> dict[str, tuple[ClaimMedia, ...]]:
+        sql = "SELECT claim_id, path, sha256 FROM claim_media"
+        args: tuple[Any, ...] = ()
+        if claim_id is not None:
+            sql += " WHERE claim_id = ?"
+            args = (claim_id,)
+        grouped: dict[str, list[ClaimMedia]] = {}
+        for row in self._db.execute(sql + " ORDER BY claim_id, position", args):
+            grouped.setdefault(row["claim_id"], []).append(ClaimMedia(row["path"], row["sha256"]))
+        return {k: tuple(v) for k, v in grouped.items()}
+
+    def media_holders(self, sha256: str) -> list[tuple[str, str]]:
+        """(claim id, path) of every claim holding these bytes, earliest claim first."""
+        rows = self._db.execute(
+            "SELECT c.id, cm.path FROM claim_media cm JOIN claims c ON c.id = cm.claim_id"
+            " WHERE cm.sha256 = ? ORDER BY c.claimed_at, c.seq, cm.position",
+            (sha256,),
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    def media(self, sha256: str) -> MediaRecord | None:
+        row = self._db.execute("SELECT * FROM media WHERE sha256 = ?", (sha256,)).fetchone()
+        return None if row is None else _media_record(row)
+
+    def all_media(self) -> list[MediaRecord]:
+        rows = self._db.execute("SELECT * FROM media ORDER BY first_seen_at, sha256")
+        return [_media_record(row) for row in rows]
+
+    def pending_media(self) -> list[MediaRecord]:
+        rows = self._db.execute(
+            "SELECT * FROM media WHERE status = 'pending' ORDER BY first_seen_at, sha256"
+        )
+        return [_media_record(row) for row in rows]
+
+    def record_media_info(self, sha256: str, info: MediaInfo) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE media SET status = 'done', kind = ?, width = ?, height = ?,"
+                " duration_s = ?, fps = ?, codec = ?, error = NULL, processed_at = ?"
+                " WHERE sha256 = ?",
+                (
+                    info.kind.value,
+                    info.width,
+                    info.height,
+                    info.duration_s,
+                    info.fps,
+                    info.codec,
+                    format_utc(utc_now()),
+                    sha256,
+                ),
+            )
+
+    def record_media_failure(self, sha256: str, reason: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE media SET status = 'failed', error = ?, processed_at = ? WHERE sha256 = ?",
+                (reason, format_utc(utc_now()), sha256),
+            )
+
+    # -- fingerprints --------------------------------------------------------------
+
+    def put_fingerprint(self, sha256: str, kind: str, data: bytes) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO fingerprints (sha256, kind, data, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                (sha256, kind, data, format_utc(utc_now())),
+            )
+
+    def fingerprint(self, sha256: str, kind: str) -> bytes | None:
+        row = self._db.execute(
+            "SELECT data FROM fingerprints WHERE sha256 = ? AND kind = ?", (sha256, kind)
+        ).fetchone()
+        return None if row is None else bytes(row["data"])
+
+    # -- findings and scores -------------------------------------------------------
+
+    def save_results(
+        self, run_id: int, findings: Iterable[Finding], scores: Iterable[ScoredClaim]
+    ) -> list[ScoreChange]:
+        """Replace all findings and current scores; history gains changed scores only."""
+        now = format_utc(utc_now())
+        changes: list[ScoreChange] = []
+        with self.transaction() as db:
+            db.execute("DELETE FROM findings")
+            db.executemany(
+                "INSERT INTO findings (claim_id, kind, media_path, other_claim_id,"
+                " other_media_path, confidence, segment_json, evidence_json, run_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        f.claim_id,
+                        f.kind.value,
+                        f.media,
+                        f.other_claim,
+                        f.other_media,
+                        f.confidence,
+                        None if f.segment is None else _dump(_segment_dict(f.segment)),
+                        _dump(f.evidence),
+                        run_id,
+                    )
+                    for f in findings
+                ],
+            )
+            previous = {
+                row["claim_id"]: (row["score"], row["rating"], row["model"])
+                for row in db.execute("SELECT claim_id, score, rating, model FROM scores")
+            }
+            for scored in scores:
+                cred = scored.credibility
+                reasons = [
+                    {"code": r.code, "effect": r.effect, "text": r.text} for r in cred.reasons
+                ]
+                db.execute(
+                    "INSERT OR REPLACE INTO scores (claim_id, score, rating, model, reasons_json,"
+                    " run_id, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        scored.claim_id,
+                        cred.score,
+                        cred.rating.value,
+                        cred.model,
+                        _dump(reasons),
+                        run_id,
+                        now,
+                    ),
+                )
+                old = previous.get(scored.claim_id)
+                if old == (cred.score, cred.rating.value, cred.model):
+                    continue
+                top = cred.top_reason
+                db.execute(
+                    "INSERT INTO score_history (claim_id, score, rating, model, top_reason,"
+                    " run_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        scored.claim_id,
+                        cred.score,
+                        cred.rating.value,
+                        cred.model,
+                        top.text if top else None,
+                        run_id,
+                        now,
+                    ),
+                )
+                changes.append(
+                    ScoreChange(
+                        scored.claim_id,
+                        None if old is None else old[0],
+                        cred.score,
+                        top.text if top else None,
+                    )
+                )
+        return changes
+
+    def findings(self, claim_id: str | None = None) -> list[Finding]:
+        sql = "SELECT * FROM findings"
+        args: tuple[Any, ...] = ()
+        if claim_id is not None:
+            sql += " WHERE claim_id = ?"
+            args = (claim_id,)
+        return [_finding(row) for row in self._db.execute(sql + " ORDER BY id", args)]
+
+    def score(self, claim_id: str) -> Credibility | None:
+        row = self._db.execute("SELECT * FROM scores WHERE claim_id = ?", (claim_id,)).fetchone()
+        if row is None:
+            return None
+        reasons = tuple(Reason(**r) for r in json.loads(row["reasons_json"]))
+        return Credibility(row["score"], Rating(row["rating"]), reasons, row["model"])
+
+    def score_history(self, claim_id: str) -> list[tuple[str, int, str]]:
+        rows = self._db.execute(
+            "SELECT recorded_at, score, rating FROM score_history WHERE claim_id = ? ORDER BY id",
+            (claim_id,),
+        )
+        return [(r["recorded_at"], r["score"], r["rating"]) for r in rows]
+
+    # -- runs ------------------------------------------------------------------------
+
+    def start_run(self, command: str) -> int:
+        """Record a new run; runs left 'running' died (we hold the lock): mark them."""
+        with self.transaction() as db:
+            db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
+            cursor = db.execute(
+                "INSERT INTO runs (command, started_at) VALUES (?, ?)",
+                (command, format_utc(utc_now())),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, status: str, summary: dict) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE runs SET finished_at = ?, status = ?, summary_json = ? WHERE id = ?",
+                (format_utc(utc_now()), status, _dump(summary), run_id),
+            )
+
+    def schema_version(self) -> int:
+        return _applied_version(self._db)
+
+
+# -- opening ---------------------------------------------------------------------------
+
+
+def open_sqlite(path: str | Path, *, write: bool) -> SQLiteArchive:
+    """Open (and for writers, create, lock and migrate) the archive at ``path``.
+
+    Raises :class:`ArchiveError` (or its kinds) with the reason when the file
+    cannot serve as an archive; the file is then left exactly as it was.
+    """
+    path = Path(path)
+    _check_file(path, write=write)
+    lock = _LockFile.acquire(path) if write else None
+    try:
+        db = _connect(path, write=write)
+        try:
+            _prepare(db, path, write=write)
+        except BaseException:
+            db.close()
+            raise
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+    return SQLiteArchive(path, db, lock)
+
+
+def _check_file(path: Path, *, write: bool) -> None:
+    if path.exists():
+        if not path.is_file():
+            raise ArchiveError(path, "not a file")
+        try:
+            with open(path, "rb") as fh:
+                header = fh.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise ArchiveError(path, f"cannot read the archive ({exc.strerror or exc})") from exc
+        if header and header != SQLITE_HEADER:
+            raise ArchiveError(path, "not a provenance archive (not an SQLite database)")
+        if write and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+            raise ArchiveError(path, "the archive is read-only (file or its folder not writable)")
+    elif write:
+        if not path.parent.is_dir():
+            raise ArchiveError(path, f"folder {path.parent} does not exist")
+        if not os.access(path.parent, os.W_OK):
+            raise ArchiveError(
+                path, f"cannot create the archive: folder {path.parent} is read-only"
+            )
+    else:
+        raise ArchiveError(path, "no archive here (create one with `provenance ingest`)")
+
+
+def _connect(path: Path, *, write: bool) -> sqlite3.Connection:
+    try:
+        if write:
+            db = sqlite3.connect(path, isolation_level=None, timeout=10)
+        else:
+            db = sqlite3.connect(
+                f"{path.absolute().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=10
+            )
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(path, f"cannot open the archive ({exc})") from exc
+    return db
+
+
+def _prepare(db: sqlite3.Connection, path: Path, *, write: bool) -> None:
+    try:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "schema_migrations" not in tables:
+            raise ArchiveError(path, "an SQLite database, but not a provenance archive")
+        version = _applied_version(db) if tables else 0
+        if version > SCHEMA_VERSION:
+            raise SchemaVersionError(
+                path,
+                f"archive schema version {version} is newer than this provenance "
+                f"understands ({SCHEMA_VERSION}); upgrade provenance",
+            )
+        if version < SCHEMA_VERSION and not write:
+            raise ArchiveError(
+                path,
+                f"archive schema version {version} is older than {SCHEMA_VERSION}; "
+                "run `provenance rescore` once to migrate it",
+            )
+        if write:
+            # Only now that the file is known to be ours may it change.
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: consistent after any crash
+            _migrate(db, version)
+        db.execute("SELECT count(*) FROM claims").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(path, f"the archive is corrupt or unreadable ({exc})") from exc
+
+
+def _applied_version(db: sqlite3.Connection) -> int:
+    row = db.execute("SELECT max(version) FROM schema_migrations").fetchone()
+    return int(row[0] or 0)
+
+
+def _migrate(db: sqlite3.Connection, current: int) -> None:
+    """Apply each pending migration in its own transaction, recording it."""
+    if current == 0:
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
+            " description TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+    for migration in MIGRATIONS:
+        if migration.version <= current:
+            continue
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(migration.sql):
+                db.execute(statement)
+            db.execute(
+                "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)",
+                (migration.version, migration.description, format_utc(utc_now())),
+            )
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration script into statements (executescript would COMMIT)."""
+    return [s.strip() for s in sql.split(";") if s.strip()]
+
+
+class _LockFile:
+    """An exclusive advisory lock on ``<archive>.lock``; the OS frees it if we die."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd: int | None = fd
+
+    @classmethod
+    def acquire(cls, archive: Path) -> _LockFile:
+        lock_path = archive.with_name(archive.name + ".lock")
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise ArchiveError(archive, f"cannot create the lock file ({exc.strerror})") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
+            os.close(fd)
+            who = f" (pid {holder})" if holder.isdigit() else ""
+            raise ArchiveLocked(
+                archive, f"another provenance run holds the archive{who}; try again when it ends"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        return cls(fd)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+# -- row conversion ------------------------------------------------------------------
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _stored_claim(row: sqlite3.Row, media: tuple[ClaimMedia, ...]) -> StoredClaim:
+    claim = Claim(
+        id=row["id"],
+        claimed_at=parse_utc(row["claimed_at"]),
+        group=row["group_name"],
+        media=tuple(m.path for m in media),
+        target=row["target"],
+        text=row["text"],
+        source=row["source"],
+        extra=json.loads(row["extra_json"]),
+    )
+    return StoredClaim(claim, row["seq"], parse_utc(row["first_seen_at"]), media)
+
+
+def _claim_differences(
+    existing: StoredClaim, claim: Claim, media: Sequence[MediaFile]
+) -> list[str]:
+    old = existing.claim
+    differences = [
+        name
+        for name in ("claimed_at", "group", "target", "text", "source")
+        if getattr(old, name) != getattr(claim, name)
+    ]
+    if _dump(old.extra) != _dump(claim.extra):
+        differences.append("extra fields")
+    if [(m.path, m.sha256) for m in existing.media] != [(m.path, m.sha256) for m in media]:
+        differences.append("media (paths or file contents)")
+    return differences
+
+
+def _media_record(row: sqlite3.Row) -> MediaRecord:
+    info = None
+    if row["kind"] is not None:
+        info = MediaInfo(
+            kind=MediaKind(row["kind"]),
+            width=row["width"],
+            height=row["height"],
+            duration_s=row["duration_s"],
+            fps=row["fps"],
+            codec=row["codec"],
+        )
+    return MediaRecord(
+        sha256=row["sha256"],
+        size_bytes=row["size_bytes"],
+        file=row["file"],
+        status=MediaStatus(row["status"]),
+        info=info,
+        error=row["error"],
+    )
+
+
+def _segment_dict(segment: Segment) -> dict[str, float]:
+    return {
+        "start_s": segment.start_s,
+        "end_s": segment.end_s,
+        "other_start_s": segment.other_start_s,
+        "other_end_s": segment.other_end_s,
+    }
+
+
+def _finding(row: sqlite3.Row) -> Finding:
+    segment = None
+    if row["segment_json"]:
+        segment = Segment(**json.loads(row["segment_json"]))
+    return Finding(
+        kind=FindingKind(row["kind"]),
+        claim_id=row["claim_id"],
+        media=row["media_path"],
+        confidence=row["confidence"],
+        other_claim=row["other_claim_id"],
+        other_media=row["other_media_path"],
+        segment=segment,
+        evidence=json.loads(row["evidence_json"]),
+    )

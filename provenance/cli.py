@@ -1,0 +1,275 @@
+"""The ``provenance`` command: a thin click layer over the library.
+
+Exit codes (the contract): 0 done, findings are not errors; 1 some inputs
+failed and the rest were processed; 2 usage error or unreadable manifest;
+3 the archive is unavailable (locked, read-only, corrupt, newer), untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from . import __version__
+from .archive import DEFAULT_ARCHIVE, open_archive
+from .check import CheckResult, check_media
+from .errors import ArchiveError, ProvenanceError, UnreadableManifest
+from .ingest import ingest_manifest
+from .manifest import read_manifest
+from .nightly import RescoreSummary, rescore
+from .report import collect, write_report
+from .report.jsonout import finding_dict, media_dict
+from .scoring import format_span
+
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_ARCHIVE = 0, 1, 2, 3
+log = logging.getLogger("provenance")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def archive_option(command: F) -> F:
+    return click.option(
+        "--archive",
+        "archive_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=DEFAULT_ARCHIVE,
+        envvar="PROVENANCE_ARCHIVE",
+        show_default=True,
+        show_envvar=True,
+        help="The claim archive (SQLite file).",
+    )(command)
+
+
+def fail(exc: ProvenanceError) -> NoReturn:
+    """Print a clean message for ``exc`` and exit with its contract code."""
+    click.echo(f"error: {exc.message}", err=True)
+    if isinstance(exc, ArchiveError):
+        sys.exit(EXIT_ARCHIVE)
+    if isinstance(exc, UnreadableManifest):
+        sys.exit(EXIT_USAGE)
+    sys.exit(EXIT_PARTIAL)
+
+
+def report_problems(problems: Iterable[str]) -> int:
+    count = 0
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+        count += 1
+    return count
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="provenance")
+@click.option("-v", "--verbose", is_flag=True, help="Log debugging detail.")
+@click.option("-q", "--quiet", is_flag=True, help="Log warnings and errors only.")
+def main(verbose: bool, quiet: bool) -> None:
+    """Check claim footage against an archive of earlier claims.
+
+    \b
+    provenance ingest claims.jsonl      add claims and fingerprint their media
+    provenance check clip.mp4           what the archive already holds of new footage
+    provenance rescore                  the nightly job: findings and scores for every claim
+    provenance report --format html --out report.html
+    provenance demo --out demo/         everything above on bundled fixtures
+    """
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
+    )
+
+
+@main.command()
+@click.argument("manifest", type=click.Path(path_type=Path))
+@archive_option
+@click.option(
+    "--allow-outside", is_flag=True, help="Accept media paths outside the manifest's folder."
+)
+@click.option(
+    "--no-fingerprint", is_flag=True, help="Only store claims; `rescore` fingerprints later."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes fingerprinting media.",
+)
+def ingest(
+    manifest: Path, archive_path: Path, allow_outside: bool, no_fingerprint: bool, workers: int
+) -> None:
+    """Add the claims of MANIFEST (JSONL or CSV) and fingerprint new media.
+
+    Idempotent: the same manifest again changes nothing. Example:
+
+        provenance ingest claims/2024-11.jsonl --archive claims.db
+    """
+    try:
+        parsed = read_manifest(manifest, allow_outside=allow_outside)
+        with open_archive(archive_path, write=True) as archive:
+            summary = ingest_manifest(
+                archive, parsed, fingerprint=not no_fingerprint, workers=workers
+            )
+    except ProvenanceError as exc:
+        fail(exc)
+    errors = report_problems(p.message for p in summary.problems)
+    errors += report_problems(f"{m.file}: {m.error}" for m in summary.failed_media)
+    click.echo(
+        f"{len(summary.added)} claims added, {len(summary.unchanged)} already in the archive, "
+        f"{len(summary.problems)} refused; {len(summary.media)} new media fingerprinted, "
+        f"{len(summary.failed_media)} unreadable"
+    )
+    sys.exit(EXIT_PARTIAL if errors else EXIT_OK)
+
+
+@main.command()
+@click.argument("media", nargs=-1, required=True)
+@archive_option
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the contract's JSON instead of a table."
+)
+def check(media: tuple[str, ...], archive_path: Path, as_json: bool) -> None:
+    """Compare MEDIA with the archive without storing anything.
+
+    provenance check new_clip.mp4 still.jpg --json
+    """
+    try:
+        with open_archive(archive_path, write=False) as archive:
+            result = check_media(archive, media)
+    except ProvenanceError as exc:
+        fail(exc)
+    if as_json:
+        payload = {
+            "media": [media_dict(m.path, m.sha256, m.info, m.error) for m in result.media],
+            "findings": [finding_dict(f) for f in result.findings],
+        }
+        click.echo(json.dumps(payload, indent=1, ensure_ascii=False))
+    else:
+        _print_check(result)
+    sys.exit(EXIT_PARTIAL if result.failed else EXIT_OK)
+
+
+def _print_check(result: CheckResult) -> None:
+    for m in result.media:
+        if m.error:
+            click.echo(f"{m.path}: unreadable: {m.error}", err=True)
+            continue
+        info = m.info
+        what = f"{info.kind.value} {info.width}x{info.height}" if info else ""
+        if info and info.duration_s:
+            what += f" {info.duration_s:.1f} s"
+        found = [f for f in result.findings if f.media == m.path]
+        click.echo(f"{m.path}: {what}: {len(found) or 'no'} finding(s)")
+        for f in found:
+            seg = ""
+            if f.segment:
+                seg = (
+                    f" {format_span(f.segment.start_s, f.segment.end_s)}"
+                    f" = {format_span(f.segment.other_start_s, f.segment.other_end_s)}"
+                )
+            click.echo(
+                f"  {f.kind.value:<20} claim {f.other_claim} {f.other_media}{seg}"
+                f"  confidence {f.confidence:.2f}"
+            )
+
+
+@main.command(name="rescore")
+@archive_option
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes fingerprinting pending media.",
+)
+def rescore_command(archive_path: Path, workers: int) -> None:
+    """Process pending media, then recompute findings and every claim's score.
+
+    Resumable and one run at a time. Example (cron):
+
+        provenance rescore --archive /srv/claims.db --workers 2
+    """
+    try:
+        with open_archive(archive_path, write=True) as archive:
+            summary = rescore(archive, workers=workers)
+    except ProvenanceError as exc:
+        fail(exc)
+    _print_rescore(summary)
+    sys.exit(EXIT_PARTIAL if summary.failures else EXIT_OK)
+
+
+def _print_rescore(summary: RescoreSummary) -> None:
+    report_problems(f"{m.file}: {m.error}" for m in summary.failures)
+    click.echo(
+        f"run {summary.run_id}: {summary.claims} claims, {len(summary.media)} media fingerprinted "
+        f"({len(summary.failures)} unreadable), {summary.findings} findings, "
+        f"{len(summary.new_claims)} newly scored, {len(summary.changed_scores)} scores changed"
+    )
+    for change in summary.changed_scores:
+        click.echo(f"  {change.claim_id}: {change.old} -> {change.new}  {change.reason or ''}")
+
+
+@main.command()
+@archive_option
+@click.option("--format", "fmt", type=click.Choice(["html", "json", "csv"]), required=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def report(archive_path: Path, fmt: str, out: Path) -> None:
+    """Write the credibility report.
+
+    provenance report --format html --out report.html
+    """
+    try:
+        with open_archive(archive_path, write=False) as archive:
+            data = collect(archive)
+    except ProvenanceError as exc:
+        fail(exc)
+    try:
+        write_report(data, fmt, out)
+    except OSError as exc:
+        click.echo(f"error: {out}: cannot write the report ({exc.strerror or exc})", err=True)
+        sys.exit(EXIT_USAGE)
+    if data.unscored:
+        click.echo(
+            f"note: {len(data.unscored)} claims have no score yet; run `provenance rescore`",
+            err=True,
+        )
+    click.echo(f"wrote {out} ({len(data.claims)} claims)")
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo"),
+    show_default=True,
+    help="Folder for the fixtures, the archive and the reports.",
+)
+@click.option(
+    "--fixtures",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Use these fixtures instead of generating them.",
+)
+def demo(out: Path, fixtures: Path | None) -> None:
+    """Build an archive from the bundled fixtures and write the reports.
+
+    provenance demo --out demo/ && xdg-open demo/report.html
+    """
+    from .demo import run_demo
+
+    try:
+        result = run_demo(out, fixtures=fixtures)
+    except ProvenanceError as exc:
+        fail(exc)
+    click.echo(f"fixtures: {result.fixtures}")
+    click.echo(f"archive:  {result.archive}")
+    _print_rescore(result.rescore)
+    for path in result.reports:
+        click.echo(f"report:   {path}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,35 @@
+"""Stage 3: evidence about claims, one module per kind of finding.
+
+Every detector is a pure function of plain data (claims in the archive's
+order and their media records) returning :class:`~provenance.model.Finding`.
+:func:`find_all` runs the detectors this version has; the report lists them
+(:data:`ANALYSES`) so that readers know what was and was not looked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from ..model import Finding, MediaRecord, StoredClaim
+from .copies import find_identical_copies, identical_copy
+
+# What this version looks for, shown in reports: honest about what is not done yet.
+ANALYSES: tuple[tuple[str, str, bool], ...] = (
+    ("identical_bytes", "re-uploads of the very same file (sha256) in an earlier claim", True),
+    ("perceptual_copy", "edited copies: re-encode, crop, flip, overlay, speed, excerpt", False),
+    ("other_angle", "the same launch filmed from another camera", False),
+    ("closeup", "identifying close-ups and serial numbers", False),
+)
+
+
+def find_all(claims: Sequence[StoredClaim], media: Mapping[str, MediaRecord]) -> list[Finding]:
+    """All findings for ``claims`` (earliest first), from every detector."""
+    return find_identical_copies(claims, media)
+
+
+def claim_order(claim: StoredClaim) -> tuple:
+    """Which claim came first: by claimed date, then by first seen in the archive."""
+    return (claim.claim.claimed_at, claim.seq)
+
+
+__all__ = ["ANALYSES", "claim_order", "find_all", "identical_copy"]

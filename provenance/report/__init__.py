@@ -1,0 +1,71 @@
+"""Stage 5: credibility reports (JSON, CSV, HTML). Rendering only, no analysis.
+
+:func:`collect` reads what a report needs from the archive once; the writers
+turn that into files.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ..archive import Archive
+from ..archive.sqlite import utc_now
+from ..model import ClaimMedia, Credibility, Finding, MediaRecord, StoredClaim
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    stored: StoredClaim
+    credibility: Credibility | None  # None until the first rescore
+    media: tuple[tuple[ClaimMedia, MediaRecord | None], ...]
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class ReportData:
+    generated_at: datetime
+    archive: str
+    claims: tuple[ClaimView, ...]
+
+    @property
+    def unscored(self) -> list[str]:
+        return [c.stored.claim.id for c in self.claims if c.credibility is None]
+
+
+def collect(archive: Archive) -> ReportData:
+    """Everything a report shows, earliest claim first."""
+    media = {record.sha256: record for record in archive.all_media()}
+    findings: dict[str | None, list[Finding]] = defaultdict(list)
+    for finding in archive.findings():
+        findings[finding.claim_id].append(finding)
+    views = tuple(
+        ClaimView(
+            stored=stored,
+            credibility=archive.score(stored.claim.id),
+            media=tuple((item, media.get(item.sha256)) for item in stored.media),
+            findings=tuple(findings[stored.claim.id]),
+        )
+        for stored in archive.claims()
+    )
+    return ReportData(generated_at=utc_now(), archive=str(archive.path), claims=views)
+
+
+def write_report(data: ReportData, fmt: str, out: Path) -> Path:
+    """Write ``data`` as ``fmt`` (html, json or csv) to ``out``, atomically."""
+    from .csvout import render_csv
+    from .html import render_html
+    from .jsonout import render_json
+
+    renderers = {"json": render_json, "csv": render_csv, "html": render_html}
+    text = renderers[fmt](data)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(text, encoding="utf-8", newline="")
+    tmp.replace(out)
+    return out
+
+
+__all__ = ["ClaimView", "ReportData", "collect", "write_report"]

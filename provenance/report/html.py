@@ -1,0 +1,43 @@
+"""The HTML report: one self-contained file that opens offline.
+
+Every string from a manifest goes through Jinja2's autoescaping, so a claim
+text holding ``<script>`` shows as text.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from ..findings import ANALYSES
+from ..model import FindingKind, Rating
+from ..scoring import BASE_SCORE, EFFECTS, RATING_BANDS, SCORING_MODEL, format_time
+from . import ReportData
+from .jsonout import iso_utc
+
+_env = Environment(
+    loader=PackageLoader("provenance", "report/templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.filters["iso"] = iso_utc
+_env.filters["mmss"] = format_time
+
+
+def render_html(data: ReportData) -> str:
+    ratings = Counter(v.credibility.rating for v in data.claims if v.credibility)
+    findings = Counter(f.kind for v in data.claims for f in v.findings)
+    groups = Counter(v.stored.claim.group for v in data.claims)
+    return _env.get_template("report.html.j2").render(
+        data=data,
+        ratings=[(r.value, ratings.get(r, 0)) for r in Rating],
+        findings=[(k.value, findings.get(k, 0)) for k in FindingKind],
+        groups=sorted(groups.items()),
+        analyses=ANALYSES,
+        model=SCORING_MODEL,
+        base_score=BASE_SCORE,
+        effects=sorted(EFFECTS.items()),
+        bands=RATING_BANDS,
+    )

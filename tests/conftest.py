@@ -1,0 +1,86 @@
+"""Shared test helpers: tiny media made on the fly (seeded) and manifests."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "fixtures"
+
+
+def write_video(path: Path, *, seconds: float = 2.0, fps: int = 10, seed: int = 0,
+                size: tuple[int, int] = (96, 64)) -> Path:
+    """A small H.264 video of moving seeded noise blocks: distinct per seed."""
+    rng = np.random.default_rng(seed)
+    width, height = size
+    base = rng.integers(0, 255, (height // 8, width // 8, 3), dtype=np.uint8)
+    base = np.kron(base, np.ones((8, 8, 1), dtype=np.uint8))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=Fraction(fps))
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"crf": "30", "preset": "ultrafast"}
+        for i in range(int(seconds * fps)):
+            frame = np.roll(base, i, axis=1)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def write_image(path: Path, *, seed: int = 0, size: tuple[int, int] = (64, 48)) -> Path:
+    rng = np.random.default_rng(seed)
+    pixels = rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(pixels).save(path)
+    return path
+
+
+def claim(claim_id: str, media: list[str], *, day: int = 1, group: str = "Brigade North",
+          **extra: object) -> dict:
+    return {"id": claim_id, "claimed_at": f"2024-10-{day:02d}T12:00:00Z", "group": group,
+            "media": media, **extra}
+
+
+def write_manifest(path: Path, claims: list[dict | str]) -> Path:
+    """JSONL manifest; a str entry is written as a raw line."""
+    lines = [c if isinstance(c, str) else json.dumps(c) for c in claims]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """A manifest folder with three distinct videos and one image."""
+    for i, name in enumerate(["a.mp4", "b.mp4", "c.mp4"]):
+        write_video(tmp_path / "media" / name, seed=i)
+    write_image(tmp_path / "media" / "still.jpg", seed=7)
+    return tmp_path
+
+
+@pytest.fixture
+def archive_path(tmp_path: Path) -> Path:
+    return tmp_path / "archive" / "provenance.db"
+
+
+@pytest.fixture(autouse=True)
+def _archive_dir(archive_path: Path) -> None:
+    archive_path.parent.mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture(autouse=True)
+def _no_error_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail any test whose code logs at ERROR: bad input is a WARNING, not an error."""
+    yield
+    errors = [r for r in caplog.get_records("call") if r.levelno >= logging.ERROR]
+    assert not errors, f"logged at ERROR: {[r.getMessage() for r in errors]}"

@@ -1,0 +1,181 @@
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from conftest import claim, write_manifest, write_video
+
+from provenance.archive import open_archive
+from provenance.cli import main
+
+
+def run(*args: str | Path) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture
+def manifest(workdir: Path) -> Path:
+    shutil.copy(workdir / "media/a.mp4", workdir / "media/a_reupload.mp4")
+    return write_manifest(workdir / "claims.jsonl", [
+        claim("C1", ["media/a.mp4", "media/still.jpg"], target="airbase",
+              text="<script>alert(1)</script> удар"),
+        claim("C2", ["media/b.mp4"], day=3, group="Eastern Falcons"),
+        claim("C3", ["media/a_reupload.mp4", "media/c.mp4"], day=5),
+    ])
+
+
+def test_ingest_rescore_report_end_to_end(manifest: Path, archive_path: Path, tmp_path: Path) -> None:
+    result = run("ingest", manifest, "--archive", archive_path)
+    assert result.exit_code == 0, result.output
+    assert "3 claims added, 0 already in the archive, 0 refused; 4 new media" in result.output
+
+    result = run("rescore", "--archive", archive_path)
+    assert result.exit_code == 0, result.output
+    assert "3 claims" in result.output and "1 findings" in result.output
+
+    out = tmp_path / "r.json"
+    assert run("report", "--archive", archive_path, "--format", "json", "--out", out).exit_code == 0
+    report = json.loads(out.read_text())
+    assert report["schema"] == 1 and report["scoring_model"] == "v1"
+    claims = {c["id"]: c for c in report["claims"]}
+    assert [c["id"] for c in report["claims"]] == ["C1", "C2", "C3"]
+    (finding,) = claims["C3"]["findings"]
+    assert finding["kind"] == "copy" and finding["media"] == "media/a_reupload.mp4"
+    assert finding["other_claim"] == "C1" and finding["other_media"] == "media/a.mp4"
+    assert finding["confidence"] == 1.0
+    assert finding["segment"]["end_s"] == pytest.approx(2.0, abs=0.15)
+    c3 = claims["C3"]["credibility"]
+    assert c3["score"] < claims["C1"]["credibility"]["score"]
+    assert c3["reasons"][0]["code"] == "copy_of_earlier_claim"
+    assert "media/a_reupload.mp4 00:00-00:02 repeats media/a.mp4" in c3["reasons"][0]["text"]
+    assert claims["C1"]["findings"] == []  # the original is not penalised
+    media = claims["C1"]["media"]
+    assert [m["path"] for m in media] == ["media/a.mp4", "media/still.jpg"]
+    assert [m["kind"] for m in media] == ["video", "image"]
+    assert all(len(m["sha256"]) == 64 and m["error"] is None for m in media)
+
+
+def test_reingest_is_idempotent(manifest: Path, archive_path: Path) -> None:
+    run("ingest", manifest, "--archive", archive_path)
+    result = run("ingest", manifest, "--archive", archive_path)
+    assert result.exit_code == 0
+    assert "0 claims added, 3 already in the archive" in result.output
+
+
+def test_bad_lines_exit_1_and_name_the_line(workdir: Path, archive_path: Path) -> None:
+    path = write_manifest(workdir / "m.jsonl", [claim("C1", ["media/a.mp4"]), "{oops",
+                                                claim("C2", ["media/missing.mp4"])])
+    result = run("ingest", path, "--archive", archive_path)
+    assert result.exit_code == 1
+    assert f"{path}:2: not valid JSON" in result.output
+    assert f"{path}:3: claim 'C2': media/missing.mp4: media file not found" in result.output
+    assert "1 claims added" in result.output
+
+
+def test_unreadable_media_is_recorded_and_the_rest_goes_on(workdir: Path, archive_path: Path) -> None:
+    (workdir / "media/broken.mp4").write_bytes(b"not a video at all" * 50)
+    path = write_manifest(workdir / "m.jsonl", [claim("C1", ["media/broken.mp4", "media/a.mp4"])])
+    result = run("ingest", path, "--archive", archive_path)
+    assert result.exit_code == 1
+    assert "broken.mp4: neither an image nor a video" in result.output
+    out = workdir / "r.json"
+    run("rescore", "--archive", archive_path)
+    run("report", "--archive", archive_path, "--format", "json", "--out", out)
+    (c1,) = json.loads(out.read_text())["claims"]
+    assert c1["media"][0]["error"].startswith("neither an image nor a video")
+    assert c1["media"][1]["kind"] == "video"
+    assert {r["code"] for r in c1["credibility"]["reasons"]} == {"media_unreadable"}
+
+
+def test_unreadable_manifest_is_a_usage_error(tmp_path: Path, archive_path: Path) -> None:
+    result = run("ingest", tmp_path / "nope.jsonl", "--archive", archive_path)
+    assert result.exit_code == 2 and "cannot read the manifest" in result.output
+    assert not archive_path.exists()
+
+
+def test_bad_option_is_a_usage_error(archive_path: Path) -> None:
+    assert run("report", "--archive", archive_path, "--format", "pdf", "--out", "x").exit_code == 2
+
+
+def test_locked_archive_exits_3(manifest: Path, archive_path: Path) -> None:
+    with open_archive(archive_path, write=True):
+        for args in (("ingest", manifest), ("rescore",)):
+            result = run(*args, "--archive", archive_path)
+            assert result.exit_code == 3
+            assert "another provenance run holds the archive" in result.output
+
+
+def test_not_an_archive_exits_3_untouched(manifest: Path, tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.txt"
+    bogus.write_text("my notes\n")
+    for args in (("ingest", manifest), ("rescore",), ("report", "--format", "json", "--out", tmp_path / "r")):
+        result = run(*args, "--archive", bogus)
+        assert result.exit_code == 3 and "not an SQLite database" in result.output
+    assert bogus.read_text() == "my notes\n"
+
+
+def test_archive_from_environment(manifest: Path, archive_path: Path) -> None:
+    result = CliRunner(env={"PROVENANCE_ARCHIVE": str(archive_path)}).invoke(main, ["ingest", str(manifest)])
+    assert result.exit_code == 0 and archive_path.exists()
+
+
+def test_check_finds_reupload_without_storing(manifest: Path, archive_path: Path, tmp_path: Path) -> None:
+    run("ingest", manifest, "--archive", archive_path)
+    copy = tmp_path / "new" / "forwarded.mp4"
+    copy.parent.mkdir()
+    shutil.copy(manifest.parent / "media/b.mp4", copy)
+    fresh = write_video(tmp_path / "new" / "fresh.mp4", seed=99)
+    before = {c.claim.id for c in open_archive(archive_path, write=False).claims()}
+
+    result = run("check", copy, fresh, "--archive", archive_path, "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert [m["path"] for m in payload["media"]] == [str(copy), str(fresh)]
+    (finding,) = payload["findings"]
+    assert finding["media"] == str(copy) and finding["other_claim"] == "C2"
+    assert finding["other_media"] == "media/b.mp4"
+
+    table = run("check", copy, "--archive", archive_path)
+    assert "copy" in table.output and "claim C2 media/b.mp4" in table.output
+    with open_archive(archive_path, write=False) as archive:
+        assert {c.claim.id for c in archive.claims()} == before
+        assert len(archive.all_media()) == 4  # a_reupload.mp4 is a.mp4
+
+
+def test_check_bad_file_exits_1_and_goes_on(manifest: Path, archive_path: Path, tmp_path: Path) -> None:
+    run("ingest", manifest, "--archive", archive_path)
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    result = run("check", empty, tmp_path / "missing.mp4", manifest.parent / "media/c.mp4",
+                 "--archive", archive_path, "--json")
+    assert result.exit_code == 1
+    media = json.loads(result.stdout)["media"]
+    assert media[0]["error"] == "empty file (0 bytes)"
+    assert "cannot read" in media[1]["error"]
+    assert media[2]["error"] is None and media[2]["kind"] == "video"
+
+
+def test_csv_and_html_reports(manifest: Path, archive_path: Path, tmp_path: Path) -> None:
+    run("ingest", manifest, "--archive", archive_path)
+    run("rescore", "--archive", archive_path)
+    run("report", "--archive", archive_path, "--format", "csv", "--out", tmp_path / "r.csv")
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "r.csv").read_text())))
+    assert [r["id"] for r in rows] == ["C1", "C2", "C3"]
+    assert rows[2]["copy_findings"] == "1" and "repeats media/a.mp4" in rows[2]["top_reason"]
+
+    run("report", "--archive", archive_path, "--format", "html", "--out", tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; удар" in html
+    assert 'id="claim-C3"' in html and "not analysed yet" in html
+
+
+def test_csv_report_defuses_spreadsheet_formulas(workdir: Path, archive_path: Path, tmp_path: Path) -> None:
+    path = write_manifest(workdir / "m.jsonl", [claim("C1", ["media/a.mp4"], target="=HYPERLINK(\"x\")")])
+    run("ingest", path, "--archive", archive_path)
+    run("report", "--archive", archive_path, "--format", "csv", "--out", tmp_path / "r.csv")
+    (row,) = csv.DictReader(io.StringIO((tmp_path / "r.csv").read_text()))
+    assert row["target"] == "'=HYPERLINK(\"x\")"
