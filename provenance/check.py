@@ -8,9 +8,15 @@ from pathlib import Path
 
 from .archive import Archive
 from .errors import ProvenanceError
-from .findings.copies import Holder, identical_copy
-from .media import probe_media, sha256_file
+from .findings import claim_order
+from .findings.copies import Holder, identical_copy, perceptual_copy
+from .fingerprint import KIND as FINGERPRINT_KIND
+from .fingerprint import MediaFingerprint
+from .matching import FrameTable, match_fingerprint
+from .media import sha256_file
 from .model import Finding, MediaInfo, MediaRecord, MediaStatus
+from .process import analyse_file
+from .progress import progress
 
 
 @dataclass(frozen=True)
@@ -32,24 +38,46 @@ class CheckResult:
 
 
 def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
-    """Probe each file and find what the archive already holds of it."""
+    """Analyse each file and find what the archive already holds of it."""
+    claims = sorted(archive.claims(), key=claim_order)
+    holders: dict[str, list[Holder]] = {}
+    for stored in claims:
+        for item in stored.media:
+            holders.setdefault(item.sha256, []).append(Holder(stored.claim.id, item.path))
+    stored_fps = archive.fingerprints(FINGERPRINT_KIND)
+    shas = [sha for sha in stored_fps if sha in holders]
+    table = FrameTable([MediaFingerprint.from_bytes(stored_fps[sha]) for sha in shas])
+    order = {stored.claim.id: i for i, stored in enumerate(claims)}
+
     checked: list[CheckedMedia] = []
     findings: list[Finding] = []
-    for path in paths:
+    for path in progress(paths, total=len(paths), desc="checking"):
         try:
             sha = sha256_file(path)
         except OSError as exc:
             checked.append(CheckedMedia(path, None, None, f"cannot read ({exc.strerror or exc})"))
             continue
         try:
-            info = probe_media(Path(path))
-            error = None
+            info, fps = analyse_file(str(Path(path)))
         except ProvenanceError as exc:
-            info, error = None, exc.reason
-        checked.append(CheckedMedia(path, sha, info, error))
-        holders = [Holder(claim, held) for claim, held in archive.media_holders(sha)]
-        record = MediaRecord(sha, 0, path, MediaStatus.DONE if info else MediaStatus.FAILED, info)
-        finding = identical_copy(None, path, record, holders)
-        if finding is not None:
-            findings.append(finding)
+            checked.append(CheckedMedia(path, sha, None, exc.reason))
+            continue
+        checked.append(CheckedMedia(path, sha, info, None))
+        record = MediaRecord(sha, 0, path, MediaStatus.DONE, info)
+        found = identical_copy(None, path, record, holders.get(sha, []))
+        if found is None:
+            fingerprint = MediaFingerprint.from_bytes(fps[FINGERPRINT_KIND])
+            exclude = frozenset(i for i, s in enumerate(shas) if s == sha)
+            matches = match_fingerprint(fingerprint, table, exclude=exclude)
+            # the original is the earliest claim holding any matched footage
+            ranked = sorted(
+                ((order[h.claim_id], h, m) for m in matches for h in holders[shas[m.other]]),
+                key=lambda x: (x[0], -x[2].confidence),
+            )
+            if ranked:
+                _, original, match = ranked[0]
+                also = [h.claim_id for _, h, _ in ranked[1:] if h.claim_id != original.claim_id]
+                found = perceptual_copy(None, path, match, original, also)
+        if found is not None:
+            findings.append(found)
     return CheckResult(tuple(checked), tuple(findings))

@@ -10,10 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .archive import Archive
 from .errors import ProvenanceError
+from .fingerprint import KIND as FINGERPRINT_KIND
+from .fingerprint import fingerprint_frames
+from .frames import extract_frames
 from .media import probe_media
 from .model import MediaInfo, MediaRecord
 from .progress import progress
@@ -28,13 +31,21 @@ class MediaOutcome:
     sha256: str
     file: str
     info: MediaInfo | None = None
+    fingerprints: dict[str, bytes] = field(default_factory=dict)
     error: str | None = None
 
 
+def analyse_file(file: str) -> tuple[MediaInfo, dict[str, bytes]]:
+    """Probe a media file, then fingerprint its frames. Raises on bad media."""
+    info = probe_media(file)
+    fingerprint = fingerprint_frames(extract_frames(file))
+    return info, {FINGERPRINT_KIND: fingerprint.to_bytes()}
+
+
 def fingerprint_media(sha256: str, file: str) -> MediaOutcome:
-    """Probe one media file. Never raises for bad media: the reason is returned."""
+    """Analyse one media file. Never raises for bad media: the reason is returned."""
     try:
-        info = probe_media(file)
+        info, fingerprints = analyse_file(file)
     except ProvenanceError as exc:
         return MediaOutcome(sha256, file, error=exc.reason)
     except FileNotFoundError:
@@ -42,7 +53,7 @@ def fingerprint_media(sha256: str, file: str) -> MediaOutcome:
     except Exception as exc:  # a decoder bug must not stop the batch
         log.exception("unexpected failure on %s", file)
         return MediaOutcome(sha256, file, error=f"unexpected {type(exc).__name__}: {exc}")
-    return MediaOutcome(sha256, file, info=info)
+    return MediaOutcome(sha256, file, info=info, fingerprints=fingerprints)
 
 
 def process_media(
@@ -56,7 +67,7 @@ def process_media(
     outcomes: list[MediaOutcome] = []
     for outcome in progress(_run(records, workers), total=len(records), desc="fingerprinting"):
         if outcome.info is not None:
-            archive.record_media_info(outcome.sha256, outcome.info)
+            archive.record_media_info(outcome.sha256, outcome.info, outcome.fingerprints)
         else:
             log.warning("%s: %s", outcome.file, outcome.error)
             archive.record_media_failure(outcome.sha256, outcome.error or "unknown failure")

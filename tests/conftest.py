@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Iterator
@@ -84,3 +85,39 @@ def _no_error_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     yield
     errors = [r for r in caplog.get_records("call") if r.levelno >= logging.ERROR]
     assert not errors, f"logged at ERROR: {[r.getMessage() for r in errors]}"
+
+
+@functools.lru_cache(maxsize=16)
+def _picture(name: str, width: int, height: int) -> np.ndarray:
+    import cv2
+    from skimage import data
+
+    image = cv2.resize(getattr(data, name)(), (width, height), interpolation=cv2.INTER_AREA)
+    return np.stack([image] * 3, axis=-1) if image.ndim == 2 else image
+
+
+def pan_frame(t: float, *, picture: str = "astronaut", size: tuple[int, int] = (320, 180)) -> np.ndarray:
+    """The frame at source time ``t`` of a slow pan over a scikit-image picture."""
+    width, height = size
+    image = _picture(picture, width * 2, height * 2)
+    x = int(width / 2 + width / 2 * np.sin(t / 3.0))
+    y = int(height / 2 + height / 2 * np.sin(t / 4.0 + 1.0))
+    return np.ascontiguousarray(image[y : y + height, x : x + width])
+
+
+def write_frames(path: Path, frames, *, fps: int = 15) -> Path:
+    """Encode an iterable of RGB frames as H.264."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w") as container:
+        stream = None
+        for frame in frames:
+            if stream is None:
+                stream = container.add_stream("libx264", rate=Fraction(fps))
+                stream.height, stream.width = frame.shape[:2]
+                stream.pix_fmt = "yuv420p"
+                stream.options = {"crf": "26", "preset": "ultrafast"}
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path

@@ -238,13 +238,13 @@ def test_media_outcomes_and_fingerprints(archive_path: Path) -> None:
     info = MediaInfo(MediaKind.VIDEO, 640, 360, 8.0, 15.0, "h264")
     with open_archive(archive_path, write=True) as archive:
         archive.add_claim(make_claim("C1", [a, b]), [a, b])
-        archive.record_media_info(a.sha256, info)
+        archive.record_media_info(a.sha256, info, {"phash64": b"\x01\x02"})
         archive.record_media_failure(b.sha256, "truncated")
-        archive.put_fingerprint(a.sha256, "phash64", b"\x01\x02")
         assert archive.media(a.sha256).info == info
         assert archive.media(b.sha256).error == "truncated"
         assert archive.pending_media() == []
         assert archive.fingerprint(a.sha256, "phash64") == b"\x01\x02"
+        assert archive.fingerprints("phash64") == {a.sha256: b"\x01\x02"}
 
 
 def test_interrupted_run_is_marked_by_the_next(archive_path: Path) -> None:

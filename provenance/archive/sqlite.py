@@ -13,7 +13,7 @@ import fcntl
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -292,7 +292,11 @@ class SQLiteArchive:
         )
         return [_media_record(row) for row in rows]
 
-    def record_media_info(self, sha256: str, info: MediaInfo) -> None:
+    def record_media_info(
+        self, sha256: str, info: MediaInfo, fingerprints: Mapping[str, bytes] | None = None
+    ) -> None:
+        """Mark a media item done, with its fingerprints, in one transaction."""
+        now = format_utc(utc_now())
         with self.transaction() as db:
             db.execute(
                 "UPDATE media SET status = 'done', kind = ?, width = ?, height = ?,"
@@ -305,9 +309,14 @@ class SQLiteArchive:
                     info.duration_s,
                     info.fps,
                     info.codec,
-                    format_utc(utc_now()),
+                    now,
                     sha256,
                 ),
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO fingerprints (sha256, kind, data, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                [(sha256, kind, data, now) for kind, data in (fingerprints or {}).items()],
             )
 
     def record_media_failure(self, sha256: str, reason: str) -> None:
@@ -319,19 +328,16 @@ class SQLiteArchive:
 
     # -- fingerprints --------------------------------------------------------------
 
-    def put_fingerprint(self, sha256: str, kind: str, data: bytes) -> None:
-        with self.transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO fingerprints (sha256, kind, data, created_at)"
-                " VALUES (?, ?, ?, ?)",
-                (sha256, kind, data, format_utc(utc_now())),
-            )
-
     def fingerprint(self, sha256: str, kind: str) -> bytes | None:
         row = self._db.execute(
             "SELECT data FROM fingerprints WHERE sha256 = ? AND kind = ?", (sha256, kind)
         ).fetchone()
         return None if row is None else bytes(row["data"])
+
+    def fingerprints(self, kind: str) -> dict[str, bytes]:
+        """Every fingerprint of ``kind``, by sha256."""
+        rows = self._db.execute("SELECT sha256, data FROM fingerprints WHERE kind = ?", (kind,))
+        return {row["sha256"]: bytes(row["data"]) for row in rows}
 
     # -- findings and scores -------------------------------------------------------
 

@@ -10,21 +10,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from ..fingerprint import MediaFingerprint
 from ..model import Finding, MediaRecord, StoredClaim
-from .copies import find_identical_copies, identical_copy
+from .copies import find_copies, identical_copy
 
 # What this version looks for, shown in reports: honest about what is not done yet.
 ANALYSES: tuple[tuple[str, str, bool], ...] = (
     ("identical_bytes", "re-uploads of the very same file (sha256) in an earlier claim", True),
-    ("perceptual_copy", "edited copies: re-encode, crop, flip, overlay, speed, excerpt", False),
+    (
+        "perceptual_copy",
+        "edited copies: re-encode, resize, flip, rotation, borders, overlays,"
+        " colour, speed, excerpts and partial copies, frame grabs",
+        True,
+    ),
     ("other_angle", "the same launch filmed from another camera", False),
     ("closeup", "identifying close-ups and serial numbers", False),
 )
 
 
-def find_all(claims: Sequence[StoredClaim], media: Mapping[str, MediaRecord]) -> list[Finding]:
+def find_all(
+    claims: Sequence[StoredClaim],
+    media: Mapping[str, MediaRecord],
+    fingerprints: Mapping[str, MediaFingerprint],
+) -> list[Finding]:
     """All findings for ``claims`` (earliest first), from every detector."""
-    return find_identical_copies(claims, media)
+    return find_copies(claims, media, fingerprints)
 
 
 def claim_order(claim: StoredClaim) -> tuple:

@@ -1,14 +1,20 @@
 """``copy`` findings: footage that repeats an earlier claim's footage.
 
-This version finds the exact case, the same bytes (a re-upload): certain, and
-the segment is the whole item on both sides.
+Two kinds of evidence, merged per media item: the same bytes (a re-upload:
+certain, the whole item on both sides) and perceptual matches from
+:mod:`provenance.matching` (edited copies, excerpts, partial copies, with the
+segment in both items). Each media item gets at most one finding, against the
+earliest claim holding the footage: that claim is the original.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from ..fingerprint import MediaFingerprint
+from ..hashing import VARIANTS
+from ..matching import CopyMatch, FrameTable, match_fingerprint
 from ..model import Finding, FindingKind, MediaRecord, Segment, StoredClaim
 
 
@@ -53,22 +59,109 @@ def identical_copy(
     )
 
 
-def find_identical_copies(
-    claims: Sequence[StoredClaim], media: Mapping[str, MediaRecord]
-) -> list[Finding]:
-    """Findings for every media item whose bytes appeared in an earlier claim.
+def perceptual_copy(
+    claim_id: str | None, path: str, match: CopyMatch, original: Holder, also_in: Sequence[str]
+) -> Finding:
+    """The finding for a perceptual match of ``path`` with ``original``'s media."""
+    return Finding(
+        kind=FindingKind.COPY,
+        claim_id=claim_id,
+        media=path,
+        confidence=match.confidence,
+        other_claim=original.claim_id,
+        other_media=original.path,
+        segment=match.segment,
+        evidence={
+            "method": "frame_hashes",
+            "matched_frames": match.inliers,
+            "weight": match.weight,
+            "mean_distance_bits": match.mean_distance,
+            "speed": match.speed,
+            "transform": VARIANTS[match.variant],
+            "also_in": sorted(set(also_in)),
+        },
+    )
 
-    ``claims`` must be in archive order (earliest first).
+
+def find_copies(
+    claims: Sequence[StoredClaim],
+    media: Mapping[str, MediaRecord],
+    fingerprints: Mapping[str, MediaFingerprint],
+) -> list[Finding]:
+    """One finding per media item whose footage an earlier claim already holds.
+
+    ``claims`` must be in archive order (earliest first). Perceptual matches
+    are taken in both directions (the later item is always the copy).
     """
-    seen: dict[str, list[Holder]] = {}
-    findings: list[Finding] = []
+    order = {stored.claim.id: i for i, stored in enumerate(claims)}
+    holders: dict[str, list[Holder]] = {}
     for stored in claims:
-        claim_id = stored.claim.id
         for item in stored.media:
-            earlier = seen.setdefault(item.sha256, [])
-            finding = identical_copy(claim_id, item.path, media.get(item.sha256), earlier)
-            if finding is not None:
-                findings.append(finding)
+            holders.setdefault(item.sha256, []).append(Holder(stored.claim.id, item.path))
+
+    # candidates[(claim, path)] = findings against earlier claims, any evidence
+    candidates: dict[tuple[str, str], list[Finding]] = {}
+
+    def offer(finding: Finding) -> None:
+        assert finding.claim_id is not None
+        candidates.setdefault((finding.claim_id, finding.media), []).append(finding)
+
+    seen: dict[str, list[Holder]] = {}
+    for stored in claims:
         for item in stored.media:
-            seen[item.sha256].append(Holder(claim_id, item.path))
-    return findings
+            found = identical_copy(
+                stored.claim.id, item.path, media.get(item.sha256), seen.get(item.sha256, [])
+            )
+            if found is not None:
+                offer(found)
+        for item in stored.media:
+            seen.setdefault(item.sha256, []).append(Holder(stored.claim.id, item.path))
+
+    shas = [sha for sha in holders if sha in fingerprints]
+    table = FrameTable([fingerprints[sha] for sha in shas])
+    position = {sha: i for i, sha in enumerate(shas)}
+    positions_of_claim: dict[str, set[int]] = {}
+    for sha in shas:
+        for h in holders[sha]:
+            positions_of_claim.setdefault(h.claim_id, set()).add(position[sha])
+    for sha in shas:
+        # items held by the same claims are not evidence against each other
+        exclude = frozenset().union(*(positions_of_claim[h.claim_id] for h in holders[sha]))
+        for match in match_fingerprint(fingerprints[sha], table, exclude=exclude):
+            other_sha = shas[match.other]
+            for here in holders[sha]:
+                for there in holders[other_sha]:
+                    if order[there.claim_id] < order[here.claim_id]:
+                        offer(perceptual_copy(here.claim_id, here.path, match, there, ()))
+                    elif order[here.claim_id] < order[there.claim_id]:
+                        offer(
+                            perceptual_copy(there.claim_id, there.path, _reverse(match), here, ())
+                        )
+
+    findings = []
+    for found in candidates.values():
+        found.sort(
+            key=lambda f: (
+                order[f.other_claim],
+                f.evidence["method"] != "identical_bytes",
+                -f.confidence,
+            )
+        )
+        best = found[0]
+        also = set(best.evidence.get("also_in", [])) | {f.other_claim for f in found[1:]}
+        also.discard(best.other_claim)
+        findings.append(
+            replace(
+                best, evidence={**best.evidence, "also_in": sorted(also, key=order.__getitem__)}
+            )
+        )
+    return sorted(findings, key=lambda f: (order[f.claim_id], f.media))
+
+
+def _reverse(match: CopyMatch) -> CopyMatch:
+    """The same match seen from the other item's side."""
+    seg = match.segment
+    flipped = (
+        None if seg is None else Segment(seg.other_start_s, seg.other_end_s, seg.start_s, seg.end_s)
+    )
+    return replace(match, segment=flipped, speed=round(1.0 / match.speed, 3))

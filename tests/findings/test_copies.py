@@ -24,7 +24,7 @@ MEDIA = {s: MediaRecord(s, 1, "/x", MediaStatus.DONE, MediaInfo(MediaKind.VIDEO,
 
 
 def run(*claims: StoredClaim):
-    return find_all(sorted(claims, key=claim_order), MEDIA)
+    return find_all(sorted(claims, key=claim_order), MEDIA, {})
 
 
 def test_earliest_holder_is_the_original_and_later_ones_are_copies() -> None:

@@ -1,0 +1,213 @@
+"""Stage 1: stream sampled frames out of a video or a still image.
+
+The extractor decodes every frame (the decoder is the cost: sparse seeking is
+slower, see BENCHMARKS.md) but converts only the frames it keeps: one every
+``every_s`` seconds of presentation time (decoder timestamps, so variable
+frame rate works) plus the first frame after each shot change. It reads the
+luma plane as a NumPy view (no colour conversion), obeys rotation metadata,
+and removes flat borders (letterbox, pillarbox, added frames). Nothing holds
+more than a couple of frames at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+from PIL import Image, ImageOps
+
+from .errors import MediaOpenError
+from .media import MAX_IMAGE_PIXELS, MAX_VIDEO_PIXELS
+
+log = logging.getLogger("provenance")
+
+ANALYSIS_WIDTH = 320  # px; enough for hashing and border detection
+SHOT_CHANGE_DIFF = 28.0  # mean absolute luma difference (0-255) between tiny frames
+MAX_CORRUPT_PACKETS = 50  # after this many undecodable packets, the video is refused
+_EIGHT_BIT = {
+    "yuv420p",
+    "yuvj420p",
+    "yuv422p",
+    "yuvj422p",
+    "yuv444p",
+    "yuvj444p",
+    "nv12",
+    "nv21",
+    "gray",
+}
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A sampled frame: its presentation time and its luma, borders removed."""
+
+    time_s: float
+    luma: np.ndarray  # uint8 (h, w), w <= the requested width
+    shot_change: bool = False
+
+
+@dataclass(frozen=True)
+class Crop:
+    """Content box inside a frame, in pixels of the frame it was found in."""
+
+    top: int
+    bottom: int
+    left: int
+    right: int
+
+
+def extract_frames(
+    path: str | Path, *, every_s: float = 0.5, width: int = ANALYSIS_WIDTH
+) -> Iterator[Frame]:
+    """Yield sampled frames of the video or still at ``path``, in time order.
+
+    A still yields one frame at time 0. Raises :class:`MediaOpenError` if the
+    file cannot be opened or decodes nothing usable.
+    """
+    path = Path(path)
+    still = _open_still(path)
+    if still is not None:
+        yield Frame(0.0, _prepare(still, width))
+        return
+    yield from _video_frames(path, every_s=every_s, width=width)
+
+
+def _open_still(path: Path) -> np.ndarray | None:
+    try:
+        with Image.open(path) as im:
+            if getattr(im, "n_frames", 1) > 1 and im.format != "MPO":
+                return None
+            if im.size[0] * im.size[1] > MAX_IMAGE_PIXELS:
+                raise MediaOpenError(
+                    path, f"image of {im.size[0]}x{im.size[1]} pixels is too large"
+                )
+            return np.asarray(ImageOps.exif_transpose(im).convert("L"))
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        if isinstance(exc, Image.UnidentifiedImageError):
+            return None
+        raise MediaOpenError(path, f"broken image ({exc})") from exc
+
+
+def _video_frames(path: Path, *, every_s: float, width: int) -> Iterator[Frame]:
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except (av.FFmpegError, OSError, ValueError) as exc:
+        raise MediaOpenError(path, "neither an image nor a video that can be decoded") from exc
+    with container:
+        if not container.streams.video:
+            raise MediaOpenError(path, "no video stream")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        ctx = stream.codec_context
+        if ctx.width * ctx.height > MAX_VIDEO_PIXELS:
+            raise MediaOpenError(path, f"video of {ctx.width}x{ctx.height} pixels is too large")
+        start = (
+            float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+        )
+        next_sample = 0.0
+        previous_tiny: np.ndarray | None = None
+        decoded = corrupt = 0
+        for frame in _decode_tolerant(container, stream, path):
+            if frame is None:
+                corrupt += 1
+                if corrupt > MAX_CORRUPT_PACKETS:
+                    raise MediaOpenError(path, f"over {MAX_CORRUPT_PACKETS} corrupt packets")
+                continue
+            decoded += 1
+            t = (frame.time - start) if frame.time is not None else decoded / 30.0
+            luma = _luma_view(frame)
+            step = max(1, luma.shape[1] // 64)
+            tiny = luma[::step, ::step].astype(np.int16)
+            cut = (
+                previous_tiny is not None
+                and tiny.shape == previous_tiny.shape
+                and float(np.abs(tiny - previous_tiny).mean()) > SHOT_CHANGE_DIFF
+            )
+            previous_tiny = tiny
+            if t + 1e-6 < next_sample and not cut:
+                continue
+            if t + 1e-6 >= next_sample:
+                next_sample = (int((t + 1e-6) / every_s) + 1) * every_s
+            yield Frame(max(0.0, t), _prepare(_rotate(luma, frame.rotation), width), cut)
+        if corrupt:
+            log.warning("%s: skipped %d corrupt packet(s)", path, corrupt)
+        if decoded == 0:
+            raise MediaOpenError(path, "video has no decodable frames")
+
+
+def _decode_tolerant(
+    container: av.container.InputContainer, stream: av.VideoStream, path: Path
+) -> Iterator[av.VideoFrame | None]:
+    """Decoded frames; ``None`` for each packet the decoder rejected."""
+    for packet in container.demux(stream):
+        try:
+            frames = packet.decode()
+        except (av.FFmpegError, ValueError):
+            yield None
+            continue
+        yield from frames
+
+
+def _luma_view(frame: av.VideoFrame) -> np.ndarray:
+    """The Y plane as a NumPy view for 8-bit formats; a conversion otherwise."""
+    if frame.format.name in _EIGHT_BIT:
+        plane = frame.planes[0]
+        buffer = np.frombuffer(plane, dtype=np.uint8)
+        return buffer.reshape(plane.height, plane.line_size)[:, : plane.width]
+    return frame.to_ndarray(format="gray")
+
+
+def _rotate(luma: np.ndarray, rotation: float | int | None) -> np.ndarray:
+    """Apply display rotation (counter-clockwise degrees) as a player would."""
+    quarter = round((rotation or 0) / 90.0) % 4
+    return np.rot90(luma, quarter) if quarter else luma
+
+
+def _prepare(luma: np.ndarray, width: int) -> np.ndarray:
+    """Downscale to at most ``width`` and cut flat borders."""
+    h, w = luma.shape
+    if w > width:
+        # INTER_AREA averages (no aliasing); on 720p it costs ~0.4 ms a sampled frame
+        luma = cv2.resize(
+            np.ascontiguousarray(luma),
+            (width, max(1, round(h * width / w))),
+            interpolation=cv2.INTER_AREA,
+        )
+    else:
+        luma = np.ascontiguousarray(luma)
+    box = find_content(luma)
+    return luma[box.top : box.bottom, box.left : box.right]
+
+
+def find_content(luma: np.ndarray, *, flat_std: float = 4.0, max_cut: float = 0.35) -> Crop:
+    """The box left after removing flat bands at the edges (borders of any colour).
+
+    A band is flat when its rows (or columns) vary little and match the edge's
+    level. At most ``max_cut`` of the size is cut from each side, so a dark
+    or uniform frame is left whole rather than cut to nothing.
+    """
+    h, w = luma.shape
+    data = luma.astype(np.float32)
+    top = _flat_run(data, flat_std, int(h * max_cut))
+    bottom = h - _flat_run(data[::-1], flat_std, int(h * max_cut))
+    left = _flat_run(data.T, flat_std, int(w * max_cut))
+    right = w - _flat_run(data.T[::-1], flat_std, int(w * max_cut))
+    if bottom - top < h * 0.25 or right - left < w * 0.25:
+        return Crop(0, h, 0, w)
+    return Crop(top, bottom, left, right)
+
+
+def _flat_run(rows: np.ndarray, flat_std: float, limit: int) -> int:
+    """How many leading rows are flat and at the level of the first row."""
+    if limit <= 0:
+        return 0
+    head = rows[: limit + 1]
+    level = float(np.median(head[0]))
+    flat = (head.std(axis=1) < flat_std) & (np.abs(head.mean(axis=1) - level) < 2 * flat_std)
+    run = int(np.argmin(flat)) if not flat.all() else len(flat)
+    return min(run, limit)

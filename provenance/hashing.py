@@ -1,0 +1,94 @@
+"""Stage 2: frames -> 64-bit perceptual hashes (pure, vectorised).
+
+The hash is imagehash's pHash (DCT of a 32x32 grey thumbnail, the 8x8 lowest
+frequencies compared with their median), computed for a whole batch with two
+matrix products; given the same 32x32 thumbnails it gives the same bits as
+``imagehash.phash`` (tested). Hashes are ``uint64`` with the first bit of
+imagehash's row-major bit array as the most significant bit, so
+``f"{h:016x}" == str(imagehash.phash(image))``.
+
+For robustness to mirrored and rotated copies, :func:`dihedral_hashes` gives
+the hashes of a frame's flips and quarter turns (from the same thumbnail).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+THUMB = 32  # imagehash's default img_size for hash_size 8
+BITS = 64
+
+_n = np.arange(THUMB)
+_k = np.arange(8)[:, None]
+# scipy.fftpack.dct type II without normalisation: y[k] = 2 sum x[n] cos(pi k (2n+1) / 2N)
+_DCT = 2.0 * np.cos(np.pi * _k * (2 * _n + 1) / (2 * THUMB))  # (8, 32)
+_WEIGHTS = (np.uint64(1) << np.arange(BITS - 1, -1, -1, dtype=np.uint64)).astype(np.uint64)
+
+# The eight symmetries of the square as functions on (N, 32, 32) thumbnails.
+VARIANTS = (
+    "identity",
+    "hflip",
+    "rot90",
+    "rot90_hflip",
+    "rot180",
+    "rot180_hflip",
+    "rot270",
+    "rot270_hflip",
+)
+
+
+def thumbnail(luma: np.ndarray) -> np.ndarray:
+    """32x32 float64 thumbnail of a grey frame (area average)."""
+    small = cv2.resize(np.ascontiguousarray(luma), (THUMB, THUMB), interpolation=cv2.INTER_AREA)
+    return small.astype(np.float64)
+
+
+def phash_thumbnails(thumbs: np.ndarray) -> np.ndarray:
+    """pHash of a batch of (N, 32, 32) thumbnails -> (N,) uint64."""
+    thumbs = np.asarray(thumbs, dtype=np.float64)
+    if thumbs.ndim != 3 or thumbs.shape[1:] != (THUMB, THUMB):
+        raise ValueError(f"expected (N, {THUMB}, {THUMB}) thumbnails, got {thumbs.shape}")
+    low = np.einsum("kn,bnm,lm->bkl", _DCT, thumbs, _DCT, optimize=True).reshape(len(thumbs), BITS)
+    bits = low > np.median(low, axis=1, keepdims=True)
+    return pack_bits(bits)
+
+
+def pack_bits(bits: np.ndarray) -> np.ndarray:
+    """(N, 64) booleans -> (N,) uint64, first column most significant."""
+    return (bits.astype(np.uint64) * _WEIGHTS).sum(axis=1, dtype=np.uint64)
+
+
+def dihedral_thumbnails(thumbs: np.ndarray) -> np.ndarray:
+    """(N, 32, 32) -> (N, 8, 32, 32): each thumbnail under the :data:`VARIANTS`."""
+    out = []
+    for quarter in range(4):
+        turned = np.rot90(thumbs, quarter, axes=(1, 2))
+        out.append(turned)
+        out.append(turned[:, :, ::-1])
+    return np.stack(out, axis=1)
+
+
+def dihedral_hashes(thumbs: np.ndarray) -> np.ndarray:
+    """(N, 8) uint64: the pHash of each thumbnail under the :data:`VARIANTS`."""
+    variants = dihedral_thumbnails(thumbs)
+    n = len(thumbs)
+    return phash_thumbnails(variants.reshape(n * 8, THUMB, THUMB)).reshape(n, 8)
+
+
+def detail(thumbs: np.ndarray) -> np.ndarray:
+    """How much structure each thumbnail holds (0 for a flat or smooth frame).
+
+    The mean absolute difference between neighbouring pixels of the 32x32
+    thumbnail: dark, foggy, sky-only and near-uniform frames score low, and
+    their hashes are noise that collides between unrelated videos.
+    """
+    thumbs = np.asarray(thumbs, dtype=np.float64)
+    dx = np.abs(np.diff(thumbs, axis=2)).mean(axis=(1, 2))
+    dy = np.abs(np.diff(thumbs, axis=1)).mean(axis=(1, 2))
+    return (dx + dy) / 2.0
+
+
+def hamming(a: np.ndarray | int, b: np.ndarray | int) -> np.ndarray:
+    """Bit distance between uint64 hashes (broadcasting)."""
+    return np.bitwise_count(np.bitwise_xor(np.asarray(a, np.uint64), np.asarray(b, np.uint64)))
