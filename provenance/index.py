@@ -90,7 +90,7 @@ class FaissHashIndex:
             return _hits([], [], [])
         # faiss keeps distances strictly below the radius it is given
         lims, dist, ids = self._index.range_search(_as_faiss(queries), radius + 1)
-        rows = np.repeat(np.arange(len(lims) - 1), np.diff(lims))
+        rows = np.repeat(np.arange(len(lims) - 1), np.diff(lims.astype(np.int64)))
         return _hits([rows], [ids], [dist])
 
 

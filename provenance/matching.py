@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .fingerprint import MediaFingerprint
-from .index import HashIndex, make_index
+from .index import HashIndex, Hits, make_index
 from .model import Segment
 
 RADIUS_BITS = 10  # frames within this pHash distance match (of 64 bits)
@@ -83,7 +83,7 @@ def match_fingerprint(
         return []
     q_row, q_variant = _query_plan(query, rows)
     radius = STILL_RADIUS_BITS if query.is_still else RADIUS_BITS
-    hits = table.index.search(query.hashes[q_row, q_variant], radius=radius)
+    hits = _search_unique(table.index, query.hashes[q_row, q_variant], radius)
     if not len(hits.entry):
         return []
     owner = table.owner[hits.entry]
@@ -117,6 +117,20 @@ class _Pairs:
     entry: np.ndarray
     dist: np.ndarray
     variant: np.ndarray
+
+
+def _search_unique(index: HashIndex, hashes: np.ndarray, radius: int) -> Hits:
+    """Search each distinct hash once (still camera: many frames hash alike)."""
+    unique, inverse = np.unique(hashes, return_inverse=True)
+    found = index.search(unique, radius=radius)
+    # expand: every query row whose hash is unique[k] gets unique[k]'s hits
+    rows_of = np.argsort(inverse, kind="stable")
+    starts = np.searchsorted(inverse[rows_of], np.arange(len(unique) + 1))
+    counts = np.diff(starts)[found.query]
+    hit_idx = np.repeat(np.arange(len(found.query)), counts)
+    offsets = np.arange(len(hit_idx)) - np.repeat(np.cumsum(counts) - counts, counts)
+    rows = rows_of[starts[found.query][hit_idx] + offsets]
+    return Hits(rows.astype(np.int64), found.entry[hit_idx], found.distance[hit_idx])
 
 
 def _query_plan(query: MediaFingerprint, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -18,8 +18,14 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
 
 
-def write_video(path: Path, *, seconds: float = 2.0, fps: int = 10, seed: int = 0,
-                size: tuple[int, int] = (96, 64)) -> Path:
+def write_video(
+    path: Path,
+    *,
+    seconds: float = 2.0,
+    fps: int = 10,
+    seed: int = 0,
+    size: tuple[int, int] = (96, 64),
+) -> Path:
     """A small H.264 video of moving seeded noise blocks: distinct per seed."""
     rng = np.random.default_rng(seed)
     width, height = size
@@ -47,10 +53,16 @@ def write_image(path: Path, *, seed: int = 0, size: tuple[int, int] = (64, 48)) 
     return path
 
 
-def claim(claim_id: str, media: list[str], *, day: int = 1, group: str = "Brigade North",
-          **extra: object) -> dict:
-    return {"id": claim_id, "claimed_at": f"2024-10-{day:02d}T12:00:00Z", "group": group,
-            "media": media, **extra}
+def claim(
+    claim_id: str, media: list[str], *, day: int = 1, group: str = "Brigade North", **extra: object
+) -> dict:
+    return {
+        "id": claim_id,
+        "claimed_at": f"2024-10-{day:02d}T12:00:00Z",
+        "group": group,
+        "media": media,
+        **extra,
+    }
 
 
 def write_manifest(path: Path, claims: list[dict | str]) -> Path:
@@ -96,7 +108,9 @@ def _picture(name: str, width: int, height: int) -> np.ndarray:
     return np.stack([image] * 3, axis=-1) if image.ndim == 2 else image
 
 
-def pan_frame(t: float, *, picture: str = "astronaut", size: tuple[int, int] = (320, 180)) -> np.ndarray:
+def pan_frame(
+    t: float, *, picture: str = "astronaut", size: tuple[int, int] = (320, 180)
+) -> np.ndarray:
     """The frame at source time ``t`` of a slow pan over a scikit-image picture."""
     width, height = size
     image = _picture(picture, width * 2, height * 2)

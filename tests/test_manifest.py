@@ -10,18 +10,30 @@ from provenance.manifest import read_manifest
 
 
 def test_valid_jsonl_manifest(workdir: Path) -> None:
-    path = write_manifest(workdir / "m.jsonl", [
-        claim("C1", ["media/a.mp4", "media/still.jpg"], target="airbase", text="We struck",
-              source="channel/1", views=1200),
-        "",
-        claim("C2", ["media/b.mp4"], day=2),
-    ])
+    path = write_manifest(
+        workdir / "m.jsonl",
+        [
+            claim(
+                "C1",
+                ["media/a.mp4", "media/still.jpg"],
+                target="airbase",
+                text="We struck",
+                source="channel/1",
+                views=1200,
+            ),
+            "",
+            claim("C2", ["media/b.mp4"], day=2),
+        ],
+    )
     manifest = read_manifest(path)
     assert manifest.problems == ()
     first, second = manifest.entries
     assert first.claim.id == "C1" and first.line == 1 and second.line == 3
     assert first.claim.media == ("media/a.mp4", "media/still.jpg")
-    assert first.files == ((workdir / "media/a.mp4").resolve(), (workdir / "media/still.jpg").resolve())
+    assert first.files == (
+        (workdir / "media/a.mp4").resolve(),
+        (workdir / "media/still.jpg").resolve(),
+    )
     assert first.claim.extra == {"views": 1200}  # unknown fields are kept
     assert first.claim.claimed_at == datetime(2024, 10, 1, 12, tzinfo=timezone.utc)
 
@@ -36,7 +48,9 @@ def test_valid_jsonl_manifest(workdir: Path) -> None:
     ],
 )
 def test_claimed_at_forms(workdir: Path, value: str, expected: datetime) -> None:
-    path = write_manifest(workdir / "m.jsonl", [{**claim("C1", ["media/a.mp4"]), "claimed_at": value}])
+    path = write_manifest(
+        workdir / "m.jsonl", [{**claim("C1", ["media/a.mp4"]), "claimed_at": value}]
+    )
     assert read_manifest(path).entries[0].claim.claimed_at == expected
 
 
@@ -68,8 +82,10 @@ def test_bad_line_is_reported_and_good_lines_taken(
     workdir: Path, name: str, line: dict | str, reason: str
 ) -> None:
     (workdir.parent / "outside.mp4").write_bytes(b"x")
-    path = write_manifest(workdir / "m.jsonl", [claim("GOOD1", ["media/a.mp4"]), line,
-                                                claim("GOOD2", ["media/b.mp4"])])
+    path = write_manifest(
+        workdir / "m.jsonl",
+        [claim("GOOD1", ["media/a.mp4"]), line, claim("GOOD2", ["media/b.mp4"])],
+    )
     manifest = read_manifest(path)
     assert [e.claim.id for e in manifest.entries] == ["GOOD1", "GOOD2"]
     (problem,) = manifest.problems
@@ -79,21 +95,26 @@ def test_bad_line_is_reported_and_good_lines_taken(
 
 
 def test_duplicate_id_reported_not_merged(workdir: Path) -> None:
-    path = write_manifest(workdir / "m.jsonl", [claim("C1", ["media/a.mp4"]),
-                                                claim("C1", ["media/b.mp4"], day=5)])
+    path = write_manifest(
+        workdir / "m.jsonl", [claim("C1", ["media/a.mp4"]), claim("C1", ["media/b.mp4"], day=5)]
+    )
     manifest = read_manifest(path)
     assert [e.claim.media for e in manifest.entries] == [("media/a.mp4",)]
     (problem,) = manifest.problems
     assert problem.line == 2 and "duplicate claim id 'C1' (first on line 1)" in problem.reason
 
 
-def test_symlink_leaving_the_folder_is_refused_unless_allowed(workdir: Path, tmp_path_factory) -> None:
+def test_symlink_leaving_the_folder_is_refused_unless_allowed(
+    workdir: Path, tmp_path_factory
+) -> None:
     elsewhere = tmp_path_factory.mktemp("elsewhere") / "v.mp4"
     elsewhere.write_bytes((workdir / "media/a.mp4").read_bytes())
     os.symlink(elsewhere, workdir / "media/link.mp4")
     os.symlink(workdir / "media/a.mp4", workdir / "media/inside_link.mp4")
-    path = write_manifest(workdir / "m.jsonl", [claim("C1", ["media/link.mp4"]),
-                                                claim("C2", ["media/inside_link.mp4"])])
+    path = write_manifest(
+        workdir / "m.jsonl",
+        [claim("C1", ["media/link.mp4"]), claim("C2", ["media/inside_link.mp4"])],
+    )
     manifest = read_manifest(path)
     assert [e.claim.id for e in manifest.entries] == ["C2"]
     assert "leaves the manifest's folder" in manifest.problems[0].reason
@@ -122,7 +143,8 @@ def test_csv_manifest(workdir: Path) -> None:
     path = workdir / "m.csv"
     path.write_text(
         "id,claimed_at,group,target,text,source,media,extra_col\n"
-        'C1,2024-10-01T12:00:00Z,Brigade North,airbase,"Struck, twice",ch/1,media/a.mp4;media/still.jpg,x\n'
+        'C1,2024-10-01T12:00:00Z,Brigade North,airbase,"Struck, twice",ch/1,'
+        "media/a.mp4;media/still.jpg,x\n"
         "C2,2024-10-02,Eastern Falcons,,,,media/b.mp4,\n"
         "C3,yesterday,Eastern Falcons,,,,media/c.mp4,\n",
         encoding="utf-8",

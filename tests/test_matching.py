@@ -20,7 +20,7 @@ def clip(path: Path, times, edit=lambda f: f, picture: str = "astronaut") -> Pat
 
 def seconds(start: float, end: float, speed: float = 1.0):
     """Source times shown by a clip covering [start, end) of the source at ``speed``."""
-    n = int(round((end - start) / speed * FPS))
+    n = round((end - start) / speed * FPS)
     return [start + i * speed / FPS for i in range(n)]
 
 
@@ -50,8 +50,15 @@ def letterbox(f):
 def overlay(f):
     f = f.copy()
     cv2.rectangle(f, (0, f.shape[0] - 30), (f.shape[1], f.shape[0]), (20, 20, 20), -1)
-    cv2.putText(f, "BREAKING: STRIKE ON AIRBASE", (8, f.shape[0] - 10), cv2.FONT_HERSHEY_SIMPLEX,
-                0.5, (255, 255, 255), 1)
+    cv2.putText(
+        f,
+        "BREAKING: STRIKE ON AIRBASE",
+        (8, f.shape[0] - 10),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        0.5,
+        (255, 255, 255),
+        1,
+    )
     cv2.putText(f, "NORTH MEDIA", (8, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 0), 1)
     return f
 
@@ -74,8 +81,12 @@ KNOWN_GAPS = {"crop": "a 20% crop moves pHash 10-22 bits: needs crop windows or 
 
 @pytest.mark.parametrize(
     "name",
-    [pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_GAPS[n], strict=True)) if n in KNOWN_GAPS
-     else n for n in EDITS],
+    [
+        pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_GAPS[n], strict=True))
+        if n in KNOWN_GAPS
+        else n
+        for n in EDITS
+    ],
 )
 def test_edited_copy_is_found_with_its_segment(original: Path, tmp_path: Path, name: str) -> None:
     edit, speed = EDITS[name]
@@ -98,7 +109,10 @@ def test_excerpt_embedded_in_a_longer_video_is_localised(original: Path, tmp_pat
     (match,) = match_fingerprint(fp(copy), FrameTable([fp(original)]))
     seg = match.segment
     assert (seg.start_s, seg.end_s) == (pytest.approx(4, abs=1), pytest.approx(8, abs=1))
-    assert (seg.other_start_s, seg.other_end_s) == (pytest.approx(5, abs=1), pytest.approx(9, abs=1))
+    assert (seg.other_start_s, seg.other_end_s) == (
+        pytest.approx(5, abs=1),
+        pytest.approx(9, abs=1),
+    )
 
 
 def test_frame_grab_still_and_its_reverse(original: Path, tmp_path: Path) -> None:
@@ -118,8 +132,12 @@ def test_frame_grab_still_and_its_reverse(original: Path, tmp_path: Path) -> Non
 def test_unrelated_footage_and_dark_frames_do_not_match(original: Path, tmp_path: Path) -> None:
     other = clip(tmp_path / "other.mp4", seconds(0, 8), picture="coffee")
     dark = clip(tmp_path / "dark.mp4", seconds(0, 8), lambda f: (f * 0.04).astype(np.uint8))
-    darker = clip(tmp_path / "dark2.mp4", seconds(0, 8), lambda f: (f * 0.04).astype(np.uint8),
-                  picture="chelsea")
+    darker = clip(
+        tmp_path / "dark2.mp4",
+        seconds(0, 8),
+        lambda f: (f * 0.04).astype(np.uint8),
+        picture="chelsea",
+    )
     table = FrameTable([fp(original), fp(dark)])
     assert match_fingerprint(fp(other), table) == []
     assert match_fingerprint(fp(darker), table) == []
@@ -128,8 +146,11 @@ def test_unrelated_footage_and_dark_frames_do_not_match(original: Path, tmp_path
 def test_shared_intro_is_not_a_copy(tmp_path: Path) -> None:
     intro = [pan_frame(t, picture="rocket") for t in seconds(0, 1.5)]
     videos = [
-        write_frames(tmp_path / f"v{i}.mp4", intro + [pan_frame(t, picture=p) for t in seconds(0, 8)],
-                     fps=FPS)
+        write_frames(
+            tmp_path / f"v{i}.mp4",
+            intro + [pan_frame(t, picture=p) for t in seconds(0, 8)],
+            fps=FPS,
+        )
         for i, p in enumerate(["coffee", "chelsea", "astronaut"])
     ]
     fps_ = [fp(v) for v in videos]
