@@ -10,12 +10,10 @@ from .archive import Archive
 from .errors import ProvenanceError
 from .findings import claim_order
 from .findings.copies import Holder, identical_copy, perceptual_copy
-from .fingerprint import KIND as FINGERPRINT_KIND
-from .fingerprint import MediaFingerprint
 from .matching import FrameTable, match_fingerprint
 from .media import sha256_file
 from .model import Finding, MediaInfo, MediaRecord, MediaStatus
-from .process import analyse_file
+from .process import analyse_file, decode_prints, stored_prints
 from .progress import progress
 
 
@@ -44,9 +42,9 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
     for stored in claims:
         for item in stored.media:
             holders.setdefault(item.sha256, []).append(Holder(stored.claim.id, item.path))
-    stored_fps = archive.fingerprints(FINGERPRINT_KIND)
-    shas = [sha for sha in stored_fps if sha in holders]
-    table = FrameTable([MediaFingerprint.from_bytes(stored_fps[sha]) for sha in shas])
+    prints = stored_prints(archive)
+    shas = [sha for sha in prints if sha in holders]
+    table = FrameTable([prints[sha] for sha in shas])
     order = {stored.claim.id: i for i, stored in enumerate(claims)}
 
     checked: list[CheckedMedia] = []
@@ -66,7 +64,7 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
         record = MediaRecord(sha, 0, path, MediaStatus.DONE, info)
         found = identical_copy(None, path, record, holders.get(sha, []))
         if found is None:
-            fingerprint = MediaFingerprint.from_bytes(fps[FINGERPRINT_KIND])
+            fingerprint = decode_prints(fps)
             exclude = frozenset(i for i, s in enumerate(shas) if s == sha)
             matches = match_fingerprint(fingerprint, table, exclude=exclude)
             # the original is the earliest claim holding any matched footage

@@ -1,27 +1,44 @@
-"""Stage 2: sampled frames -> a media item's fingerprint (pure, no I/O).
+"""Stage 2: sampled frames -> a media item's fingerprints (pure, no I/O).
 
-A fingerprint is, per sampled frame, its time, its pHash under the eight
-symmetries of the square (so mirrored and rotated copies can be found from
-the new item's side), how much detail it holds (low-detail frames carry no
-evidence) and whether its content is portrait. It is stored in the archive as
-bytes (:meth:`MediaFingerprint.to_bytes`), versioned by :data:`KIND`.
+Two fingerprints come out of one pass over the frames:
+
+- the frame table (:class:`MediaFingerprint`): per sampled frame its time,
+  its pHash under the eight symmetries of the square (so mirrored and rotated
+  copies can be found from the new item's side), how much detail it holds
+  (low-detail frames carry no evidence), whether its content is portrait, and
+  a 64x36 grey thumbnail from which hashes of a sub-window can be computed
+  later (crops, picture-in-picture);
+- ORB keypoints of a few key frames (:mod:`provenance.keypoints`).
+
+Both are stored in the archive as bytes, versioned by their ``KIND``.
 """
 
 from __future__ import annotations
 
 import io
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from .frames import Frame
 from .hashing import detail, dihedral_hashes, thumbnail
+from .keypoints import MAX_KEYFRAMES, MIN_KEYFRAME_GAP_S, FrameFeatures, orb_features
 
-KIND = "phash-dihedral-v1"
+KIND = "frames-v1"
+THUMB_SIZE = (64, 36)  # (width, height) of the stored thumbnails
 _DTYPE = np.dtype(
-    [("time_s", "<f4"), ("detail", "<f4"), ("portrait", "?"), ("hashes", "<u8", (8,))]
+    [
+        ("time_s", "<f4"),
+        ("detail", "<f4"),
+        ("portrait", "?"),
+        ("hashes", "<u8", (8,)),
+        ("thumb", "u1", (THUMB_SIZE[1], THUMB_SIZE[0])),
+    ]
 )
+KEYFRAME_MIN_DETAIL = 3.0  # same bar as matching.MIN_DETAIL: no features from dark frames
 
 
 @dataclass(frozen=True)
@@ -32,6 +49,7 @@ class MediaFingerprint:
     hashes: np.ndarray  # uint64 (N, 8): pHash under hashing.VARIANTS, column 0 as is
     detail: np.ndarray  # float32 (N,)
     portrait: np.ndarray  # bool (N,)
+    thumbs: np.ndarray  # uint8 (N, 36, 64)
 
     def __len__(self) -> int:
         return len(self.time_s)
@@ -44,46 +62,77 @@ class MediaFingerprint:
         table = np.empty(len(self), dtype=_DTYPE)
         table["time_s"], table["detail"] = self.time_s, self.detail
         table["portrait"], table["hashes"] = self.portrait, self.hashes
+        table["thumb"] = self.thumbs
         out = io.BytesIO()
         np.save(out, table, allow_pickle=False)
-        return out.getvalue()
+        return zlib.compress(out.getvalue(), 3)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> MediaFingerprint:
-        table = np.load(io.BytesIO(data), allow_pickle=False)
+        table = np.load(io.BytesIO(zlib.decompress(data)), allow_pickle=False)
         return cls(
             time_s=table["time_s"].astype(np.float32),
             hashes=table["hashes"].astype(np.uint64),
             detail=table["detail"].astype(np.float32),
             portrait=table["portrait"].astype(bool),
+            thumbs=np.ascontiguousarray(table["thumb"]),
         )
 
 
-def fingerprint_frames(frames: Iterable[Frame], *, batch: int = 64) -> MediaFingerprint:
-    """Hash frames in batches as they stream in (memory stays flat)."""
+@dataclass(frozen=True)
+class Fingerprints:
+    frames: MediaFingerprint
+    keyframes: list[FrameFeatures]
+
+
+def fingerprint_frames(
+    frames: Iterable[Frame], *, duration_s: float | None = None, batch: int = 64
+) -> Fingerprints:
+    """Hash frames in batches as they stream in (memory stays flat).
+
+    Key frames for local features are spread over ``duration_s`` (when known):
+    at most :data:`MAX_KEYFRAMES`, at least :data:`MIN_KEYFRAME_GAP_S` apart,
+    skipping frames with too little detail.
+    """
+    gap = max(MIN_KEYFRAME_GAP_S, (duration_s or 0.0) / MAX_KEYFRAMES)
     times: list[float] = []
-    thumbs: list[np.ndarray] = []
     portrait: list[bool] = []
+    small: list[np.ndarray] = []
+    pending: list[np.ndarray] = []
     hashes: list[np.ndarray] = []
     details: list[np.ndarray] = []
+    keyframes: list[FrameFeatures] = []
+    next_key = 0.0
 
     def flush() -> None:
-        if thumbs:
-            stack = np.stack(thumbs)
+        if pending:
+            stack = np.stack(pending)
             hashes.append(dihedral_hashes(stack))
             details.append(detail(stack).astype(np.float32))
-            thumbs.clear()
+            pending.clear()
 
     for frame in frames:
+        thumb = thumbnail(frame.luma)
         times.append(frame.time_s)
         portrait.append(frame.luma.shape[0] > frame.luma.shape[1])
-        thumbs.append(thumbnail(frame.luma))
-        if len(thumbs) >= batch:
+        small.append(cv2.resize(frame.luma, THUMB_SIZE, interpolation=cv2.INTER_AREA))
+        pending.append(thumb)
+        if (
+            frame.time_s >= next_key
+            and len(keyframes) < 2 * MAX_KEYFRAMES
+            and float(detail(thumb[None])[0]) >= KEYFRAME_MIN_DETAIL
+        ):
+            keyframes.append(orb_features(frame.luma, frame.time_s))
+            keyframes.append(orb_features(frame.luma, frame.time_s, mirrored=True))
+            next_key = frame.time_s + gap
+        if len(pending) >= batch:
             flush()
     flush()
-    return MediaFingerprint(
+    table = MediaFingerprint(
         time_s=np.asarray(times, dtype=np.float32),
         hashes=np.concatenate(hashes) if hashes else np.zeros((0, 8), np.uint64),
         detail=np.concatenate(details) if details else np.zeros(0, np.float32),
         portrait=np.asarray(portrait, dtype=bool),
+        thumbs=np.stack(small) if small else np.zeros((0, THUMB_SIZE[1], THUMB_SIZE[0]), np.uint8),
     )
+    return Fingerprints(table, keyframes)

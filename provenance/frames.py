@@ -26,7 +26,7 @@ from .media import MAX_IMAGE_PIXELS, MAX_VIDEO_PIXELS
 
 log = logging.getLogger("provenance")
 
-ANALYSIS_WIDTH = 320  # px; enough for hashing and border detection
+ANALYSIS_WIDTH = 640  # px: hashing, border detection and keypoints
 SHOT_CHANGE_DIFF = 28.0  # mean absolute luma difference (0-255) between tiny frames
 MAX_CORRUPT_PACKETS = 50  # after this many undecodable packets, the video is refused
 _EIGHT_BIT = {

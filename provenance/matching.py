@@ -9,17 +9,27 @@ many frames agree on is a copy: isolated frame matches are not. Matches on
 content that many archive items hold (a channel's intro, a logo card) are
 weighed down by how many items hold it, and frames with little detail (night,
 sky, fades) are never looked up.
+
+Crops and picture-in-picture change every frame hash. For those, the archived
+items that share many local features with the query (a visual-word shortlist)
+are checked geometrically on key frames; when a homography puts one frame
+inside the other, the inner window is hashed again from the stored thumbnails
+and the same time alignment decides, so a copy still needs many frames that
+agree over time, not one similar picture.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import cv2
 import numpy as np
 
-from .fingerprint import MediaFingerprint
+from .fingerprint import Fingerprints, MediaFingerprint
+from .hashing import THUMB, phash_thumbnails
 from .index import HashIndex, Hits, make_index
+from .keypoints import FrameFeatures, WordIndex, mapped_box, verify, visual_words
 from .model import Segment
 
 RADIUS_BITS = 10  # frames within this pHash distance match (of 64 bits)
@@ -32,6 +42,13 @@ INLIER_TOL_S = 0.6
 MIN_INLIERS = 3  # distinct query frames on one mapping
 MIN_WEIGHT = 2.5  # their summed weight (1 each unless common content)
 MIN_SPAN_S = 2.0  # a shared intro or logo card is shorter
+SHORTLIST = 8  # archived items checked geometrically per query
+GEOMETRY_PAIRS = 6  # key-frame pairs verified per shortlisted item
+WINDOW_ATTEMPTS = 3  # geometrically good pairs whose window is tried over time
+MIN_HOMOGRAPHY_INLIERS = 12
+MIN_INLIER_SHARE = 0.5  # of the ratio-test matches: one 2D transform explains most
+MIN_WINDOW_AREA = 0.12  # of the outer frame: a 40%-wide inset is 16%
+MAX_WINDOW_AREA = 0.92  # larger: the same framing, left to the frame hashes
 _PORTRAIT_VARIANTS = np.array([0, 1, 2, 3, 6, 7])  # hashing.VARIANTS without upside-down
 _LANDSCAPE_VARIANTS = np.array([0, 1])
 
@@ -48,16 +65,20 @@ class CopyMatch:
     weight: float  # their summed weight
     mean_distance: float  # bits
     confidence: float  # 0..1
+    window: tuple[float, float, float, float] | None = None  # inner frame, in the outer's 0..1
+    window_in: str | None = None  # "other" (query is a crop of it) or "query" (inset)
+    homography_inliers: int = 0
 
 
 class FrameTable:
     """The informative frames of many media items, with one index over them."""
 
-    def __init__(self, fingerprints: Sequence[MediaFingerprint], *, index: str = "numpy"):
+    def __init__(self, prints: Sequence[Fingerprints], *, index: str = "numpy"):
         owners, times, hashes = [], [], []
-        self.durations = np.zeros(len(fingerprints), np.float64)
-        self.is_still = np.zeros(len(fingerprints), bool)
-        for position, fp in enumerate(fingerprints):
+        self.prints = list(prints)
+        self.durations = np.zeros(len(prints), np.float64)
+        self.is_still = np.zeros(len(prints), bool)
+        for position, fp in enumerate(p.frames for p in prints):
             keep = fp.detail >= MIN_DETAIL
             owners.append(np.full(int(keep.sum()), position, np.int32))
             times.append(fp.time_s[keep])
@@ -69,15 +90,30 @@ class FrameTable:
         self.index: HashIndex = make_index(index)
         if owners:
             self.index.add(np.concatenate(hashes))
+        self.words = WordIndex([p.keyframes for p in prints])
 
     def __len__(self) -> int:
         return len(self.owner)
 
 
 def match_fingerprint(
-    query: MediaFingerprint, table: FrameTable, *, exclude: frozenset[int] = frozenset()
+    query: Fingerprints, table: FrameTable, *, exclude: frozenset[int] = frozenset()
 ) -> list[CopyMatch]:
     """Every archived item (not in ``exclude``) that ``query`` reuses, best first."""
+    matches = {m.other: m for m in _match_hashes(query.frames, table, exclude)}
+    for candidate, _score in table.words.shortlist(
+        query.keyframes, top=SHORTLIST, exclude=exclude | frozenset(matches)
+    ):
+        found = _match_region(query, table, candidate)
+        if found is not None:
+            matches[candidate] = found
+    return sorted(matches.values(), key=lambda m: -m.confidence)
+
+
+def _match_hashes(
+    query: MediaFingerprint, table: FrameTable, exclude: frozenset[int]
+) -> list[CopyMatch]:
+    """Matches on whole-frame hashes (all edits but crops and insets)."""
     rows = np.flatnonzero(query.detail >= MIN_DETAIL)
     if not len(rows) or not len(table):
         return []
@@ -102,13 +138,208 @@ def match_fingerprint(
     for other in np.unique(owner):
         sel = owner == other
         pairs = _best_pair_per_frame(row[sel], entry[sel], dist[sel], variant[sel])
-        tq = query.time_s[pairs.row].astype(np.float64)
-        tr = table.time_s[pairs.entry]
-        weights = weight_of_row[pairs.row]
-        found = _align(tq, tr, weights, pairs.dist, pairs.variant, int(other), query, table)
+        found = _align(
+            query.time_s[pairs.row].astype(np.float64),
+            table.time_s[pairs.entry],
+            weight_of_row[pairs.row],
+            pairs.dist,
+            pairs.variant,
+            other=int(other),
+            other_duration=float(table.durations[other]),
+            query_still=query.is_still,
+            other_still=bool(table.is_still[other]),
+        )
         if found is not None:
             matches.append(found)
-    return sorted(matches, key=lambda m: -m.confidence)
+    return matches
+
+
+def _match_region(query: Fingerprints, table: FrameTable, other: int) -> CopyMatch | None:
+    """A crop of ``other``, or ``other`` inset in the query: geometry, then time.
+
+    Key frames of the two items are paired by shared visual words; the best
+    pairs are checked geometrically, and the first whose window also aligns
+    over time wins (key frames of a moving camera pair up only at the right
+    moment, so more than one pair is tried).
+    """
+    theirs = table.prints[other]
+    their_frames = [f for f in theirs.keyframes if not f.mirrored]
+    attempts = 0
+    for mine, frame in _keyframe_pairs(query.keyframes, their_frames, top=GEOMETRY_PAIRS):
+        geometry = verify(mine, frame)
+        if (
+            geometry.homography is None
+            or geometry.homography_inliers < MIN_HOMOGRAPHY_INLIERS
+            or geometry.homography_inliers < MIN_INLIER_SHARE * geometry.matches
+        ):
+            continue
+        found = _align_window(
+            query, theirs, other, float(table.durations[other]), geometry, mine.size, frame.size
+        )
+        if found is not None:
+            return found
+        attempts += 1
+        if attempts >= WINDOW_ATTEMPTS:
+            break
+    return None
+
+
+def _keyframe_pairs(
+    mine: Sequence[FrameFeatures], theirs: Sequence[FrameFeatures], *, top: int
+) -> list[tuple[FrameFeatures, FrameFeatures]]:
+    """The ``top`` key-frame pairs sharing the most visual words."""
+    my_words = [np.unique(visual_words(f.descriptors)) for f in mine]
+    their_words = [np.unique(visual_words(f.descriptors)) for f in theirs]
+    scored = [
+        (len(np.intersect1d(a, b, assume_unique=True)), i, j)
+        for i, a in enumerate(my_words)
+        for j, b in enumerate(their_words)
+    ]
+    scored.sort(reverse=True)
+    return [(mine[i], theirs[j]) for shared, i, j in scored[:top] if shared > 0]
+
+
+def _align_window(
+    query: Fingerprints,
+    theirs: Fingerprints,
+    other: int,
+    other_duration: float,
+    geometry,
+    query_size,
+    other_size,
+) -> CopyMatch | None:
+    """Hash the inner window the homography shows, then align over time."""
+    query_in_other = _normalised(mapped_box(geometry.homography, query_size), other_size)
+    other_in_query = _normalised(
+        mapped_box(np.linalg.inv(geometry.homography), other_size), query_size
+    )
+    mirrored = bool(np.linalg.det(geometry.homography[:2, :2]) < 0)
+    if MIN_WINDOW_AREA <= _area(query_in_other) <= MAX_WINDOW_AREA:
+        # the query shows a crop of the other: hash that window of the other's frames
+        query_hashes, where = query.frames.hashes[:, 0], "other"
+        window = _refine_window(theirs.frames, query_in_other, mirrored, query.frames)
+        other_hashes = _window_hashes(theirs.frames, window, mirrored)
+    elif MIN_WINDOW_AREA <= _area(other_in_query) <= MAX_WINDOW_AREA:
+        # the other is inset in the query: hash that window of the query's frames
+        other_hashes, where = theirs.frames.hashes[:, 0], "query"
+        window = _refine_window(query.frames, other_in_query, mirrored, theirs.frames)
+        query_hashes = _window_hashes(query.frames, window, mirrored)
+    else:
+        return None
+    found = _align_hash_lists(
+        query.frames, query_hashes, theirs.frames, other_hashes, other, other_duration
+    )
+    if found is None:
+        return None
+    return replace(
+        found,
+        window=tuple(round(v, 3) for v in window),
+        window_in=where,
+        homography_inliers=geometry.homography_inliers,
+        variant=int(mirrored),
+    )
+
+
+def _refine_window(outer: MediaFingerprint, box, mirrored: bool, inner: MediaFingerprint):
+    """Nudge a window found on one key-frame pair so it fits the whole clip.
+
+    The homography comes from two key frames that may be a moment apart; small
+    shifts and scalings of the window are scored by how many of the inner
+    item's frames then find a close hash, and the best is kept.
+    """
+    inner_hashes = inner.hashes[inner.detail >= MIN_DETAIL, 0]
+    if not len(inner_hashes):
+        return box
+
+    def matched(cand) -> int:
+        hashes = _window_hashes(outer, cand, mirrored)
+        dist = np.bitwise_count(inner_hashes[:, None] ^ hashes[None, :]).min(axis=1)
+        return int((dist <= RADIUS_BITS).sum())
+
+    x0, y0, x1, y1 = box
+    cx, cy, w, h = (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0
+    base = matched(box)
+    best, best_count = box, base + max(2, base // 10)  # a nudge must clearly do better
+    for scale in (0.92, 1.0, 1.08):
+        for dx in (-0.06, -0.03, 0.0, 0.03, 0.06):
+            for dy in (-0.06, -0.03, 0.0, 0.03, 0.06):
+                sw, sh = w * scale, h * scale
+                cand = (
+                    max(0.0, cx + dx * w - sw / 2),
+                    max(0.0, cy + dy * h - sh / 2),
+                    min(1.0, cx + dx * w + sw / 2),
+                    min(1.0, cy + dy * h + sh / 2),
+                )
+                if _area(cand) <= 0 or cand == box:
+                    continue
+                count = matched(cand)
+                if count > best_count:
+                    best, best_count = cand, count
+    return best
+
+
+def _normalised(box, size) -> tuple[float, float, float, float]:
+    w, h = size
+    x0, y0, x1, y1 = box
+    return (max(0.0, x0 / w), max(0.0, y0 / h), min(1.0, x1 / w), min(1.0, y1 / h))
+
+
+def _area(box) -> float:
+    x0, y0, x1, y1 = box
+    return max(0.0, x1 - x0) * max(0.0, y1 - y0)
+
+
+def _window_hashes(fp: MediaFingerprint, box, mirrored: bool) -> np.ndarray:
+    """pHash of the window ``box`` (normalised) of every stored thumbnail."""
+    th, tw = fp.thumbs.shape[1:]
+    x0, y0, x1, y1 = box
+    c0, c1 = int(np.floor(x0 * tw)), max(int(np.ceil(x1 * tw)), int(np.floor(x0 * tw)) + 2)
+    r0, r1 = int(np.floor(y0 * th)), max(int(np.ceil(y1 * th)), int(np.floor(y0 * th)) + 2)
+    windows = [
+        cv2.resize(
+            np.ascontiguousarray(t[r0:r1, c0:c1]), (THUMB, THUMB), interpolation=cv2.INTER_LINEAR
+        ).astype(np.float64)
+        for t in fp.thumbs
+    ]
+    if not windows:
+        return np.zeros(0, np.uint64)
+    stack = np.stack(windows)
+    if mirrored:
+        stack = stack[:, :, ::-1]
+    return phash_thumbnails(stack)
+
+
+def _align_hash_lists(
+    query: MediaFingerprint,
+    query_hashes: np.ndarray,
+    other: MediaFingerprint,
+    other_hashes: np.ndarray,
+    other_pos: int,
+    other_duration: float,
+) -> CopyMatch | None:
+    """Align two short hash lists directly (all pairs within the radius)."""
+    q_ok = np.flatnonzero(query.detail >= MIN_DETAIL)
+    o_ok = np.flatnonzero(other.detail >= MIN_DETAIL)
+    if not len(q_ok) or not len(o_ok):
+        return None
+    distance = np.bitwise_count(query_hashes[q_ok][:, None] ^ other_hashes[o_ok][None, :])
+    qi, oi = np.nonzero(distance <= RADIUS_BITS)
+    if not len(qi):
+        return None
+    pairs = _best_pair_per_frame(
+        q_ok[qi], o_ok[oi], distance[qi, oi].astype(np.float64), np.zeros(len(qi), np.int64)
+    )
+    return _align(
+        query.time_s[pairs.row].astype(np.float64),
+        other.time_s[pairs.entry].astype(np.float64),
+        np.ones(len(pairs.row)),
+        pairs.dist,
+        pairs.variant,
+        other=other_pos,
+        other_duration=other_duration,
+        query_still=query.is_still,
+        other_still=other.is_still,
+    )
 
 
 @dataclass(frozen=True)
@@ -143,7 +374,7 @@ def _query_plan(query: MediaFingerprint, rows: np.ndarray) -> tuple[np.ndarray, 
     return np.concatenate(plan_rows), np.concatenate(plan_variants)
 
 
-def _distinct_owners_per_row(row: np.ndarray, owner: np.ndarray) -> dict | np.ndarray:
+def _distinct_owners_per_row(row: np.ndarray, owner: np.ndarray) -> np.ndarray:
     """For each query row, how many distinct archived items matched it."""
     size = int(row.max()) + 1
     pairs = np.unique(np.stack([row, owner.astype(np.int64)]), axis=1)
@@ -159,9 +390,19 @@ def _best_pair_per_frame(row, entry, dist, variant) -> _Pairs:
     return _Pairs(row[first], entry[first], dist[first], variant[first])
 
 
-def _align(tq, tr, weights, dist, variant, other, query, table) -> CopyMatch | None:
+def _align(
+    tq,
+    tr,
+    weights,
+    dist,
+    variant,
+    *,
+    other: int,
+    other_duration: float,
+    query_still: bool,
+    other_still: bool,
+) -> CopyMatch | None:
     """Find the time mapping most matches agree on; None if it is no copy."""
-    query_still, other_still = query.is_still, bool(table.is_still[other])
     if query_still or other_still:
         return _align_still(tq, tr, weights, dist, variant, other, query_still, other_still)
     # votes[s, bin]: summed weight of matches whose offset under speed s falls in bin
@@ -190,7 +431,7 @@ def _align(tq, tr, weights, dist, variant, other, query, table) -> CopyMatch | N
     if len(frames) < MIN_INLIERS or weight < MIN_WEIGHT or np.ptp(frames) < MIN_SPAN_S:
         return None
     start, end = float(frames.min()), float(frames.max())
-    duration = table.durations[other]
+    duration = other_duration
     other_start = float(np.clip(offset + speed * start, 0.0, duration))
     other_end = float(np.clip(offset + speed * end, 0.0, duration))
     mean_dist = float(dist[inl].mean())

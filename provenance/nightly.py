@@ -14,10 +14,8 @@ from dataclasses import dataclass
 
 from .archive import Archive, ScoredClaim
 from .findings import find_all
-from .fingerprint import KIND as FINGERPRINT_KIND
-from .fingerprint import MediaFingerprint
 from .model import Finding, ScoreChange
-from .process import MediaOutcome, process_media
+from .process import MediaOutcome, process_media, stored_prints
 from .scoring import score_claim
 
 log = logging.getLogger("provenance")
@@ -44,21 +42,13 @@ class RescoreSummary:
         return [m for m in self.media if m.error is not None]
 
 
-def load_fingerprints(archive: Archive) -> dict[str, MediaFingerprint]:
-    """Every stored frame fingerprint, by sha256."""
-    return {
-        sha: MediaFingerprint.from_bytes(data)
-        for sha, data in archive.fingerprints(FINGERPRINT_KIND).items()
-    }
-
-
 def rescore(archive: Archive, *, workers: int = 1) -> RescoreSummary:
     """Process pending media, then recompute every finding and score."""
     run_id = archive.start_run("rescore")
     outcomes = process_media(archive, archive.pending_media(), workers=workers)
     claims = archive.claims()
     media = {record.sha256: record for record in archive.all_media()}
-    fingerprints = load_fingerprints(archive)
+    fingerprints = stored_prints(archive)
     findings = find_all(claims, media, fingerprints)
     by_claim: dict[str | None, list[Finding]] = defaultdict(list)
     for finding in findings:

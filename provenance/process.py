@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 
 from .archive import Archive
 from .errors import ProvenanceError
-from .fingerprint import KIND as FINGERPRINT_KIND
-from .fingerprint import fingerprint_frames
+from .fingerprint import KIND as FRAMES_KIND
+from .fingerprint import Fingerprints, MediaFingerprint, fingerprint_frames
 from .frames import extract_frames
+from .keypoints import KIND as KEYPOINTS_KIND
+from .keypoints import features_from_bytes, features_to_bytes
 from .media import probe_media
 from .model import MediaInfo, MediaRecord
 from .progress import progress
@@ -38,8 +40,32 @@ class MediaOutcome:
 def analyse_file(file: str) -> tuple[MediaInfo, dict[str, bytes]]:
     """Probe a media file, then fingerprint its frames. Raises on bad media."""
     info = probe_media(file)
-    fingerprint = fingerprint_frames(extract_frames(file))
-    return info, {FINGERPRINT_KIND: fingerprint.to_bytes()}
+    prints = fingerprint_frames(extract_frames(file), duration_s=info.duration_s)
+    return info, {
+        FRAMES_KIND: prints.frames.to_bytes(),
+        KEYPOINTS_KIND: features_to_bytes(prints.keyframes),
+    }
+
+
+def decode_prints(stored: dict[str, bytes]) -> Fingerprints | None:
+    """The fingerprints of one media item from their stored bytes (None if absent)."""
+    if FRAMES_KIND not in stored:
+        return None
+    keyframes = features_from_bytes(stored[KEYPOINTS_KIND]) if KEYPOINTS_KIND in stored else []
+    return Fingerprints(MediaFingerprint.from_bytes(stored[FRAMES_KIND]), keyframes)
+
+
+def stored_prints(archive: Archive) -> dict[str, Fingerprints]:
+    """Every media item's fingerprints, by sha256."""
+    frames = archive.fingerprints(FRAMES_KIND)
+    keypoints = archive.fingerprints(KEYPOINTS_KIND)
+    prints = {}
+    for sha, data in frames.items():
+        stored = {FRAMES_KIND: data}
+        if sha in keypoints:
+            stored[KEYPOINTS_KIND] = keypoints[sha]
+        prints[sha] = decode_prints(stored)
+    return prints
 
 
 def fingerprint_media(sha256: str, file: str) -> MediaOutcome:

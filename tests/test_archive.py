@@ -26,13 +26,22 @@ from provenance.model import (
 
 def media_file(name: str, content: bytes = b"") -> MediaFile:
     data = content or name.encode()
-    return MediaFile(path=name, file=Path("/data") / name, sha256=hashlib.sha256(data).hexdigest(),
-                     size_bytes=len(data))
+    return MediaFile(
+        path=name,
+        file=Path("/data") / name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size_bytes=len(data),
+    )
 
 
 def make_claim(claim_id: str, media: list[MediaFile], day: int = 1, **kw: object) -> Claim:
-    return Claim(id=claim_id, claimed_at=datetime(2024, 10, day, tzinfo=timezone.utc),
-                 group="Brigade North", media=tuple(m.path for m in media), **kw)
+    return Claim(
+        id=claim_id,
+        claimed_at=datetime(2024, 10, day, tzinfo=timezone.utc),
+        group="Brigade North",
+        media=tuple(m.path for m in media),
+        **kw,
+    )
 
 
 def snapshot(path: Path) -> dict[str, list]:
@@ -60,7 +69,10 @@ def test_add_claim_and_read_back(archive_path: Path) -> None:
     with open_archive(archive_path, write=False) as archive:
         stored = archive.claim("C1")
         assert stored.claim.target == "port" and stored.claim.extra == {"x": 1}
-        assert [(m.path, m.sha256) for m in stored.media] == [("a.mp4", a.sha256), ("b.jpg", b.sha256)]
+        assert [(m.path, m.sha256) for m in stored.media] == [
+            ("a.mp4", a.sha256),
+            ("b.jpg", b.sha256),
+        ]
         assert {m.status for m in archive.pending_media()} == {MediaStatus.PENDING}
 
 
@@ -107,7 +119,10 @@ def test_failure_in_the_middle_of_an_ingest_leaves_the_archive_as_it_was(
 
     # media and claim rows are already written when the claim's media links fail
     monkeypatch.setattr(sqlite_archive.SQLiteArchive, "_insert_claim_media", explode)
-    with open_archive(archive_path, write=True) as archive, pytest.raises(OSError, match="disk full"):
+    with (
+        open_archive(archive_path, write=True) as archive,
+        pytest.raises(OSError, match="disk full"),
+    ):
         archive.add_claim(make_claim("C2", [a, b], day=2), [a, b])
     assert snapshot(archive_path) == before
 
@@ -142,7 +157,9 @@ def test_newer_schema_is_refused_untouched(archive_path: Path) -> None:
     ],
     ids=["text", "garbage-after-header"],
 )
-def test_non_archives_are_refused_untouched(archive_path: Path, content: bytes, reason: str) -> None:
+def test_non_archives_are_refused_untouched(
+    archive_path: Path, content: bytes, reason: str
+) -> None:
     archive_path.write_bytes(content)
     with pytest.raises(ArchiveError, match=reason):
         open_archive(archive_path, write=True)
@@ -189,7 +206,9 @@ def test_migration_from_an_older_version_keeps_data(
     a = media_file("a.mp4")
     with open_archive(archive_path, write=True) as archive:
         archive.add_claim(make_claim("C1", [a]), [a])
-    extra = sqlite_archive.Migration(2, "test: a notes column", "ALTER TABLE claims ADD COLUMN notes TEXT")
+    extra = sqlite_archive.Migration(
+        2, "test: a notes column", "ALTER TABLE claims ADD COLUMN notes TEXT"
+    )
     monkeypatch.setattr(sqlite_archive, "MIGRATIONS", (*sqlite_archive.MIGRATIONS, extra))
     monkeypatch.setattr(sqlite_archive, "SCHEMA_VERSION", 2)
     with pytest.raises(ArchiveError, match="older"):
@@ -205,17 +224,31 @@ def cred(score: int, code: str = "copy_of_earlier_claim") -> Credibility:
 
 def test_score_history_gains_a_row_only_when_a_score_changes(archive_path: Path) -> None:
     a, b = media_file("a.mp4"), media_file("b.mp4")
-    finding = Finding(FindingKind.COPY, "C2", "b.mp4", 0.9, "C1", "a.mp4",
-                      Segment(1.0, 2.0, 3.0, 4.0), {"votes": 3})
+    finding = Finding(
+        FindingKind.COPY,
+        "C2",
+        "b.mp4",
+        0.9,
+        "C1",
+        "a.mp4",
+        Segment(1.0, 2.0, 3.0, 4.0),
+        {"votes": 3},
+    )
     with open_archive(archive_path, write=True) as archive:
         archive.add_claim(make_claim("C1", [a]), [a])
         archive.add_claim(make_claim("C2", [b], day=2), [b])
         run = archive.start_run("rescore")
-        first = archive.save_results(run, [finding], [ScoredClaim("C1", cred(70)), ScoredClaim("C2", cred(30))])
+        first = archive.save_results(
+            run, [finding], [ScoredClaim("C1", cred(70)), ScoredClaim("C2", cred(30))]
+        )
         assert [(c.claim_id, c.old, c.new) for c in first] == [("C1", None, 70), ("C2", None, 30)]
-        again = archive.save_results(run, [finding], [ScoredClaim("C1", cred(70)), ScoredClaim("C2", cred(30))])
+        again = archive.save_results(
+            run, [finding], [ScoredClaim("C1", cred(70)), ScoredClaim("C2", cred(30))]
+        )
         assert again == []
-        moved = archive.save_results(run, [], [ScoredClaim("C1", cred(70)), ScoredClaim("C2", cred(50))])
+        moved = archive.save_results(
+            run, [], [ScoredClaim("C1", cred(70)), ScoredClaim("C2", cred(50))]
+        )
         assert [(c.claim_id, c.old, c.new) for c in moved] == [("C2", 30, 50)]
         assert [s for _, s, _ in archive.score_history("C2")] == [30, 50]
         assert archive.findings() == []
@@ -224,8 +257,16 @@ def test_score_history_gains_a_row_only_when_a_score_changes(archive_path: Path)
 
 def test_findings_round_trip(archive_path: Path) -> None:
     a, b = media_file("a.mp4"), media_file("b.mp4")
-    finding = Finding(FindingKind.COPY, "C2", "b.mp4", 0.9, "C1", "a.mp4",
-                      Segment(1.0, 2.0, 3.0, 4.0), {"votes": 3})
+    finding = Finding(
+        FindingKind.COPY,
+        "C2",
+        "b.mp4",
+        0.9,
+        "C1",
+        "a.mp4",
+        Segment(1.0, 2.0, 3.0, 4.0),
+        {"votes": 3},
+    )
     with open_archive(archive_path, write=True) as archive:
         archive.add_claim(make_claim("C1", [a]), [a])
         archive.add_claim(make_claim("C2", [b], day=2), [b])
@@ -253,4 +294,7 @@ def test_interrupted_run_is_marked_by_the_next(archive_path: Path) -> None:
     with open_archive(archive_path, write=True) as archive:
         archive.start_run("rescore")
     db = sqlite3.connect(archive_path)
-    assert [r[0] for r in db.execute("SELECT status FROM runs ORDER BY id")] == ["interrupted", "running"]
+    assert [r[0] for r in db.execute("SELECT status FROM runs ORDER BY id")] == [
+        "interrupted",
+        "running",
+    ]

@@ -19,15 +19,24 @@ def run(*args: str | Path) -> Result:
 @pytest.fixture
 def manifest(workdir: Path) -> Path:
     shutil.copy(workdir / "media/a.mp4", workdir / "media/a_reupload.mp4")
-    return write_manifest(workdir / "claims.jsonl", [
-        claim("C1", ["media/a.mp4", "media/still.jpg"], target="airbase",
-              text="<script>alert(1)</script> удар"),
-        claim("C2", ["media/b.mp4"], day=3, group="Eastern Falcons"),
-        claim("C3", ["media/a_reupload.mp4", "media/c.mp4"], day=5),
-    ])
+    return write_manifest(
+        workdir / "claims.jsonl",
+        [
+            claim(
+                "C1",
+                ["media/a.mp4", "media/still.jpg"],
+                target="airbase",
+                text="<script>alert(1)</script> удар",
+            ),
+            claim("C2", ["media/b.mp4"], day=3, group="Eastern Falcons"),
+            claim("C3", ["media/a_reupload.mp4", "media/c.mp4"], day=5),
+        ],
+    )
 
 
-def test_ingest_rescore_report_end_to_end(manifest: Path, archive_path: Path, tmp_path: Path) -> None:
+def test_ingest_rescore_report_end_to_end(
+    manifest: Path, archive_path: Path, tmp_path: Path
+) -> None:
     result = run("ingest", manifest, "--archive", archive_path)
     assert result.exit_code == 0, result.output
     assert "3 claims added, 0 already in the archive, 0 refused; 4 new media" in result.output
@@ -66,8 +75,10 @@ def test_reingest_is_idempotent(manifest: Path, archive_path: Path) -> None:
 
 
 def test_bad_lines_exit_1_and_name_the_line(workdir: Path, archive_path: Path) -> None:
-    path = write_manifest(workdir / "m.jsonl", [claim("C1", ["media/a.mp4"]), "{oops",
-                                                claim("C2", ["media/missing.mp4"])])
+    path = write_manifest(
+        workdir / "m.jsonl",
+        [claim("C1", ["media/a.mp4"]), "{oops", claim("C2", ["media/missing.mp4"])],
+    )
     result = run("ingest", path, "--archive", archive_path)
     assert result.exit_code == 1
     assert f"{path}:2: not valid JSON" in result.output
@@ -75,7 +86,9 @@ def test_bad_lines_exit_1_and_name_the_line(workdir: Path, archive_path: Path) -
     assert "1 claims added" in result.output
 
 
-def test_unreadable_media_is_recorded_and_the_rest_goes_on(workdir: Path, archive_path: Path) -> None:
+def test_unreadable_media_is_recorded_and_the_rest_goes_on(
+    workdir: Path, archive_path: Path
+) -> None:
     (workdir / "media/broken.mp4").write_bytes(b"not a video at all" * 50)
     path = write_manifest(workdir / "m.jsonl", [claim("C1", ["media/broken.mp4", "media/a.mp4"])])
     result = run("ingest", path, "--archive", archive_path)
@@ -111,18 +124,26 @@ def test_locked_archive_exits_3(manifest: Path, archive_path: Path) -> None:
 def test_not_an_archive_exits_3_untouched(manifest: Path, tmp_path: Path) -> None:
     bogus = tmp_path / "notes.txt"
     bogus.write_text("my notes\n")
-    for args in (("ingest", manifest), ("rescore",), ("report", "--format", "json", "--out", tmp_path / "r")):
+    for args in (
+        ("ingest", manifest),
+        ("rescore",),
+        ("report", "--format", "json", "--out", tmp_path / "r"),
+    ):
         result = run(*args, "--archive", bogus)
         assert result.exit_code == 3 and "not an SQLite database" in result.output
     assert bogus.read_text() == "my notes\n"
 
 
 def test_archive_from_environment(manifest: Path, archive_path: Path) -> None:
-    result = CliRunner(env={"PROVENANCE_ARCHIVE": str(archive_path)}).invoke(main, ["ingest", str(manifest)])
+    result = CliRunner(env={"PROVENANCE_ARCHIVE": str(archive_path)}).invoke(
+        main, ["ingest", str(manifest)]
+    )
     assert result.exit_code == 0 and archive_path.exists()
 
 
-def test_check_finds_reupload_without_storing(manifest: Path, archive_path: Path, tmp_path: Path) -> None:
+def test_check_finds_reupload_without_storing(
+    manifest: Path, archive_path: Path, tmp_path: Path
+) -> None:
     run("ingest", manifest, "--archive", archive_path)
     copy = tmp_path / "new" / "forwarded.mp4"
     copy.parent.mkdir()
@@ -145,12 +166,21 @@ def test_check_finds_reupload_without_storing(manifest: Path, archive_path: Path
         assert len(archive.all_media()) == 4  # a_reupload.mp4 is a.mp4
 
 
-def test_check_bad_file_exits_1_and_goes_on(manifest: Path, archive_path: Path, tmp_path: Path) -> None:
+def test_check_bad_file_exits_1_and_goes_on(
+    manifest: Path, archive_path: Path, tmp_path: Path
+) -> None:
     run("ingest", manifest, "--archive", archive_path)
     empty = tmp_path / "empty.mp4"
     empty.write_bytes(b"")
-    result = run("check", empty, tmp_path / "missing.mp4", manifest.parent / "media/c.mp4",
-                 "--archive", archive_path, "--json")
+    result = run(
+        "check",
+        empty,
+        tmp_path / "missing.mp4",
+        manifest.parent / "media/c.mp4",
+        "--archive",
+        archive_path,
+        "--json",
+    )
     assert result.exit_code == 1
     media = json.loads(result.stdout)["media"]
     assert media[0]["error"] == "empty file (0 bytes)"
@@ -173,9 +203,13 @@ def test_csv_and_html_reports(manifest: Path, archive_path: Path, tmp_path: Path
     assert 'id="claim-C3"' in html and "not analysed yet" in html
 
 
-def test_csv_report_defuses_spreadsheet_formulas(workdir: Path, archive_path: Path, tmp_path: Path) -> None:
-    path = write_manifest(workdir / "m.jsonl", [claim("C1", ["media/a.mp4"], target="=HYPERLINK(\"x\")")])
+def test_csv_report_defuses_spreadsheet_formulas(
+    workdir: Path, archive_path: Path, tmp_path: Path
+) -> None:
+    path = write_manifest(
+        workdir / "m.jsonl", [claim("C1", ["media/a.mp4"], target='=HYPERLINK("x")')]
+    )
     run("ingest", path, "--archive", archive_path)
     run("report", "--archive", archive_path, "--format", "csv", "--out", tmp_path / "r.csv")
     (row,) = csv.DictReader(io.StringIO((tmp_path / "r.csv").read_text()))
-    assert row["target"] == "'=HYPERLINK(\"x\")"
+    assert row["target"] == '\'=HYPERLINK("x")'

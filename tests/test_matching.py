@@ -25,7 +25,9 @@ def seconds(start: float, end: float, speed: float = 1.0):
 
 
 def fp(path: Path):
-    return fingerprint_frames(extract_frames(path))
+    from provenance.media import probe_media
+
+    return fingerprint_frames(extract_frames(path), duration_s=probe_media(path).duration_s)
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +65,19 @@ def overlay(f):
     return f
 
 
+def crop_left(f, share=0.25):
+    h, w = f.shape[:2]
+    return cv2.resize(f[:, int(w * share) :], (w, h))
+
+
+def picture_in_picture(f, t=0.0, share=0.45):
+    h, w = f.shape[:2]
+    background = pan_frame(t, picture="coffee")
+    inset = cv2.resize(f, (int(w * share), int(h * share)))
+    background[20 : 20 + inset.shape[0], w - inset.shape[1] - 20 : w - 20] = inset
+    return background
+
+
 EDITS = {
     "flip": (lambda f: np.ascontiguousarray(f[:, ::-1]), 1.0),
     "crop": (crop, 1.0),
@@ -71,23 +86,15 @@ EDITS = {
     "gamma": (lambda f: (255 * (f / 255.0) ** 0.6).astype(np.uint8), 1.0),
     "grayscale": (lambda f: np.repeat(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY)[..., None], 3, 2), 1.0),
     "rot90": (lambda f: np.ascontiguousarray(np.rot90(f)), 1.0),
+    "crop_left_25": (crop_left, 1.0),
+    "crop_flip": (lambda f: np.ascontiguousarray(crop(f)[:, ::-1]), 1.0),
+    "picture_in_picture_45": (picture_in_picture, 1.0),
     "speed_1.25": (lambda f: f, 1.25),
     "speed_0.8": (lambda f: f, 0.8),
 }
 
 
-KNOWN_GAPS = {"crop": "a 20% crop moves pHash 10-22 bits: needs crop windows or local features"}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_GAPS[n], strict=True))
-        if n in KNOWN_GAPS
-        else n
-        for n in EDITS
-    ],
-)
+@pytest.mark.parametrize("name", list(EDITS))
 def test_edited_copy_is_found_with_its_segment(original: Path, tmp_path: Path, name: str) -> None:
     edit, speed = EDITS[name]
     copy = clip(tmp_path / "copy.mp4", seconds(2, 10, speed), edit)

@@ -15,17 +15,28 @@ from provenance.model import (
     Segment,
     StoredClaim,
 )
-from provenance.scoring import BASE_SCORE, EFFECTS, SCORING_MODEL, format_time, rating_for, score_claim
+from provenance.scoring import (
+    BASE_SCORE,
+    EFFECTS,
+    SCORING_MODEL,
+    format_time,
+    rating_for,
+    score_claim,
+)
 
 
 def stored(claim_id: str, shas: list[str]) -> StoredClaim:
     media = tuple(ClaimMedia(f"media/{s}.mp4", s) for s in shas)
-    claim = Claim(claim_id, datetime(2024, 10, 1, tzinfo=timezone.utc), "g", tuple(m.path for m in media))
+    claim = Claim(
+        claim_id, datetime(2024, 10, 1, tzinfo=timezone.utc), "g", tuple(m.path for m in media)
+    )
     return StoredClaim(claim, 1, datetime(2024, 10, 2, tzinfo=timezone.utc), media)
 
 
 def done(sha: str) -> MediaRecord:
-    return MediaRecord(sha, 1, "/x", MediaStatus.DONE, MediaInfo(MediaKind.VIDEO, 64, 64, 8.0, 15.0))
+    return MediaRecord(
+        sha, 1, "/x", MediaStatus.DONE, MediaInfo(MediaKind.VIDEO, 64, 64, 8.0, 15.0)
+    )
 
 
 def failed(sha: str) -> MediaRecord:
@@ -33,20 +44,29 @@ def failed(sha: str) -> MediaRecord:
 
 
 def copy_finding(claim_id: str, media: str) -> Finding:
-    return Finding(FindingKind.COPY, claim_id, media, 0.97, "C0", "media/orig.mp4",
-                   Segment(2.0, 9.0, 0.0, 7.0))
+    return Finding(
+        FindingKind.COPY, claim_id, media, 0.97, "C0", "media/orig.mp4", Segment(2.0, 9.0, 0.0, 7.0)
+    )
 
 
 def test_clean_claim_keeps_the_base_score() -> None:
     cred = score_claim(stored("C1", ["a"]), [], {"a": done("a")})
-    assert (cred.score, cred.rating, cred.reasons, cred.model) == (BASE_SCORE, Rating.MEDIUM, (), SCORING_MODEL)
+    assert (cred.score, cred.rating, cred.reasons, cred.model) == (
+        BASE_SCORE,
+        Rating.MEDIUM,
+        (),
+        SCORING_MODEL,
+    )
 
 
 def test_copy_is_penalised_with_a_reason_naming_media_and_segments() -> None:
     cred = score_claim(stored("C1", ["a"]), [copy_finding("C1", "media/a.mp4")], {"a": done("a")})
     (reason,) = cred.reasons
     assert reason.code == "copy_of_earlier_claim" and reason.effect == EFFECTS[reason.code]
-    assert reason.text == "media/a.mp4 00:02-00:09 repeats media/orig.mp4 00:00-00:07 of earlier claim C0"
+    assert (
+        reason.text
+        == "media/a.mp4 00:02-00:09 repeats media/orig.mp4 00:00-00:07 of earlier claim C0"
+    )
     assert cred.score == BASE_SCORE + EFFECTS["copy_of_earlier_claim"]
     assert cred.top_reason == reason
 
@@ -72,9 +92,19 @@ def test_pending_media_is_said() -> None:
     assert [r.code for r in cred.reasons] == ["media_not_analysed"]
 
 
-@pytest.mark.parametrize(("score", "rating"), [(100, "high"), (75, "high"), (74, "medium"),
-                                               (50, "medium"), (49, "low"), (25, "low"),
-                                               (24, "very low"), (0, "very low")])
+@pytest.mark.parametrize(
+    ("score", "rating"),
+    [
+        (100, "high"),
+        (75, "high"),
+        (74, "medium"),
+        (50, "medium"),
+        (49, "low"),
+        (25, "low"),
+        (24, "very low"),
+        (0, "very low"),
+    ],
+)
 def test_rating_bands(score: int, rating: str) -> None:
     assert rating_for(score).value == rating
 

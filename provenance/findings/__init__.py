@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ..fingerprint import MediaFingerprint
+from ..fingerprint import Fingerprints
 from ..model import Finding, MediaRecord, StoredClaim
 from .copies import find_copies, identical_copy
 
@@ -31,7 +31,7 @@ ANALYSES: tuple[tuple[str, str, bool], ...] = (
 def find_all(
     claims: Sequence[StoredClaim],
     media: Mapping[str, MediaRecord],
-    fingerprints: Mapping[str, MediaFingerprint],
+    fingerprints: Mapping[str, Fingerprints],
 ) -> list[Finding]:
     """All findings for ``claims`` (earliest first), from every detector."""
     return find_copies(claims, media, fingerprints)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from ..fingerprint import MediaFingerprint
+from ..fingerprint import Fingerprints
 from ..hashing import VARIANTS
 from ..matching import CopyMatch, FrameTable, match_fingerprint
 from ..model import Finding, FindingKind, MediaRecord, Segment, StoredClaim
@@ -86,7 +86,7 @@ def perceptual_copy(
 def find_copies(
     claims: Sequence[StoredClaim],
     media: Mapping[str, MediaRecord],
-    fingerprints: Mapping[str, MediaFingerprint],
+    fingerprints: Mapping[str, Fingerprints],
 ) -> list[Finding]:
     """One finding per media item whose footage an earlier claim already holds.
 

@@ -15,12 +15,16 @@ from provenance.model import (
 
 def stored(claim_id: str, day: int, seq: int, media: list[tuple[str, str]]) -> StoredClaim:
     items = tuple(ClaimMedia(path, sha) for path, sha in media)
-    claim = Claim(claim_id, datetime(2024, 10, day, tzinfo=timezone.utc), "g", tuple(p for p, _ in media))
+    claim = Claim(
+        claim_id, datetime(2024, 10, day, tzinfo=timezone.utc), "g", tuple(p for p, _ in media)
+    )
     return StoredClaim(claim, seq, datetime(2024, 12, 1, tzinfo=timezone.utc), items)
 
 
-MEDIA = {s: MediaRecord(s, 1, "/x", MediaStatus.DONE, MediaInfo(MediaKind.VIDEO, 8, 8, 6.5, 10.0))
-         for s in "abcd"}
+MEDIA = {
+    s: MediaRecord(s, 1, "/x", MediaStatus.DONE, MediaInfo(MediaKind.VIDEO, 8, 8, 6.5, 10.0))
+    for s in "abcd"
+}
 
 
 def run(*claims: StoredClaim):
@@ -43,13 +47,17 @@ def test_earliest_holder_is_the_original_and_later_ones_are_copies() -> None:
 
 
 def test_a_later_arrival_with_an_earlier_date_becomes_the_original() -> None:
-    findings = run(stored("ARRIVED_FIRST", 5, 1, [("x.mp4", "a")]),
-                   stored("DATED_EARLIER", 3, 2, [("y.mp4", "a")]))
+    findings = run(
+        stored("ARRIVED_FIRST", 5, 1, [("x.mp4", "a")]),
+        stored("DATED_EARLIER", 3, 2, [("y.mp4", "a")]),
+    )
     assert [(f.claim_id, f.other_claim) for f in findings] == [("ARRIVED_FIRST", "DATED_EARLIER")]
 
 
 def test_same_date_ties_go_to_the_first_seen() -> None:
-    findings = run(stored("SECOND", 5, 2, [("x.mp4", "a")]), stored("FIRST", 5, 1, [("y.mp4", "a")]))
+    findings = run(
+        stored("SECOND", 5, 2, [("x.mp4", "a")]), stored("FIRST", 5, 1, [("y.mp4", "a")])
+    )
     assert [(f.claim_id, f.other_claim) for f in findings] == [("SECOND", "FIRST")]
 
 

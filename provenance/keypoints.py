@@ -1,0 +1,218 @@
+"""Stage 2: local features on a few key frames, a shortlist, geometric checks.
+
+Frame hashes see whole frames; crops and picture-in-picture change the whole
+frame. Local features do not care: ORB keypoints of a few key frames per
+media item are stored, an inverted index of "visual words" shortlists the
+archived items that share many of them, and a robust homography (OpenCV's
+USAC MAGSAC) tells whether one view is a 2D transform of the other (a copy:
+crop, zoom, inset) and where it sits in the frame.
+
+The visual words need no training: each word is a fixed choice of 12 of the
+256 bits of an ORB descriptor (locality-sensitive hashing, four tables), so
+the vocabulary is the same for every archive and every run.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy import sparse
+
+ORB_FEATURES = 400
+MAX_KEYFRAMES = 8
+MIN_KEYFRAME_GAP_S = 1.5
+KIND = "orb-keyframes-v1"
+
+LSH_TABLES = 4
+LSH_BITS = 12
+_BIT_CHOICE = (
+    np.random.default_rng(20241106)
+    .permutation(256)[: LSH_TABLES * LSH_BITS]
+    .reshape(LSH_TABLES, LSH_BITS)
+)
+
+RATIO = 0.8  # Lowe's ratio test on Hamming distances
+MIN_MATCHES = 12
+RANSAC_PX = 4.0  # at the 640 px analysis width
+
+
+@dataclass(frozen=True)
+class FrameFeatures:
+    """ORB keypoints of one key frame, in pixels of a frame of ``size``."""
+
+    time_s: float
+    size: tuple[int, int]  # (width, height)
+    points: np.ndarray  # float32 (K, 2)
+    descriptors: np.ndarray  # uint8 (K, 32)
+    mirrored: bool = False  # computed on the mirrored frame (ORB is not mirror-invariant)
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """How two key frames relate, from their matched keypoints."""
+
+    matches: int  # after the ratio test
+    homography_inliers: int
+    homography: np.ndarray | None  # maps points of the first frame into the second
+    spread: float  # share of the first frame's area the inliers cover (0..1)
+
+
+_orb = None
+
+
+def orb_features(luma: np.ndarray, time_s: float, *, mirrored: bool = False) -> FrameFeatures:
+    """ORB keypoints of a grey frame (of its mirror image if ``mirrored``)."""
+    global _orb
+    if _orb is None:
+        _orb = cv2.ORB_create(nfeatures=ORB_FEATURES)
+    image = np.ascontiguousarray(luma[:, ::-1] if mirrored else luma)
+    keypoints, descriptors = _orb.detectAndCompute(image, None)
+    if descriptors is None:
+        descriptors = np.zeros((0, 32), np.uint8)
+    points = np.array([k.pt for k in keypoints], np.float32).reshape(-1, 2)
+    return FrameFeatures(
+        float(time_s), (luma.shape[1], luma.shape[0]), points, descriptors, mirrored
+    )
+
+
+def features_to_bytes(frames: Sequence[FrameFeatures]) -> bytes:
+    out = io.BytesIO()
+    np.savez_compressed(
+        out,
+        times=np.array([f.time_s for f in frames], np.float32),
+        sizes=np.array([f.size for f in frames], np.int32).reshape(-1, 2),
+        counts=np.array([len(f.points) for f in frames], np.int32),
+        mirrored=np.array([f.mirrored for f in frames], bool),
+        points=np.concatenate([f.points for f in frames])
+        if frames
+        else np.zeros((0, 2), np.float32),
+        descriptors=np.concatenate([f.descriptors for f in frames])
+        if frames
+        else np.zeros((0, 32), np.uint8),
+    )
+    return out.getvalue()
+
+
+def features_from_bytes(data: bytes) -> list[FrameFeatures]:
+    z = np.load(io.BytesIO(data), allow_pickle=False)
+    bounds = np.concatenate([[0], np.cumsum(z["counts"])])
+    return [
+        FrameFeatures(
+            float(t), (int(s[0]), int(s[1])), z["points"][a:b], z["descriptors"][a:b], bool(m)
+        )
+        for t, s, a, b, m in zip(
+            z["times"], z["sizes"], bounds[:-1], bounds[1:], z["mirrored"], strict=True
+        )
+    ]
+
+
+def visual_words(descriptors: np.ndarray) -> np.ndarray:
+    """(K, 32) ORB descriptors -> (K, LSH_TABLES) word ids, each table its own range."""
+    bits = np.unpackbits(descriptors, axis=1)  # (K, 256)
+    words = np.zeros((len(descriptors), LSH_TABLES), np.int64)
+    weights = 1 << np.arange(LSH_BITS - 1, -1, -1)
+    for t in range(LSH_TABLES):
+        words[:, t] = bits[:, _BIT_CHOICE[t]] @ weights + t * (1 << LSH_BITS)
+    return words
+
+
+class WordIndex:
+    """Inverted index media -> visual words, ranking by tf-idf cosine similarity."""
+
+    def __init__(self, items: Sequence[Sequence[FrameFeatures]]):
+        vocabulary = LSH_TABLES << LSH_BITS
+        rows, cols = [], []
+        for position, frames in enumerate(items):
+            for frame in frames:
+                if frame.mirrored:  # archived items are indexed as they are
+                    continue
+                words = visual_words(frame.descriptors).ravel()
+                rows.append(np.full(len(words), position))
+                cols.append(words)
+        shape = (len(items), vocabulary)
+        if rows:
+            counts = sparse.csr_matrix(
+                (np.ones(sum(len(r) for r in rows)), (np.concatenate(rows), np.concatenate(cols))),
+                shape=shape,
+            )
+        else:
+            counts = sparse.csr_matrix(shape)
+        counts.data = np.minimum(counts.data, 3.0)  # bursty words (textures) count little more
+        df = np.asarray((counts > 0).sum(axis=0)).ravel()
+        self.idf = np.log((1 + len(items)) / (1 + df)) + 1.0
+        weighted = counts.multiply(self.idf).tocsr()
+        norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+        self.matrix = sparse.diags(1.0 / np.maximum(norms, 1e-9)) @ weighted
+
+    def shortlist(
+        self,
+        frames: Sequence[FrameFeatures],
+        *,
+        top: int = 10,
+        exclude: frozenset[int] = frozenset(),
+    ) -> list[tuple[int, float]]:
+        """The ``top`` archived items most similar to ``frames``, with their scores."""
+        if not frames or self.matrix.shape[0] == 0:
+            return []
+        words = np.concatenate([visual_words(f.descriptors).ravel() for f in frames])
+        if not len(words):
+            return []
+        query = np.bincount(words, minlength=self.matrix.shape[1]).astype(np.float64)
+        query = np.minimum(query, 3.0) * self.idf
+        query /= max(float(np.linalg.norm(query)), 1e-9)
+        scores = self.matrix @ query
+        order = np.argsort(-scores)
+        ranked = [
+            (int(i), float(scores[i])) for i in order if scores[i] > 0 and int(i) not in exclude
+        ]
+        return ranked[:top]
+
+
+def verify(a: FrameFeatures, b: FrameFeatures) -> Geometry:
+    """Match ``a``'s keypoints into ``b`` and fit a homography robustly.
+
+    The homography maps ``a``'s frame (as shown, even when ``a`` holds the
+    features of its mirror image) into ``b``'s; a mirror has a negative
+    determinant.
+    """
+    if len(a.descriptors) < MIN_MATCHES or len(b.descriptors) < 2:
+        return Geometry(0, 0, None, 0.0)
+    pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(a.descriptors, b.descriptors, k=2)
+    good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < RATIO * p[1].distance]
+    if len(good) < MIN_MATCHES:
+        return Geometry(len(good), 0, None, 0.0)
+    src = a.points[[m.queryIdx for m in good]]
+    dst = b.points[[m.trainIdx for m in good]]
+    homography, mask = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, RANSAC_PX)
+    if homography is None or mask is None:
+        return Geometry(len(good), 0, None, 0.0)
+    inliers = mask.ravel().astype(bool)
+    if a.mirrored:  # undo the mirror: x_mirrored = width - x
+        flip = np.array([[-1.0, 0.0, a.size[0]], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+        homography = homography @ flip
+    return Geometry(len(good), int(inliers.sum()), homography, _spread(src[inliers], a.size))
+
+
+def _spread(points: np.ndarray, size: tuple[int, int]) -> float:
+    """Share of the frame covered by the convex hull of ``points``."""
+    if len(points) < 3:
+        return 0.0
+    hull = cv2.convexHull(points.astype(np.float32))
+    return float(cv2.contourArea(hull)) / float(size[0] * size[1])
+
+
+def mapped_box(homography: np.ndarray, size: tuple[int, int]) -> tuple[float, float, float, float]:
+    """Where a whole frame of ``size`` lands under ``homography``: (x0, y0, x1, y1)."""
+    w, h = size
+    corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]]).reshape(-1, 1, 2)
+    mapped = cv2.perspectiveTransform(corners, homography).reshape(-1, 2)
+    return (
+        float(mapped[:, 0].min()),
+        float(mapped[:, 1].min()),
+        float(mapped[:, 0].max()),
+        float(mapped[:, 1].max()),
+    )
