@@ -184,30 +184,46 @@ def _prepare(luma: np.ndarray, width: int) -> np.ndarray:
     return luma[box.top : box.bottom, box.left : box.right]
 
 
-def find_content(luma: np.ndarray, *, flat_std: float = 4.0, max_cut: float = 0.35) -> Crop:
-    """The box left after removing flat bands at the edges (borders of any colour).
+def find_content(
+    luma: np.ndarray, *, tolerance: float = 8.0, min_share: float = 0.7, min_step: float = 20.0,
+    max_cut: float = 0.35
+) -> Crop:
+    """The box left after removing uniform bands at the edges (borders of any colour).
 
-    A band is flat when its rows (or columns) vary little and match the edge's
-    level. At most ``max_cut`` of the size is cut from each side, so a dark
-    or uniform frame is left whole rather than cut to nothing.
+    A band is a run of edge rows (or columns) whose pixels are, for at least
+    ``min_share`` of them, within ``tolerance`` of the edge's level: a caption
+    written in a letterbox bar does not stop it. It counts only if the content
+    after it steps clearly away from that level (``min_step``): sky or a
+    smooth wall at the top of a frame fades, a border ends at an edge. At most
+    ``max_cut`` of the size goes from each side.
     """
     h, w = luma.shape
     data = luma.astype(np.float32)
-    top = _flat_run(data, flat_std, int(h * max_cut))
-    bottom = h - _flat_run(data[::-1], flat_std, int(h * max_cut))
-    left = _flat_run(data.T, flat_std, int(w * max_cut))
-    right = w - _flat_run(data.T[::-1], flat_std, int(w * max_cut))
+    top = _band(data, tolerance, min_share, min_step, int(h * max_cut))
+    bottom = h - _band(data[::-1], tolerance, min_share, min_step, int(h * max_cut))
+    left = _band(data.T, tolerance, min_share, min_step, int(w * max_cut))
+    right = w - _band(data.T[::-1], tolerance, min_share, min_step, int(w * max_cut))
     if bottom - top < h * 0.25 or right - left < w * 0.25:
         return Crop(0, h, 0, w)
     return Crop(top, bottom, left, right)
 
 
-def _flat_run(rows: np.ndarray, flat_std: float, limit: int) -> int:
-    """How many leading rows are flat and at the level of the first row."""
-    if limit <= 0:
+def _band(rows: np.ndarray, tolerance: float, min_share: float, min_step: float,
+          limit: int) -> int:
+    """How many leading rows form a uniform band that ends at a clear edge."""
+    if limit <= 1:
         return 0
-    head = rows[: limit + 1]
+    head = rows[: limit + 3]
     level = float(np.median(head[0]))
-    flat = (head.std(axis=1) < flat_std) & (np.abs(head.mean(axis=1) - level) < 2 * flat_std)
-    run = int(np.argmin(flat)) if not flat.all() else len(flat)
-    return min(run, limit)
+    share = (np.abs(head - level) <= tolerance).mean(axis=1)
+    inside = share >= min_share
+    run = int(np.argmin(inside)) if not inside.all() else len(inside)
+    if run == 0 or run > limit:
+        return 0
+    after = head[run : run + 2]
+    steps = bool(len(after)) and float(np.abs(np.median(after, axis=1) - level).max()) >= min_step
+    # a black bar is a border even where the picture next to it is dark too
+    black_bar = level <= 24 and run >= 0.03 * len(rows) and float(share[:run].mean()) >= 0.9
+    if not (steps or black_bar):
+        return 0  # a fade (sky, wall), not a border
+    return run

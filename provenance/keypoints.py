@@ -57,6 +57,7 @@ class Geometry:
 
     matches: int  # after the ratio test
     homography_inliers: int
+    fundamental_inliers: int  # points consistent with one epipolar geometry (any 3D scene)
     homography: np.ndarray | None  # maps points of the first frame into the second
     spread: float  # share of the first frame's area the inliers cover (0..1)
 
@@ -180,21 +181,37 @@ def verify(a: FrameFeatures, b: FrameFeatures) -> Geometry:
     determinant.
     """
     if len(a.descriptors) < MIN_MATCHES or len(b.descriptors) < 2:
-        return Geometry(0, 0, None, 0.0)
+        return Geometry(0, 0, 0, None, 0.0)
     pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(a.descriptors, b.descriptors, k=2)
     good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < RATIO * p[1].distance]
     if len(good) < MIN_MATCHES:
-        return Geometry(len(good), 0, None, 0.0)
+        return Geometry(len(good), 0, 0, None, 0.0)
     src = a.points[[m.queryIdx for m in good]]
     dst = b.points[[m.trainIdx for m in good]]
-    homography, mask = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, RANSAC_PX)
+    try:
+        homography, mask = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, RANSAC_PX)
+    except cv2.error:  # degenerate point sets (all on a line) have no model
+        homography, mask = None, None
     if homography is None or mask is None:
-        return Geometry(len(good), 0, None, 0.0)
+        return Geometry(len(good), 0, 0, None, 0.0)
     inliers = mask.ravel().astype(bool)
+    fundamental_inliers = 0
+    if len(good) >= 8:
+        try:
+            _, f_mask = cv2.findFundamentalMat(src, dst, cv2.USAC_MAGSAC, RANSAC_PX / 2, 0.999)
+        except cv2.error:
+            f_mask = None
+        fundamental_inliers = int(f_mask.sum()) if f_mask is not None else 0
     if a.mirrored:  # undo the mirror: x_mirrored = width - x
         flip = np.array([[-1.0, 0.0, a.size[0]], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
         homography = homography @ flip
-    return Geometry(len(good), int(inliers.sum()), homography, _spread(src[inliers], a.size))
+    return Geometry(
+        len(good),
+        int(inliers.sum()),
+        fundamental_inliers,
+        homography,
+        _spread(src[inliers], a.size),
+    )
 
 
 def _spread(points: np.ndarray, size: tuple[int, int]) -> float:

@@ -37,6 +37,7 @@ STILL_RADIUS_BITS = 8  # a still has one frame: be stricter
 MIN_DETAIL = 3.0  # hashing.detail below this: a frame with no evidence in it
 COMMON_ITEMS = 1  # a frame held by more items than this is common content
 SPEEDS = np.round(np.arange(0.75, 1.3501, 0.01), 3)
+SPEED_EVIDENCE = 1.15  # votes another speed needs, relative to the unedited speed
 OFFSET_BIN_S = 0.5
 INLIER_TOL_S = 0.6
 MIN_INLIERS = 3  # distinct query frames on one mapping
@@ -48,7 +49,14 @@ WINDOW_ATTEMPTS = 3  # geometrically good pairs whose window is tried over time
 MIN_HOMOGRAPHY_INLIERS = 12
 MIN_INLIER_SHARE = 0.5  # of the ratio-test matches: one 2D transform explains most
 MIN_WINDOW_AREA = 0.12  # of the outer frame: a 40%-wide inset is 16%
-MAX_WINDOW_AREA = 0.92  # larger: the same framing, left to the frame hashes
+PARALLAX_MIN_EXTRA = 12  # points only epipolar geometry explains, for another viewpoint
+PARALLAX_SHARE = 0.3  # ... and as a share of the fundamental matrix's inliers
+REGION_MAX_MEAN_BITS = 8.0  # geometry confirmed the same view: overlays may cost more bits
+HASH_MAX_MEAN_BITS = 6.0  # aligned whole frames of a copy average closer than this
+STRONG_SUPPORT = 0.5  # homography inliers / keypoints of the inner frame: a clear copy
+STRONG_MIN_INLIERS = 40  # ... and enough of them to mean something
+WEAK_REGION_MAX_MEAN_BITS = 6.5  # weaker geometry (small insets): closer hashes needed
+REGION_MIN_FRAMES = 8  # ... and more agreeing frames
 _PORTRAIT_VARIANTS = np.array([0, 1, 2, 3, 6, 7])  # hashing.VARIANTS without upside-down
 _LANDSCAPE_VARIANTS = np.array([0, 1])
 
@@ -149,8 +157,11 @@ def _match_hashes(
             query_still=query.is_still,
             other_still=bool(table.is_still[other]),
         )
-        if found is not None:
-            matches.append(found)
+        if found is None:
+            continue
+        match, _on = found
+        if match.mean_distance <= HASH_MAX_MEAN_BITS:
+            matches.append(match)
     return matches
 
 
@@ -171,10 +182,13 @@ def _match_region(query: Fingerprints, table: FrameTable, other: int) -> CopyMat
             geometry.homography is None
             or geometry.homography_inliers < MIN_HOMOGRAPHY_INLIERS
             or geometry.homography_inliers < MIN_INLIER_SHARE * geometry.matches
+            # another viewpoint: epipolar geometry explains clearly more than one 2D map
+            or geometry.fundamental_inliers - geometry.homography_inliers
+            >= max(PARALLAX_MIN_EXTRA, PARALLAX_SHARE * geometry.fundamental_inliers)
         ):
             continue
         found = _align_window(
-            query, theirs, other, float(table.durations[other]), geometry, mine.size, frame.size
+            query, theirs, other, float(table.durations[other]), geometry, mine, frame.size
         )
         if found is not None:
             return found
@@ -199,38 +213,70 @@ def _keyframe_pairs(
     return [(mine[i], theirs[j]) for shared, i, j in scored[:top] if shared > 0]
 
 
+def _inner_keypoints(features: FrameFeatures, box) -> int:
+    """Keypoints of ``features`` inside ``box`` (normalised)."""
+    w, h = features.size
+    x0, y0, x1, y1 = box
+    p = features.points
+    inside = (p[:, 0] >= x0 * w) & (p[:, 0] <= x1 * w) & (p[:, 1] >= y0 * h) & (p[:, 1] <= y1 * h)
+    return int(inside.sum())
+
+
 def _align_window(
     query: Fingerprints,
     theirs: Fingerprints,
     other: int,
     other_duration: float,
     geometry,
-    query_size,
+    mine: FrameFeatures,
     other_size,
 ) -> CopyMatch | None:
-    """Hash the inner window the homography shows, then align over time."""
-    query_in_other = _normalised(mapped_box(geometry.homography, query_size), other_size)
+    """Hash the inner window the homography shows, both sides tone-normalised, then align."""
+    query_in_other = _normalised(mapped_box(geometry.homography, mine.size), other_size)
     other_in_query = _normalised(
-        mapped_box(np.linalg.inv(geometry.homography), other_size), query_size
+        mapped_box(np.linalg.inv(geometry.homography), other_size), mine.size
     )
     mirrored = bool(np.linalg.det(geometry.homography[:2, :2]) < 0)
-    if MIN_WINDOW_AREA <= _area(query_in_other) <= MAX_WINDOW_AREA:
-        # the query shows a crop of the other: hash that window of the other's frames
-        query_hashes, where = query.frames.hashes[:, 0], "other"
+    full = (0.0, 0.0, 1.0, 1.0)
+    if _area(query_in_other) >= MIN_WINDOW_AREA and _area(query_in_other) <= _area(other_in_query):
+        # the query shows (a crop of) the other: hash that window of the other's frames
+        where = "other"
         window = _refine_window(theirs.frames, query_in_other, mirrored, query.frames)
         other_hashes = _window_hashes(theirs.frames, window, mirrored)
-    elif MIN_WINDOW_AREA <= _area(other_in_query) <= MAX_WINDOW_AREA:
+        query_hashes = _window_hashes(query.frames, full, False)
+    elif _area(other_in_query) >= MIN_WINDOW_AREA:
         # the other is inset in the query: hash that window of the query's frames
-        other_hashes, where = theirs.frames.hashes[:, 0], "query"
+        where = "query"
         window = _refine_window(query.frames, other_in_query, mirrored, theirs.frames)
         query_hashes = _window_hashes(query.frames, window, mirrored)
+        other_hashes = _window_hashes(theirs.frames, full, False)
     else:
         return None
     found = _align_hash_lists(
-        query.frames, query_hashes, theirs.frames, other_hashes, other, other_duration
+        query.frames,
+        query_hashes,
+        theirs.frames,
+        other_hashes,
+        other,
+        other_duration,
     )
     if found is None:
         return None
+    # how much of the inner frame's keypoints the 2D map explains: a copy, most of
+    # them; another day at the same place, a few (the far background)
+    inner = _inner_keypoints(mine, other_in_query) if where == "query" else len(mine.points)
+    strong = (
+        geometry.homography_inliers >= STRONG_SUPPORT * max(1, inner)
+        and geometry.homography_inliers >= STRONG_MIN_INLIERS
+    )
+    if not (query.frames.is_still or theirs.frames.is_still):
+        max_bits, min_frames = (
+            (REGION_MAX_MEAN_BITS, MIN_INLIERS)
+            if strong
+            else (WEAK_REGION_MAX_MEAN_BITS, REGION_MIN_FRAMES)
+        )
+        if found.mean_distance > max_bits or found.inliers < min_frames:
+            return None
     return replace(
         found,
         window=tuple(round(v, 3) for v in window),
@@ -278,6 +324,16 @@ def _refine_window(outer: MediaFingerprint, box, mirrored: bool, inner: MediaFin
     return best
 
 
+def _tone_normalised(window: np.ndarray) -> np.ndarray:
+    """Grey levels replaced by their rank (ties share one): tone edits such as
+    brightness, contrast, gamma and colour shifts vanish."""
+    values = np.ascontiguousarray(window).ravel()
+    _levels, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    mid_rank = np.cumsum(counts) - (counts + 1) / 2.0
+    scaled = mid_rank[inverse] * (255.0 / max(1, values.size - 1))
+    return scaled.reshape(window.shape).astype(np.float32)
+
+
 def _normalised(box, size) -> tuple[float, float, float, float]:
     w, h = size
     x0, y0, x1, y1 = box
@@ -297,7 +353,7 @@ def _window_hashes(fp: MediaFingerprint, box, mirrored: bool) -> np.ndarray:
     r0, r1 = int(np.floor(y0 * th)), max(int(np.ceil(y1 * th)), int(np.floor(y0 * th)) + 2)
     windows = [
         cv2.resize(
-            np.ascontiguousarray(t[r0:r1, c0:c1]), (THUMB, THUMB), interpolation=cv2.INTER_LINEAR
+            _tone_normalised(t[r0:r1, c0:c1]), (THUMB, THUMB), interpolation=cv2.INTER_LINEAR
         ).astype(np.float64)
         for t in fp.thumbs
     ]
@@ -329,7 +385,7 @@ def _align_hash_lists(
     pairs = _best_pair_per_frame(
         q_ok[qi], o_ok[oi], distance[qi, oi].astype(np.float64), np.zeros(len(qi), np.int64)
     )
-    return _align(
+    found = _align(
         query.time_s[pairs.row].astype(np.float64),
         other.time_s[pairs.entry].astype(np.float64),
         np.ones(len(pairs.row)),
@@ -340,6 +396,9 @@ def _align_hash_lists(
         query_still=query.is_still,
         other_still=other.is_still,
     )
+    if found is None:
+        return None
+    return found[0]
 
 
 @dataclass(frozen=True)
@@ -401,8 +460,11 @@ def _align(
     other_duration: float,
     query_still: bool,
     other_still: bool,
-) -> CopyMatch | None:
-    """Find the time mapping most matches agree on; None if it is no copy."""
+) -> tuple[CopyMatch, np.ndarray] | None:
+    """Find the time mapping most matches agree on; None if it is no copy.
+
+    Returns the match and the indices of the pairs on it.
+    """
     if query_still or other_still:
         return _align_still(tq, tr, weights, dist, variant, other, query_still, other_still)
     # votes[s, bin]: summed weight of matches whose offset under speed s falls in bin
@@ -412,15 +474,26 @@ def _align(
     width = int(bins.max() - lo) + 2
     votes = np.zeros((len(SPEEDS), width))
     speed_idx = np.repeat(np.arange(len(SPEEDS)), len(tq))
-    np.add.at(votes, (speed_idx, (bins - lo).ravel()), np.tile(weights, len(SPEEDS)))
-    # a match straddling a bin edge counts in its neighbour too
+    # closer hashes vote more: in still scenes every frame resembles every other,
+    # and only the closest pairs tell the true moment
+    closeness = (1.0 - dist / (RADIUS_BITS + 1.0)) ** 2
+    np.add.at(votes, (speed_idx, (bins - lo).ravel()), np.tile(weights * closeness, len(SPEEDS)))
+    # a match straddling a bin edge counts in its neighbour too; unedited speed wins ties
     smoothed = votes[:, :-1] + votes[:, 1:]
     s_idx, b_idx = np.unravel_index(np.argmax(smoothed), smoothed.shape)
+    # unedited speed unless another is clearly better: in still scenes all speeds fit alike
+    unedited = int(np.argmin(np.abs(SPEEDS - 1.0)))
+    if smoothed[s_idx, b_idx] < SPEED_EVIDENCE * smoothed[unedited].max():
+        s_idx, b_idx = unedited, int(np.argmax(smoothed[unedited]))
     speed = float(SPEEDS[s_idx])
     offset = (lo + b_idx + 1) * OFFSET_BIN_S
     inl = np.abs(tr - (offset + speed * tq)) <= INLIER_TOL_S + OFFSET_BIN_S
-    if inl.sum() >= 2 and np.ptp(tq[inl]) > 0:
-        # refine on the inliers, then take the final inlier set
+    if s_idx == unedited and inl.any():
+        # unedited speed: refine the offset only
+        offset = float(np.median(tr[inl] - tq[inl]))
+        inl = np.abs(tr - (offset + speed * tq)) <= INLIER_TOL_S
+    elif inl.sum() >= 2 and np.ptp(tq[inl]) > 0:
+        # re-timed: refine speed and offset on the inliers, then take the final inliers
         speed_fit, offset_fit = np.polyfit(tq[inl], tr[inl], 1)
         if SPEEDS[0] <= speed_fit <= SPEEDS[-1]:
             speed, offset = float(speed_fit), float(offset_fit)
@@ -435,7 +508,7 @@ def _align(
     other_start = float(np.clip(offset + speed * start, 0.0, duration))
     other_end = float(np.clip(offset + speed * end, 0.0, duration))
     mean_dist = float(dist[inl].mean())
-    return CopyMatch(
+    match = CopyMatch(
         other=other,
         segment=Segment(round(start, 2), round(end, 2), round(other_start, 2), round(other_end, 2)),
         speed=round(speed, 3),
@@ -445,6 +518,7 @@ def _align(
         mean_distance=round(mean_dist, 2),
         confidence=_confidence(weight, mean_dist, RADIUS_BITS),
     )
+    return match, np.flatnonzero(inl)
 
 
 def _align_still(
@@ -465,9 +539,9 @@ def _align_still(
         segment = Segment(
             round(float(tq[good].min()), 2), round(float(tq[good].max()), 2), 0.0, 0.0
         )
-    if dist[best] > STILL_RADIUS_BITS or weights[best] < 1.0:
+    if dist[best] > STILL_RADIUS_BITS:
         return None
-    return CopyMatch(
+    match = CopyMatch(
         other=other,
         segment=segment,
         speed=1.0,
@@ -477,6 +551,7 @@ def _align_still(
         mean_distance=float(dist[best]),
         confidence=_confidence(MIN_WEIGHT, float(dist[best]), STILL_RADIUS_BITS),
     )
+    return match, np.array([best])
 
 
 def _confidence(weight: float, mean_distance: float, radius: int) -> float:

@@ -99,12 +99,12 @@ def find_copies(
         for item in stored.media:
             holders.setdefault(item.sha256, []).append(Holder(stored.claim.id, item.path))
 
-    # candidates[(claim, path)] = findings against earlier claims, any evidence
-    candidates: dict[tuple[str, str], list[Finding]] = {}
+    # candidates[(claim, path)] = (found from the copy's side?, finding) against earlier claims
+    candidates: dict[tuple[str, str], list[tuple[bool, Finding]]] = {}
 
-    def offer(finding: Finding) -> None:
+    def offer(finding: Finding, *, direct: bool = True) -> None:
         assert finding.claim_id is not None
-        candidates.setdefault((finding.claim_id, finding.media), []).append(finding)
+        candidates.setdefault((finding.claim_id, finding.media), []).append((direct, finding))
 
     seen: dict[str, list[Holder]] = {}
     for stored in claims:
@@ -134,19 +134,25 @@ def find_copies(
                     if order[there.claim_id] < order[here.claim_id]:
                         offer(perceptual_copy(here.claim_id, here.path, match, there, ()))
                     elif order[here.claim_id] < order[there.claim_id]:
-                        offer(
-                            perceptual_copy(there.claim_id, there.path, _reverse(match), here, ())
+                        reverse = perceptual_copy(
+                            there.claim_id, there.path, _reverse(match), here, ()
                         )
+                        offer(reverse, direct=False)
 
     findings = []
-    for found in candidates.values():
-        found.sort(
-            key=lambda f: (
-                order[f.other_claim],
-                f.evidence["method"] != "identical_bytes",
-                -f.confidence,
+    for offered in candidates.values():
+        # earliest claim first; then the surest evidence: same bytes, then a match
+        # found from the copy's side (its frames all lie in the original: timing is
+        # better posed than from the original's side), then confidence
+        offered.sort(
+            key=lambda c: (
+                order[c[1].other_claim],
+                c[1].evidence["method"] != "identical_bytes",
+                not c[0],
+                -c[1].confidence,
             )
         )
+        found = [f for _, f in offered]
         best = found[0]
         also = set(best.evidence.get("also_in", [])) | {f.other_claim for f in found[1:]}
         also.discard(best.other_claim)

@@ -1,0 +1,104 @@
+"""Reused footage on the bundled fixtures, against their ground truth.
+
+The whole fixture archive is ingested and re-scored once; every ground-truth
+copy must be found with its segment within 1 s in both items, and no trap
+(night footage, shared intro bumpers, the same drone elsewhere) may be
+reported as a copy. Precision and recall are printed and asserted.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import FIXTURES
+
+from provenance.archive import open_archive
+from provenance.ingest import ingest_manifest
+from provenance.manifest import read_manifest
+from provenance.nightly import rescore
+
+pytestmark = pytest.mark.skipif(
+    not (FIXTURES / "ground_truth.json").exists(), reason="fixtures not generated"
+)
+SEGMENT_TOLERANCE_S = 1.0
+
+
+@pytest.fixture(scope="module")
+def truth() -> dict:
+    return json.loads((FIXTURES / "ground_truth.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def findings(tmp_path_factory: pytest.TempPathFactory) -> list:
+    path = tmp_path_factory.mktemp("fixture-archive") / "provenance.db"
+    with open_archive(path, write=True) as archive:
+        ingest_manifest(archive, read_manifest(FIXTURES / "manifest.jsonl"), fingerprint=False)
+        rescore(archive, workers=2)
+        return archive.findings()
+
+
+def claim_of(truth: dict, media: str) -> str:
+    return truth["media"][media]["claim"]
+
+
+def expected_copies(truth: dict) -> dict[str, dict]:
+    """copy media -> its ground-truth row against the earliest source (other claims only)."""
+    rows = {}
+    for row in truth["copies"]:
+        if row.get("same_claim"):
+            continue
+        rows.setdefault(row["media"], row)
+    return rows
+
+
+def test_every_copy_is_found_with_its_segment(truth: dict, findings: list) -> None:
+    found = {f.media: f for f in findings if f.kind.value == "copy"}
+    missed, misplaced = [], []
+    for media, row in expected_copies(truth).items():
+        finding = found.get(media)
+        if finding is None:
+            missed.append(f"{media} ({'+'.join(row['edits'])})")
+            continue
+        sources = {r["source"] for r in truth["copies"] if r["media"] == media}
+        sources |= {r.get("via") for r in truth["copies"] if r["media"] == media} - {None}
+        source_claims = {claim_of(truth, s) for s in sources}
+        assert finding.other_claim in source_claims or finding.other_media in sources, (
+            media,
+            finding,
+        )
+        if row.get("segment") and finding.segment and finding.other_media == row["source"]:
+            seg, want = finding.segment, row["segment"]
+            off = max(
+                abs(seg.start_s - want["start_s"]),
+                abs(seg.end_s - want["end_s"]),
+                abs(seg.other_start_s - want["other_start_s"]),
+                abs(seg.other_end_s - want["other_end_s"]),
+            )
+            if off > SEGMENT_TOLERANCE_S:
+                misplaced.append(f"{media}: {seg} vs {want}")
+    recall = 1 - len(missed) / max(1, len(expected_copies(truth)))
+    print(f"copy recall on fixtures: {recall:.3f}; missed: {missed}")
+    assert not missed, missed
+    assert not misplaced, misplaced
+
+
+def test_no_false_copies(truth: dict, findings: list) -> None:
+    copies = [f for f in findings if f.kind.value == "copy"]
+    allowed = {(r["media"], claim_of(truth, r["source"])) for r in truth["copies"]}
+    allowed |= {(r["media"], claim_of(truth, r["via"])) for r in truth["copies"] if r.get("via")}
+    false = [
+        f"{f.media} ~ {f.other_media} ({f.other_claim})"
+        for f in copies
+        if (f.media, f.other_claim) not in allowed
+    ]
+    precision = 1 - len(false) / max(1, len(copies))
+    print(f"copy precision on fixtures: {precision:.3f} ({len(copies)} findings); false: {false}")
+    assert not false, false
+
+
+def test_traps_are_not_copies(truth: dict, findings: list) -> None:
+    reported = {frozenset((f.media, f.other_media)) for f in findings if f.kind.value == "copy"}
+    for kind, pairs in truth["traps"].items():
+        for a, b in pairs:
+            assert frozenset((a, b)) not in reported, f"trap {kind}: {a} ~ {b}"
