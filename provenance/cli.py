@@ -249,11 +249,15 @@ def report(archive_path: Path, fmt: str, out: Path) -> None:
     help="Folder for the fixtures, the archive and the reports.",
 )
 @click.option(
+    "--workers", type=click.IntRange(min=1), default=2, show_default=True,
+    help="Processes fingerprinting media.",
+)
+@click.option(
     "--fixtures",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     help="Use these fixtures instead of generating them.",
 )
-def demo(out: Path, fixtures: Path | None) -> None:
+def demo(out: Path, workers: int, fixtures: Path | None) -> None:
     """Build an archive from the bundled fixtures and write the reports.
 
     provenance demo --out demo/ && xdg-open demo/report.html
@@ -261,7 +265,7 @@ def demo(out: Path, fixtures: Path | None) -> None:
     from .demo import run_demo
 
     try:
-        result = run_demo(out, fixtures=fixtures)
+        result = run_demo(out, fixtures=fixtures, workers=workers)
     except ProvenanceError as exc:
         fail(exc)
     click.echo(f"fixtures: {result.fixtures}")

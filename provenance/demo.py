@@ -44,7 +44,7 @@ def ensure_fixtures(folder: Path) -> Path:
     return make_fixture_set(folder)
 
 
-def run_demo(out: Path, *, fixtures: Path | None = None) -> DemoResult:
+def run_demo(out: Path, *, fixtures: Path | None = None, workers: int = 1) -> DemoResult:
     out.mkdir(parents=True, exist_ok=True)
     manifest_path = (
         fixtures / "manifest.jsonl" if fixtures is not None else ensure_fixtures(out / "fixtures")
@@ -52,8 +52,8 @@ def run_demo(out: Path, *, fixtures: Path | None = None) -> DemoResult:
     archive_path = out / "provenance.db"
     manifest = read_manifest(manifest_path)
     with open_archive(archive_path, write=True) as archive:
-        ingest_manifest(archive, manifest)
-        summary = rescore(archive)
+        ingest_manifest(archive, manifest, fingerprint=False)
+        summary = rescore(archive, workers=workers)
         data = collect(archive)
     reports = tuple(
         write_report(data, fmt, out / f"report.{fmt}") for fmt in ("html", "json", "csv")

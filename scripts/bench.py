@@ -42,8 +42,9 @@ PEER_NAMES = ("videohash", "vpdq", "perception")
 # -- footage -------------------------------------------------------------------------------
 
 
-def render_site_clip(path: Path, *, seconds: float, width: int, height: int, fps: int = 30,
-                     crf: int = 23) -> Path:
+def render_site_clip(
+    path: Path, *, seconds: float, width: int, height: int, fps: int = 30, crf: int = 23
+) -> Path:
     """A launch-site clip from the fixture renderer, streamed to H.264 (GOP 2 s)."""
     if path.exists():
         return path
@@ -65,8 +66,9 @@ def render_site_clip(path: Path, *, seconds: float, width: int, height: int, fps
 
 
 def clip_720p() -> Path:
-    return render_site_clip(BENCH / "footage" / "site_720p_60s.mp4", seconds=60, width=1280,
-                            height=720)
+    return render_site_clip(
+        BENCH / "footage" / "site_720p_60s.mp4", seconds=60, width=1280, height=720
+    )
 
 
 # -- timing helpers ------------------------------------------------------------------------
@@ -89,8 +91,9 @@ def pyav_decode_all(path: Path) -> int:
 
 
 def ffmpeg_decode_all(path: Path) -> None:
-    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(path), "-f", "null", "-"],
-                   check=True)
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(path), "-f", "null", "-"], check=True
+    )
 
 
 def provenance_fingerprint(path: Path) -> None:
@@ -132,9 +135,19 @@ def run_peer(name: str, files: list[Path], pairs: list[dict], repeat: int) -> di
         out = Path(tmp) / "results.json"
         spec.write_text(json.dumps({"files": [str(f) for f in files], "pairs": pairs}))
         done = subprocess.run(
-            [str(python), str(PEERS / f"adapter_{name}.py"), "--pairs", str(spec), "--out",
-             str(out), "--repeat", str(repeat)],
-            capture_output=True, text=True, timeout=3600,
+            [
+                str(python),
+                str(PEERS / f"adapter_{name}.py"),
+                "--pairs",
+                str(spec),
+                "--out",
+                str(out),
+                "--repeat",
+                str(repeat),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=3600,
         )
         if done.returncode != 0 or not out.exists():
             return {"error": (done.stderr or done.stdout)[-500:]}
@@ -161,8 +174,9 @@ def bench_fingerprint(args: argparse.Namespace) -> dict:
         for name, fn in contenders.items():
             samples.setdefault(name, []).append(median_time(fn, 1))
     rows = {name: statistics.median(v) for name, v in samples.items()}
-    rows["naive: OpenCV read + imagehash.phash per frame"] = median_time(lambda: naive_loop(path),
-                                                                         max(1, args.repeat // 2))
+    rows["naive: OpenCV read + imagehash.phash per frame"] = median_time(
+        lambda: naive_loop(path), max(1, args.repeat // 2)
+    )
     peers = {}
     for name in PEER_NAMES:
         result = run_peer(name, [path], [], args.repeat)
@@ -172,8 +186,9 @@ def bench_fingerprint(args: argparse.Namespace) -> dict:
             peers[name] = f"failed: {result['error']}"
         else:
             info = result["files"][str(path)]
-            rows[f"peer {name} {result.get('version', '')}".strip()] = info["seconds"] if not info[
-                "error"] else float("nan")
+            rows[f"peer {name} {result.get('version', '')}".strip()] = (
+                info["seconds"] if not info["error"] else float("nan")
+            )
             peers[name] = result.get("method", "")
     limit = rows.get("ffmpeg decode all frames", rows["pyav decode all frames"])
     duration = frames / 30.0
@@ -252,19 +267,28 @@ def make_long_video(path: Path, *, seconds: int, width: int, height: int, fps: i
 
 
 def bench_memory(args: argparse.Namespace) -> dict:
-    path = make_long_video(BENCH / "footage" / "long_1080p_1h.mp4", seconds=args.seconds,
-                           width=1920, height=1080, fps=25)
+    path = make_long_video(
+        BENCH / "footage" / "long_1080p_1h.mp4",
+        seconds=args.seconds,
+        width=1920,
+        height=1080,
+        fps=25,
+    )
     code = (
         "import resource, sys, time; from provenance.process import analyse_file;"
         "t = time.perf_counter(); info, fp = analyse_file(sys.argv[1]);"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.perf_counter() - t,"
         " info.duration_s)"
     )
-    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
+    )
     peak_kb, seconds, duration = done.stdout.split()
-    return {"video": f"{path.name} (1920x1080, 25 fps, {float(duration):.0f} s)",
-            "peak_rss_mb": round(int(peak_kb) / 1024, 1), "fingerprint_s": round(float(seconds), 1)}
+    return {
+        "video": f"{path.name} (1920x1080, 25 fps, {float(duration):.0f} s)",
+        "peak_rss_mb": round(int(peak_kb) / 1024, 1),
+        "fingerprint_s": round(float(seconds), 1),
+    }
 
 
 def bench_accuracy(args: argparse.Namespace) -> dict:
@@ -277,15 +301,19 @@ def bench_accuracy(args: argparse.Namespace) -> dict:
 
     media = sorted(truth["media"])
     prints = {m: fingerprint_frames(extract_frames(fixtures / m)) for m in media}
-    pairs = [{"a": c["source"], "b": c["media"], "edit": "+".join(c["edits"]), "expected": True}
-             for c in truth["copies"] if not c.get("same_claim")]
+    pairs = [
+        {"a": c["source"], "b": c["media"], "edit": "+".join(c["edits"]), "expected": True}
+        for c in truth["copies"]
+        if not c.get("same_claim")
+    ]
     for kind, rows in truth["traps"].items():
         pairs += [{"a": a, "b": b, "edit": f"trap:{kind}", "expected": False} for a, b in rows]
 
     def ours(pair: dict) -> bool:
         table = FrameTable([prints[pair["a"]]])
         return bool(match_fingerprint(prints[pair["b"]], table)) or bool(
-            match_fingerprint(prints[pair["a"]], FrameTable([prints[pair["b"]]])))
+            match_fingerprint(prints[pair["a"]], FrameTable([prints[pair["b"]]]))
+        )
 
     results = {"provenance": {f"{p['edit']} {p['b']}": ours(p) == p["expected"] for p in pairs}}
     files = sorted({fixtures / p[k] for p in pairs for k in ("a", "b")})
@@ -297,7 +325,8 @@ def bench_accuracy(args: argparse.Namespace) -> dict:
             continue
         results[name] = {
             f"{p['edit']} {Path(p['b']).relative_to(fixtures)}": (p["match"] == p["expected"])
-            if not p.get("error") else None
+            if not p.get("error")
+            else None
             for p in result["pairs"]
         }
     summary = {}
@@ -309,7 +338,9 @@ def bench_accuracy(args: argparse.Namespace) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("what", choices=["fingerprint", "index", "memory", "accuracy"])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--clip", help="use this video instead of the rendered 720p clip")
@@ -317,10 +348,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=3600, help="memory: video length")
     parser.add_argument("--fixtures", default=str(REPO / "fixtures"))
     args = parser.parse_args()
-    runner = {"fingerprint": bench_fingerprint, "index": bench_index, "memory": bench_memory,
-              "accuracy": bench_accuracy}[args.what]
+    runner = {
+        "fingerprint": bench_fingerprint,
+        "index": bench_index,
+        "memory": bench_memory,
+        "accuracy": bench_accuracy,
+    }[args.what]
     result = runner(args)
-    result["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    result["machine"] = (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     result["date"] = date.today().isoformat()
     result["command"] = "python scripts/bench.py " + " ".join(sys.argv[1:])
     print(json.dumps(result, indent=1))

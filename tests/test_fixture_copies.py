@@ -14,9 +14,8 @@ import pytest
 from conftest import FIXTURES
 
 from provenance.archive import open_archive
-from provenance.ingest import ingest_manifest
+from provenance.demo import run_demo
 from provenance.manifest import read_manifest
-from provenance.nightly import rescore
 
 pytestmark = pytest.mark.skipif(
     not (FIXTURES / "ground_truth.json").exists(), reason="fixtures not generated"
@@ -30,12 +29,25 @@ def truth() -> dict:
 
 
 @pytest.fixture(scope="module")
-def findings(tmp_path_factory: pytest.TempPathFactory) -> list:
-    path = tmp_path_factory.mktemp("fixture-archive") / "provenance.db"
-    with open_archive(path, write=True) as archive:
-        ingest_manifest(archive, read_manifest(FIXTURES / "manifest.jsonl"), fingerprint=False)
-        rescore(archive, workers=2)
+def demo(tmp_path_factory: pytest.TempPathFactory):
+    """``provenance demo`` on the committed fixtures: archive and reports."""
+    return run_demo(tmp_path_factory.mktemp("demo"), fixtures=FIXTURES, workers=2)
+
+
+@pytest.fixture(scope="module")
+def findings(demo) -> list:
+    with open_archive(demo.archive, write=False) as archive:
         return archive.findings()
+
+
+def test_demo_writes_reports_with_what_the_archive_found(demo, findings: list) -> None:
+    assert {p.suffix for p in demo.reports} == {".html", ".json", ".csv"}
+    report = json.loads(next(p for p in demo.reports if p.suffix == ".json").read_text())
+    reported = [(c["id"], f["media"], f["other_claim"]) for c in report["claims"]
+                for f in c["findings"]]
+    assert sorted(reported) == sorted((f.claim_id, f.media, f.other_claim) for f in findings)
+    assert len(report["claims"]) == len(read_manifest(FIXTURES / "manifest.jsonl").entries)
+    assert all(c["credibility"] is not None for c in report["claims"])
 
 
 def claim_of(truth: dict, media: str) -> str:
