@@ -1,7 +1,7 @@
 """Stage 1: stream sampled frames out of a video or a still image.
 
-The extractor decodes every frame (the decoder is the cost: sparse seeking is
-slower, see BENCHMARKS.md) but converts only the frames it keeps: one every
+The extractor decodes every reference frame (the decoder is the cost: seeking
+is slower, see BENCHMARKS.md) but converts only the frames it keeps: one every
 ``every_s`` seconds of presentation time (decoder timestamps, so variable
 frame rate works) plus the first frame after each shot change. It reads the
 luma plane as a NumPy view (no colour conversion), obeys rotation metadata,
@@ -28,6 +28,7 @@ log = logging.getLogger("provenance")
 
 ANALYSIS_WIDTH = 640  # px: hashing, border detection and keypoints
 SHOT_CHANGE_DIFF = 28.0  # mean absolute luma difference (0-255) between tiny frames
+FLAT_ROW_SHARE = 0.95  # a band's own rows: nearly every pixel at the band's level
 MAX_CORRUPT_PACKETS = 50  # after this many undecodable packets, the video is refused
 _EIGHT_BIT = {
     "yuv420p",
@@ -104,6 +105,10 @@ def _video_frames(path: Path, *, every_s: float, width: int) -> Iterator[Frame]:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         ctx = stream.codec_context
+        # Frames no other frame refers to need not be decoded: at a 0.5 s sampling
+        # step the next reference frame is at most a frame or two away, and decoding
+        # costs about a third less (BENCHMARKS.md).
+        ctx.skip_frame = "NONREF"
         if ctx.width * ctx.height > MAX_VIDEO_PIXELS:
             raise MediaOpenError(path, f"video of {ctx.width}x{ctx.height} pixels is too large")
         start = (
@@ -185,17 +190,22 @@ def _prepare(luma: np.ndarray, width: int) -> np.ndarray:
 
 
 def find_content(
-    luma: np.ndarray, *, tolerance: float = 8.0, min_share: float = 0.7, min_step: float = 20.0,
-    max_cut: float = 0.35
+    luma: np.ndarray,
+    *,
+    tolerance: float = 8.0,
+    min_share: float = 0.5,
+    min_step: float = 20.0,
+    max_cut: float = 0.35,
 ) -> Crop:
     """The box left after removing uniform bands at the edges (borders of any colour).
 
-    A band is a run of edge rows (or columns) whose pixels are, for at least
-    ``min_share`` of them, within ``tolerance`` of the edge's level: a caption
-    written in a letterbox bar does not stop it. It counts only if the content
-    after it steps clearly away from that level (``min_step``): sky or a
-    smooth wall at the top of a frame fades, a border ends at an edge. At most
-    ``max_cut`` of the size goes from each side.
+    A band is a run of edge rows (or columns) at the edge's level (within
+    ``tolerance``), ending with a row that is flat throughout; rows with text
+    written in the bar (still ``min_share`` at the level) are crossed. It
+    counts only if the content after it steps clearly away from that level
+    (``min_step``, mean per pixel): sky or a smooth wall at the top of a frame
+    fades, a border ends at an edge. At most ``max_cut`` of the size goes from
+    each side.
     """
     h, w = luma.shape
     data = luma.astype(np.float32)
@@ -208,20 +218,25 @@ def find_content(
     return Crop(top, bottom, left, right)
 
 
-def _band(rows: np.ndarray, tolerance: float, min_share: float, min_step: float,
-          limit: int) -> int:
+def _band(rows: np.ndarray, tolerance: float, min_share: float, min_step: float, limit: int) -> int:
     """How many leading rows form a uniform band that ends at a clear edge."""
     if limit <= 1:
         return 0
     head = rows[: limit + 3]
     level = float(np.median(head[0]))
     share = (np.abs(head - level) <= tolerance).mean(axis=1)
-    inside = share >= min_share
-    run = int(np.argmin(inside)) if not inside.all() else len(inside)
-    if run == 0 or run > limit:
+    # rows of a band are nearly all at its level; text written in it leaves most
+    # of its rows at the level too, so such rows are crossed if flat rows follow
+    loose = share >= min_share
+    reach = int(np.argmin(loose)) if not loose.all() else len(loose)
+    flat = np.flatnonzero(share[:reach] >= FLAT_ROW_SHARE)
+    if not len(flat) or flat[0] != 0:
+        return 0
+    run = int(flat[-1]) + 1
+    if run > limit:
         return 0
     after = head[run : run + 2]
-    steps = bool(len(after)) and float(np.abs(np.median(after, axis=1) - level).max()) >= min_step
+    steps = bool(len(after)) and float(np.abs(after - level).mean(axis=1).max()) >= min_step
     # a black bar is a border even where the picture next to it is dark too
     black_bar = level <= 24 and run >= 0.03 * len(rows) and float(share[:run].mean()) >= 0.9
     if not (steps or black_bar):
