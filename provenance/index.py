@@ -94,8 +94,24 @@ class FaissHashIndex:
         return _hits([rows], [ids], [dist])
 
 
-def make_index(kind: str = "numpy") -> HashIndex:
-    """``numpy`` (default, exact) or ``faiss`` (large archives)."""
+FAISS_FROM_HASHES = 10_000_000  # "auto" switches to faiss from this many hashes, if installed
+
+
+def make_index(kind: str = "numpy", *, expected_size: int = 0) -> HashIndex:
+    """``numpy`` (exact, no extra dependency), ``faiss`` (large archives), or ``auto``.
+
+    ``auto`` takes faiss when ``expected_size`` reaches :data:`FAISS_FROM_HASHES`
+    and faiss is installed, NumPy otherwise: both give the same hits.
+    """
+    if kind == "auto":
+        kind = "numpy"
+        if expected_size >= FAISS_FROM_HASHES:
+            try:
+                import faiss  # noqa: F401
+            except ImportError:
+                pass
+            else:
+                kind = "faiss"
     if kind == "numpy":
         return NumpyHashIndex()
     if kind == "faiss":

@@ -81,7 +81,7 @@ class CopyMatch:
 class FrameTable:
     """The informative frames of many media items, with one index over them."""
 
-    def __init__(self, prints: Sequence[Fingerprints], *, index: str = "numpy"):
+    def __init__(self, prints: Sequence[Fingerprints], *, index: str = "auto"):
         owners, times, hashes = [], [], []
         self.prints = list(prints)
         self.durations = np.zeros(len(prints), np.float64)
@@ -95,7 +95,7 @@ class FrameTable:
             self.is_still[position] = fp.is_still
         self.owner = np.concatenate(owners) if owners else np.zeros(0, np.int32)
         self.time_s = np.concatenate(times).astype(np.float64) if times else np.zeros(0)
-        self.index: HashIndex = make_index(index)
+        self.index: HashIndex = make_index(index, expected_size=sum(len(o) for o in owners))
         if owners:
             self.index.add(np.concatenate(hashes))
         self.words = WordIndex([p.keyframes for p in prints])

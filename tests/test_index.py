@@ -63,3 +63,11 @@ def test_empty_index_and_queries() -> None:
     assert len(index.search(np.array([1, 2], np.uint64), radius=5).query) == 0
     index.add(np.array([1], np.uint64))
     assert len(index.search(np.zeros(0, np.uint64), radius=5).query) == 0
+
+
+def test_auto_takes_faiss_only_for_very_large_archives() -> None:
+    from provenance.index import FAISS_FROM_HASHES, NumpyHashIndex
+
+    assert isinstance(make_index("auto", expected_size=1000), NumpyHashIndex)
+    pytest.importorskip("faiss")
+    assert type(make_index("auto", expected_size=FAISS_FROM_HASHES)).__name__ == "FaissHashIndex"
