@@ -18,16 +18,15 @@ thresholds of this hasher at ~25-75 depending on the transform).
   score = minimum frame-to-frame euclidean distance (lower = more similar);
   detail.b_frames_matched_fraction = share of b's kept frames with a partner in a (< 50).
 """
+
 from __future__ import annotations
 
 import sys
 from importlib import metadata
 
 import numpy as np
-
-from _peer_common import base_parser, run
-
 import perception.hashers as hashers  # warm-up import (outside timing)
+from _peer_common import base_parser, run
 
 THRESHOLD = 50.0
 
@@ -37,8 +36,12 @@ def main() -> int:
     args = ap.parse_args()
 
     frame_hasher = hashers.PHashU8(exclude_first_term=False, freq_shift=1, hash_size=12)
-    hasher = hashers.FramewiseHasher(frames_per_second=1, frame_hasher=frame_hasher,
-                                     interframe_threshold=50, quality_threshold=90)
+    hasher = hashers.FramewiseHasher(
+        frames_per_second=1,
+        frame_hasher=frame_hasher,
+        interframe_threshold=50,
+        quality_threshold=90,
+    )
 
     def fingerprint(path):
         vecs = hasher.compute(path, errors="raise", hash_format="vector")
@@ -51,26 +54,50 @@ def main() -> int:
 
     def compare(va, vb):
         if va.shape[0] == 0 or vb.shape[0] == 0:
-            return None, False, {"note": "a video kept no frame hashes (all frames quality < 90)",
-                                 "a_frames": int(va.shape[0]), "b_frames": int(vb.shape[0])}
-        d = np.sqrt(np.maximum(
-            (va * va).sum(1)[:, None] + (vb * vb).sum(1)[None, :] - 2.0 * va @ vb.T, 0.0))
+            return (
+                None,
+                False,
+                {
+                    "note": "a video kept no frame hashes (all frames quality < 90)",
+                    "a_frames": int(va.shape[0]),
+                    "b_frames": int(vb.shape[0]),
+                },
+            )
+        d = np.sqrt(
+            np.maximum((va * va).sum(1)[:, None] + (vb * vb).sum(1)[None, :] - 2.0 * va @ vb.T, 0.0)
+        )
         dmin = float(d.min())
         frac_b = float((d.min(axis=0) < THRESHOLD).mean())
-        return dmin, dmin < THRESHOLD, {"min_distance": dmin, "b_frames_matched_fraction": frac_b,
-                                        "a_frames": int(va.shape[0]), "b_frames": int(vb.shape[0])}
+        return (
+            dmin,
+            dmin < THRESHOLD,
+            {
+                "min_distance": dmin,
+                "b_frames_matched_fraction": frac_b,
+                "a_frames": int(va.shape[0]),
+                "b_frames": int(vb.shape[0]),
+            },
+        )
 
     return run(
-        args, peer="perception", version=metadata.version("perception"),
+        args,
+        peer="perception",
+        version=metadata.version("perception"),
         method="perception FramewiseHasher(PHashU8(hash_size=12, exclude_first_term=False, freq_shift=1), "
-               "frames_per_second=1, interframe_threshold=50, quality_threshold=90); "
-               "deduplicate_hashes rule (any frame pair closer than threshold)",
+        "frames_per_second=1, interframe_threshold=50, quality_threshold=90); "
+        "deduplicate_hashes rule (any frame pair closer than threshold)",
         threshold=f"min euclidean frame distance < {THRESHOLD:g} (144-dim uint8 PHashU8 vectors)",
         score_kind="minimum euclidean distance between any frame hash of a and any of b",
         higher_is_more_similar=False,
-        fingerprint=fingerprint, compare=compare, describe=describe,
-        config={"frames_per_second": 1, "interframe_threshold": 50, "quality_threshold": 90,
-                "frame_hasher": "PHashU8(hash_size=12, exclude_first_term=False, freq_shift=1)"},
+        fingerprint=fingerprint,
+        compare=compare,
+        describe=describe,
+        config={
+            "frames_per_second": 1,
+            "interframe_threshold": 50,
+            "quality_threshold": 90,
+            "frame_hasher": "PHashU8(hash_size=12, exclude_first_term=False, freq_shift=1)",
+        },
     )
 
 

@@ -14,6 +14,7 @@ Comparison: the library's own rule, VideoHash.is_similar():
   score = hamming distance in bits (0..64, lower = more similar);
   detail also reports `equal` (VideoHash.__eq__, i.e. distance 0).
 """
+
 from __future__ import annotations
 
 import math
@@ -24,18 +25,22 @@ import tempfile
 from importlib import metadata
 
 from _peer_common import base_parser, run
-
 from videohash import VideoHash  # warm-up import (outside timing)
 
 
 def main() -> int:
     ap = base_parser(__doc__)
-    ap.add_argument("--storage-root", default=None,
-                    help="directory for videohash's scratch files (default: system temp)")
+    ap.add_argument(
+        "--storage-root",
+        default=None,
+        help="directory for videohash's scratch files (default: system temp)",
+    )
     args = ap.parse_args()
     if shutil.which("ffmpeg") is None:
-        print("WARNING: videohash needs an ffmpeg binary on PATH (apt-get install ffmpeg)",
-              file=sys.stderr)
+        print(
+            "WARNING: videohash needs an ffmpeg binary on PATH (apt-get install ffmpeg)",
+            file=sys.stderr,
+        )
 
     def fingerprint(path):
         # storage_path must exist and end with a separator (videohash concatenates paths).
@@ -56,18 +61,29 @@ def main() -> int:
 
     def compare(a, b):
         dist = a - b  # VideoHash.__sub__: hamming distance of the 64-bit hashes
-        return float(dist), bool(a.is_similar(b)), {
-            "hamming_bits": int(dist), "equal": bool(a == b),
-            "max_similar_bits": math.ceil(a.similar_percentage / 100 * a.bits_in_hash)}
+        return (
+            float(dist),
+            bool(a.is_similar(b)),
+            {
+                "hamming_bits": int(dist),
+                "equal": bool(a == b),
+                "max_similar_bits": math.ceil(a.similar_percentage / 100 * a.bits_in_hash),
+            },
+        )
 
     return run(
-        args, peer="videohash", version=metadata.version("videohash"),
+        args,
+        peer="videohash",
+        version=metadata.version("videohash"),
         method="videohash.VideoHash(path, storage_path) (ffmpeg 1 fps @144x144 -> collage -> "
-               "wavelet hash + tile dominant colours = 64 bits); compared with VideoHash.is_similar",
+        "wavelet hash + tile dominant colours = 64 bits); compared with VideoHash.is_similar",
         threshold="hamming distance <= ceil(15% * 64) = 10 bits (VideoHash.is_similar)",
         score_kind="hamming distance in bits between the two 64-bit videohashes",
         higher_is_more_similar=False,
-        fingerprint=fingerprint, compare=compare, describe=describe, after_each=after_each,
+        fingerprint=fingerprint,
+        compare=compare,
+        describe=describe,
+        after_each=after_each,
         config={"frame_interval": 1, "ffmpeg": shutil.which("ffmpeg")},
     )
 

@@ -17,14 +17,14 @@ re-implemented here because the PyPI `vpdq` binding ships no matcher:
                and compared_match_percent >= 0 (VPDQ_INDEX_MATCH_THRESHOLD_PERCENT).
   score = query_match_percent / 100 (higher = more similar).
 """
+
 from __future__ import annotations
 
 import sys
 from importlib import metadata
 
-from _peer_common import base_parser, run
-
 import vpdq  # warm-up import (outside timing)
+from _peer_common import base_parser, run
 
 QUALITY_THRESHOLD = 50
 DISTANCE_THRESHOLD = 31
@@ -53,8 +53,12 @@ def _count_in(h1, h2):
 
 def main() -> int:
     ap = base_parser(__doc__)
-    ap.add_argument("--threads", type=int, default=0,
-                    help="vpdq thread_count (0 = vpdq chooses automatically; upstream default)")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="vpdq thread_count (0 = vpdq chooses automatically; upstream default)",
+    )
     args = ap.parse_args()
 
     def fingerprint(path):
@@ -65,30 +69,52 @@ def main() -> int:
 
     def describe(feats):
         q = [f.quality for f in feats]
-        return {"frames": len(feats), "frames_quality_ok": sum(1 for x in q if x >= QUALITY_THRESHOLD),
-                "mean_quality": sum(q) / len(q)}
+        return {
+            "frames": len(feats),
+            "frames_quality_ok": sum(1 for x in q if x >= QUALITY_THRESHOLD),
+            "mean_quality": sum(q) / len(q),
+        }
 
     def compare(fa, fb):
         query, compared = _prep(fb), _prep(fa)  # query = the copy (b), compared = original (a)
         if not query or not compared:
             # upstream would divide by zero here; no usable frames => cannot match
-            return 0.0, False, {"note": "no frames with quality >= %d" % QUALITY_THRESHOLD,
-                                "query_frames": len(query), "compared_frames": len(compared)}
+            return (
+                0.0,
+                False,
+                {
+                    "note": f"no frames with quality >= {QUALITY_THRESHOLD}",
+                    "query_frames": len(query),
+                    "compared_frames": len(compared),
+                },
+            )
         qpct = _count_in(query, compared) * 100.0 / len(query)
         cpct = _count_in(compared, query) * 100.0 / len(compared)
         match = qpct >= QUERY_MATCH_PCT and cpct >= COMPARED_MATCH_PCT
-        return qpct / 100.0, match, {"query_match_percent": qpct, "compared_match_percent": cpct,
-                                     "query_frames": len(query), "compared_frames": len(compared)}
+        return (
+            qpct / 100.0,
+            match,
+            {
+                "query_match_percent": qpct,
+                "compared_match_percent": cpct,
+                "query_frames": len(query),
+                "compared_frames": len(compared),
+            },
+        )
 
     return run(
-        args, peer="vpdq", version=metadata.version("vpdq"),
+        args,
+        peer="vpdq",
+        version=metadata.version("vpdq"),
         method=f"vpdq.computeHash(seconds_per_hash={SECONDS_PER_HASH}, thread_count={args.threads}); "
-               "threatexchange VPDQSignal.compare_hash (brute force), query=b (copy), compared=a (original)",
+        "threatexchange VPDQSignal.compare_hash (brute force), query=b (copy), compared=a (original)",
         threshold=f"frame quality>={QUALITY_THRESHOLD}, frame hamming<={DISTANCE_THRESHOLD}/256, "
-                  f"match if query_match_percent>={QUERY_MATCH_PCT:g} and compared_match_percent>={COMPARED_MATCH_PCT:g}",
+        f"match if query_match_percent>={QUERY_MATCH_PCT:g} and compared_match_percent>={COMPARED_MATCH_PCT:g}",
         score_kind="query_match_percent/100 (fraction of b's frames found in a)",
         higher_is_more_similar=True,
-        fingerprint=fingerprint, compare=compare, describe=describe,
+        fingerprint=fingerprint,
+        compare=compare,
+        describe=describe,
         config={"seconds_per_hash": SECONDS_PER_HASH, "thread_count": args.threads},
     )
 

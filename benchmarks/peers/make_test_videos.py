@@ -9,6 +9,7 @@ Needs numpy + PyAV (the dev venv has them: /tmp/venv/bin/python).
 Content: a panning multi-scale smooth-noise texture with a few moving discs and a
 slow brightness drift, so frame hashes have real structure (PDQ quality high).
 """
+
 import argparse
 import json
 import os
@@ -32,9 +33,10 @@ def _smooth_noise(rng, h, w, scales=(4, 16, 64)):
         g01 = grid[y0][:, x0 + 1]
         g10 = grid[y0 + 1][:, x0]
         g11 = grid[y0 + 1][:, x0 + 1]
-        layer = (g00 * (1 - fy) * (1 - fx) + g01 * (1 - fy) * fx
-                 + g10 * fy * (1 - fx) + g11 * fy * fx)
-        out += layer * (2.0 ** i)  # coarse scales dominate
+        layer = (
+            g00 * (1 - fy) * (1 - fx) + g01 * (1 - fy) * fx + g10 * fy * (1 - fx) + g11 * fy * fx
+        )
+        out += layer * (2.0**i)  # coarse scales dominate
     out -= out.min()
     out /= out.max()
     return out
@@ -46,8 +48,17 @@ def frames(seed, w, h, n, fps, flip=False):
     # motion path of the crop window (seed-dependent direction)
     ang = rng.uniform(0, 2 * np.pi)
     vx, vy = np.cos(ang), np.sin(ang)
-    discs = [(rng.uniform(0, w), rng.uniform(0, h), rng.uniform(-4, 4), rng.uniform(-4, 4),
-              rng.uniform(h / 20, h / 8), rng.integers(0, 256, 3)) for _ in range(4)]
+    discs = [
+        (
+            rng.uniform(0, w),
+            rng.uniform(0, h),
+            rng.uniform(-4, 4),
+            rng.uniform(-4, 4),
+            rng.uniform(h / 20, h / 8),
+            rng.integers(0, 256, 3),
+        )
+        for _ in range(4)
+    ]
     yy, xx = np.mgrid[0:h, 0:w]
     for i in range(n):
         t = i / fps
@@ -55,8 +66,8 @@ def frames(seed, w, h, n, fps, flip=False):
         px = (w / 2) + (w / 2 - 1) * np.sin(2 * np.pi * t / 23.0 + ang) * vx
         py = (h / 2) + (h / 2 - 1) * np.sin(2 * np.pi * t / 17.0 + ang) * vy
         x0, y0 = int(px + w / 2) % w, int(py + h / 2) % h
-        img = big[y0:y0 + h, x0:x0 + w].copy()
-        for (dx, dy, sx, sy, r, col) in discs:
+        img = big[y0 : y0 + h, x0 : x0 + w].copy()
+        for dx, dy, sx, sy, r, col in discs:
             cx = (dx + sx * i) % w
             cy = (dy + sy * i) % h
             m = (xx - cx) ** 2 + (yy - cy) ** 2 < r * r
@@ -93,8 +104,11 @@ def main():
     ap.add_argument("--width", type=int, default=640)
     ap.add_argument("--height", type=int, default=360)
     ap.add_argument("--fps", type=int, default=30)
-    ap.add_argument("--decode-clip", metavar="PATH",
-                    help="instead, write one 60 s 1280x720 30 fps H.264 clip to PATH")
+    ap.add_argument(
+        "--decode-clip",
+        metavar="PATH",
+        help="instead, write one 60 s 1280x720 30 fps H.264 clip to PATH",
+    )
     a = ap.parse_args()
     if a.decode_clip:
         w, h, fps, n = 1280, 720, 30, 60 * 30
@@ -106,8 +120,15 @@ def main():
     d = os.path.abspath(a.out_dir)
     orig = encode(f"{d}/orig.mp4", frames(1, w, h, n, fps), w, h, fps)
     flip = encode(f"{d}/flip.mp4", frames(1, w, h, n, fps, flip=True), w, h, fps)
-    reenc = encode(f"{d}/reenc_small.mp4", frames(1, w, h, n, fps), w, h, fps,
-                   crf=35, out_size=(w // 2 // 2 * 2, h // 2 // 2 * 2))
+    reenc = encode(
+        f"{d}/reenc_small.mp4",
+        frames(1, w, h, n, fps),
+        w,
+        h,
+        fps,
+        crf=35,
+        out_size=(w // 2 // 2 * 2, h // 2 // 2 * 2),
+    )
     other = encode(f"{d}/other.mp4", frames(2, w, h, n, fps), w, h, fps)
     pairs = {
         "files": [orig, flip, reenc, other],

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Print adapter results.json files side by side (stdlib only).
 
-    python3 summarize.py results_vpdq.json results_perception.json ...
+python3 summarize.py results_vpdq.json results_perception.json ...
 """
+
 import json
 import os
 import sys
@@ -10,14 +11,20 @@ import sys
 
 def main(paths):
     for p in paths:
-        d = json.load(open(p))
+        with open(p) as fh:
+            d = json.load(fh)
         print(f"== {d['peer']} {d['version']}  complete={d.get('complete')}")
         print(f"   method:    {d['method']}")
-        print(f"   threshold: {d['threshold']}  (score: {d['score_kind']}; "
-              f"{'higher' if d['higher_is_more_similar'] else 'lower'} = more similar)")
+        print(
+            f"   threshold: {d['threshold']}  (score: {d['score_kind']}; "
+            f"{'higher' if d['higher_is_more_similar'] else 'lower'} = more similar)"
+        )
         for f, r in d["files"].items():
-            s = "ERROR " + r["error"][:120] if r["error"] else \
-                f"{r['seconds']:.3f} s (cpu {r.get('cpu_seconds', 0):.2f} s)"
+            s = (
+                "ERROR " + r["error"][:120]
+                if r["error"]
+                else f"{r['seconds']:.3f} s (cpu {r.get('cpu_seconds', 0):.2f} s)"
+            )
             print(f"   file {os.path.basename(f):24s} {s}")
         ok = 0
         for q in d["pairs"]:
@@ -27,8 +34,10 @@ def main(paths):
             good = q["match"] == q["expected"]
             ok += good
             sc = "None" if q["score"] is None else f"{q['score']:.3f}"
-            print(f"   pair {q['edit']:24s} expected={q['expected']!s:5s} match={q['match']!s:5s} "
-                  f"score={sc:>9s} {'ok' if good else 'WRONG'}")
+            print(
+                f"   pair {q['edit']:24s} expected={q['expected']!s:5s} match={q['match']!s:5s} "
+                f"score={sc:>9s} {'ok' if good else 'WRONG'}"
+            )
         print(f"   correct {ok}/{len(d['pairs'])}")
     return 0
 
