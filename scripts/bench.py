@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
@@ -42,27 +42,48 @@ PEER_NAMES = ("videohash", "vpdq", "perception")
 # -- footage -------------------------------------------------------------------------------
 
 
-def render_site_clip(
-    path: Path, *, seconds: float, width: int, height: int, fps: int = 30, crf: int = 23
+def encode_stream(
+    path: Path,
+    frames: Iterable[np.ndarray],
+    *,
+    width: int,
+    height: int,
+    fps: int,
+    options: dict[str, str],
 ) -> Path:
-    """A launch-site clip from the fixture renderer, streamed to H.264 (GOP 2 s)."""
-    if path.exists():
-        return path
-    from provenance.synth.footage import site_clip_frames
-
+    """Encode RGB frames as they come (H.264, GOP 2 s) to ``path``, atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part.mp4")
     with av.open(str(tmp), "w") as container:
         stream = container.add_stream("libx264", rate=Fraction(fps))
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"crf": str(crf), "preset": "veryfast", "g": str(2 * fps)}
-        for frame in site_clip_frames(seconds=seconds, width=width, height=height, fps=fps):
+        stream.options = {**options, "g": str(2 * fps)}
+        for frame in frames:
             for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
     tmp.replace(path)
     return path
+
+
+def render_site_clip(
+    path: Path, *, seconds: float, width: int, height: int, fps: int = 30, crf: int = 23
+) -> Path:
+    """A launch-site clip from the fixture renderer, streamed to H.264."""
+    if path.exists():
+        return path
+    from provenance.synth.footage import site_clip_frames
+
+    frames = site_clip_frames(seconds=seconds, width=width, height=height, fps=fps)
+    return encode_stream(
+        path,
+        frames,
+        width=width,
+        height=height,
+        fps=fps,
+        options={"crf": str(crf), "preset": "veryfast"},
+    )
 
 
 def clip_720p() -> Path:
@@ -295,25 +316,25 @@ def make_long_video(path: Path, *, seconds: int, width: int, height: int, fps: i
     import cv2
     from skimage import data
 
-    path.parent.mkdir(parents=True, exist_ok=True)
     background = cv2.resize(data.astronaut(), (width, height))
     sprite = cv2.resize(data.coffee(), (width // 4, height // 4))
-    tmp = path.with_suffix(".part.mp4")
-    with av.open(str(tmp), "w") as container:
-        stream = container.add_stream("libx264", rate=Fraction(fps))
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"crf": "30", "preset": "ultrafast", "g": str(2 * fps)}
+
+    def frames() -> Iterator[np.ndarray]:
         for i in range(seconds * fps):
             frame = background.copy()
             x = int((width - sprite.shape[1]) * (0.5 + 0.5 * np.sin(i / 200)))
             y = int((height - sprite.shape[0]) * (0.5 + 0.5 * np.cos(i / 300)))
             frame[y : y + sprite.shape[0], x : x + sprite.shape[1]] = sprite
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    tmp.replace(path)
-    return path
+            yield frame
+
+    return encode_stream(
+        path,
+        frames(),
+        width=width,
+        height=height,
+        fps=fps,
+        options={"crf": "30", "preset": "ultrafast"},
+    )
 
 
 def bench_memory(args: argparse.Namespace) -> dict:

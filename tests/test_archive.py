@@ -218,13 +218,9 @@ def test_migration_from_an_older_version_keeps_data(
         assert archive.claim("C1").claim.group == "Brigade North"
 
 
-def cred(score: int, code: str = "copy_of_earlier_claim") -> Credibility:
-    return Credibility(score, Rating.LOW, (Reason(code, -40, "why"),), "v1")
-
-
-def test_score_history_gains_a_row_only_when_a_score_changes(archive_path: Path) -> None:
-    a, b = media_file("a.mp4"), media_file("b.mp4")
-    finding = Finding(
+def copy_finding() -> Finding:
+    """C2's b.mp4 repeats C1's a.mp4."""
+    return Finding(
         FindingKind.COPY,
         "C2",
         "b.mp4",
@@ -234,6 +230,15 @@ def test_score_history_gains_a_row_only_when_a_score_changes(archive_path: Path)
         Segment(1.0, 2.0, 3.0, 4.0),
         {"votes": 3},
     )
+
+
+def cred(score: int, code: str = "copy_of_earlier_claim") -> Credibility:
+    return Credibility(score, Rating.LOW, (Reason(code, -40, "why"),), "v1")
+
+
+def test_score_history_gains_a_row_only_when_a_score_changes(archive_path: Path) -> None:
+    a, b = media_file("a.mp4"), media_file("b.mp4")
+    finding = copy_finding()
     with open_archive(archive_path, write=True) as archive:
         archive.add_claim(make_claim("C1", [a]), [a])
         archive.add_claim(make_claim("C2", [b], day=2), [b])
@@ -257,16 +262,7 @@ def test_score_history_gains_a_row_only_when_a_score_changes(archive_path: Path)
 
 def test_findings_round_trip(archive_path: Path) -> None:
     a, b = media_file("a.mp4"), media_file("b.mp4")
-    finding = Finding(
-        FindingKind.COPY,
-        "C2",
-        "b.mp4",
-        0.9,
-        "C1",
-        "a.mp4",
-        Segment(1.0, 2.0, 3.0, 4.0),
-        {"votes": 3},
-    )
+    finding = copy_finding()
     with open_archive(archive_path, write=True) as archive:
         archive.add_claim(make_claim("C1", [a]), [a])
         archive.add_claim(make_claim("C2", [b], day=2), [b])
