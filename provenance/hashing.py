@@ -49,7 +49,7 @@ def phash_thumbnails(thumbs: np.ndarray) -> np.ndarray:
     thumbs = np.asarray(thumbs, dtype=np.float64)
     if thumbs.ndim != 3 or thumbs.shape[1:] != (THUMB, THUMB):
         raise ValueError(f"expected (N, {THUMB}, {THUMB}) thumbnails, got {thumbs.shape}")
-    low = np.einsum("kn,bnm,lm->bkl", _DCT, thumbs, _DCT, optimize=True).reshape(len(thumbs), BITS)
+    low = (_DCT @ thumbs @ _DCT.T).reshape(len(thumbs), BITS)  # (8,32)(N,32,32)(32,8)
     bits = low > np.median(low, axis=1, keepdims=True)
     return pack_bits(bits)
 

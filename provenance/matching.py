@@ -57,6 +57,7 @@ STRONG_SUPPORT = 0.5  # homography inliers / keypoints of the inner frame: a cle
 STRONG_MIN_INLIERS = 40  # ... and enough of them to mean something
 WEAK_REGION_MAX_MEAN_BITS = 6.5  # weaker geometry (small insets): closer hashes needed
 REGION_MIN_FRAMES = 8  # ... and more agreeing frames
+REFINE_FRAMES = 32  # frames of each item scored when nudging a window
 _PORTRAIT_VARIANTS = np.array([0, 1, 2, 3, 6, 7])  # hashing.VARIANTS without upside-down
 _LANDSCAPE_VARIANTS = np.array([0, 1])
 
@@ -293,45 +294,79 @@ def _refine_window(outer: MediaFingerprint, box, mirrored: bool, inner: MediaFin
     shifts and scalings of the window are scored by how many of the inner
     item's frames then find a close hash, and the best is kept.
     """
-    inner_hashes = inner.hashes[inner.detail >= MIN_DETAIL, 0]
+    inner_hashes = _spaced(inner.hashes[inner.detail >= MIN_DETAIL, 0], REFINE_FRAMES)
     if not len(inner_hashes):
         return box
+    outer_frames = _spaced(np.arange(len(outer)), REFINE_FRAMES)
 
     def matched(cand) -> int:
-        hashes = _window_hashes(outer, cand, mirrored)
+        hashes = _window_hashes(outer, cand, mirrored, outer_frames)
         dist = np.bitwise_count(inner_hashes[:, None] ^ hashes[None, :]).min(axis=1)
         return int((dist <= RADIUS_BITS).sum())
 
     x0, y0, x1, y1 = box
     cx, cy, w, h = (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0
+
+    def nudged(scale: float, dx: float, dy: float) -> tuple[float, float, float, float]:
+        sw, sh = w * scale, h * scale
+        return (
+            max(0.0, cx + dx * w - sw / 2),
+            max(0.0, cy + dy * h - sh / 2),
+            min(1.0, cx + dx * w + sw / 2),
+            min(1.0, cy + dy * h + sh / 2),
+        )
+
     base = matched(box)
     best, best_count = box, base + max(2, base // 10)  # a nudge must clearly do better
-    for scale in (0.92, 1.0, 1.08):
-        for dx in (-0.06, -0.03, 0.0, 0.03, 0.06):
-            for dy in (-0.06, -0.03, 0.0, 0.03, 0.06):
-                sw, sh = w * scale, h * scale
-                cand = (
-                    max(0.0, cx + dx * w - sw / 2),
-                    max(0.0, cy + dy * h - sh / 2),
-                    min(1.0, cx + dx * w + sw / 2),
-                    min(1.0, cy + dy * h + sh / 2),
-                )
-                if _area(cand) <= 0 or cand == box:
-                    continue
-                count = matched(cand)
-                if count > best_count:
-                    best, best_count = cand, count
+    best_step = (1.0, 0.0, 0.0)
+    # coarse grid, then the neighbours of the best coarse step
+    coarse = [
+        (s, dx, dy)
+        for s in (0.92, 1.0, 1.08)
+        for dx in (-0.06, 0.0, 0.06)
+        for dy in (-0.06, 0.0, 0.06)
+    ]
+    for steps in (coarse, None):
+        if steps is None:
+            s0, dx0, dy0 = best_step
+            steps = [
+                (s0, dx0 + ex, dy0 + ey)
+                for ex in (-0.03, 0.0, 0.03)
+                for ey in (-0.03, 0.0, 0.03)
+                if ex or ey
+            ]
+        for step in steps:
+            cand = nudged(*step)
+            if _area(cand) <= 0 or cand == box:
+                continue
+            count = matched(cand)
+            if count > best_count:
+                best, best_count, best_step = cand, count, step
     return best
 
 
-def _tone_normalised(window: np.ndarray) -> np.ndarray:
-    """Grey levels replaced by their rank (ties share one): tone edits such as
-    brightness, contrast, gamma and colour shifts vanish."""
-    values = np.ascontiguousarray(window).ravel()
-    _levels, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
-    mid_rank = np.cumsum(counts) - (counts + 1) / 2.0
-    scaled = mid_rank[inverse] * (255.0 / max(1, values.size - 1))
-    return scaled.reshape(window.shape).astype(np.float32)
+def _spaced(values: np.ndarray, most: int) -> np.ndarray:
+    """At most ``most`` evenly spaced elements of ``values`` (all if fewer)."""
+    if len(values) <= most:
+        return values
+    return values[np.linspace(0, len(values) - 1, most).round().astype(int)]
+
+
+def _tone_normalised(windows: np.ndarray) -> np.ndarray:
+    """(N, h, w) uint8 -> float32: each grey level replaced by its mid-rank in its window.
+
+    Tone edits (brightness, contrast, gamma, colour shifts) keep the order of
+    grey levels, so they vanish. Computed for all windows at once from their
+    histograms: a level's mid-rank is the count below it plus half its ties.
+    """
+    n = len(windows)
+    flat = windows.reshape(n, -1).astype(np.int64)
+    hist = np.bincount((flat + 256 * np.arange(n)[:, None]).ravel(), minlength=256 * n)
+    hist = hist.reshape(n, 256)
+    mid_rank = np.cumsum(hist, axis=1) - (hist + 1) / 2.0
+    scale = 255.0 / max(1, flat.shape[1] - 1)
+    ranks = np.take_along_axis(mid_rank, flat, axis=1) * scale
+    return ranks.reshape(windows.shape).astype(np.float32)
 
 
 def _normalised(box, size) -> tuple[float, float, float, float]:
@@ -345,21 +380,25 @@ def _area(box) -> float:
     return max(0.0, x1 - x0) * max(0.0, y1 - y0)
 
 
-def _window_hashes(fp: MediaFingerprint, box, mirrored: bool) -> np.ndarray:
-    """pHash of the window ``box`` (normalised) of every stored thumbnail."""
-    th, tw = fp.thumbs.shape[1:]
+def _window_hashes(
+    fp: MediaFingerprint, box, mirrored: bool, frames: np.ndarray | None = None
+) -> np.ndarray:
+    """pHash of the window ``box`` (normalised) of the stored thumbnails (all, or ``frames``)."""
+    thumbs = fp.thumbs if frames is None else fp.thumbs[frames]
+    if not len(thumbs):
+        return np.zeros(0, np.uint64)
+    th, tw = thumbs.shape[1:]
     x0, y0, x1, y1 = box
     c0, c1 = int(np.floor(x0 * tw)), max(int(np.ceil(x1 * tw)), int(np.floor(x0 * tw)) + 2)
     r0, r1 = int(np.floor(y0 * th)), max(int(np.ceil(y1 * th)), int(np.floor(y0 * th)) + 2)
-    windows = [
-        cv2.resize(
-            _tone_normalised(t[r0:r1, c0:c1]), (THUMB, THUMB), interpolation=cv2.INTER_LINEAR
-        ).astype(np.float64)
-        for t in fp.thumbs
-    ]
-    if not windows:
-        return np.zeros(0, np.uint64)
-    stack = np.stack(windows)
+    windows = _tone_normalised(thumbs[:, r0:r1, c0:c1])
+    # one resize call for many windows: frames as channels (OpenCV takes up to 512)
+    stacks = []
+    for start in range(0, len(windows), 512):
+        chunk = np.ascontiguousarray(windows[start : start + 512].transpose(1, 2, 0))
+        resized = cv2.resize(chunk, (THUMB, THUMB), interpolation=cv2.INTER_LINEAR)
+        stacks.append(resized.reshape(THUMB, THUMB, -1).transpose(2, 0, 1))
+    stack = np.concatenate(stacks).astype(np.float64)
     if mirrored:
         stack = stack[:, :, ::-1]
     return phash_thumbnails(stack)
