@@ -13,7 +13,7 @@ from .findings.copies import Holder, identical_copy, perceptual_copy
 from .matching import FrameTable, match_fingerprint
 from .media import sha256_file
 from .model import Finding, MediaInfo, MediaRecord, MediaStatus
-from .process import analyse_file, decode_prints, stored_prints
+from .process import analyse_file, decode_prints, full_prints, stored_prints
 from .progress import progress
 
 
@@ -44,7 +44,9 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
             holders.setdefault(item.sha256, []).append(Holder(stored.claim.id, item.path))
     prints = stored_prints(archive)
     shas = [sha for sha in prints if sha in holders]
-    table = FrameTable([prints[sha] for sha in shas])
+    table = FrameTable(
+        [prints[sha] for sha in shas], load=lambda position: full_prints(archive, shas[position])
+    )
     order = {stored.claim.id: i for i, stored in enumerate(claims)}
 
     checked: list[CheckedMedia] = []

@@ -249,7 +249,10 @@ def report(archive_path: Path, fmt: str, out: Path) -> None:
     help="Folder for the fixtures, the archive and the reports.",
 )
 @click.option(
-    "--workers", type=click.IntRange(min=1), default=2, show_default=True,
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
     help="Processes fingerprinting media.",
 )
 @click.option(

@@ -25,18 +25,20 @@ import numpy as np
 
 from .frames import Frame
 from .hashing import detail, dihedral_hashes, thumbnail
-from .keypoints import MAX_KEYFRAMES, MIN_KEYFRAME_GAP_S, FrameFeatures, orb_features
+from .keypoints import (
+    MAX_KEYFRAMES,
+    MIN_KEYFRAME_GAP_S,
+    FrameFeatures,
+    WordBag,
+    orb_features,
+    word_bag,
+)
 
-KIND = "frames-v1"
+KIND = "frames-v2"  # the frame table: what the index needs, small and quick to load
+THUMBS_KIND = "thumbs-v1"  # the thumbnails, loaded only for items checked in detail
 THUMB_SIZE = (64, 36)  # (width, height) of the stored thumbnails
 _DTYPE = np.dtype(
-    [
-        ("time_s", "<f4"),
-        ("detail", "<f4"),
-        ("portrait", "?"),
-        ("hashes", "<u8", (8,)),
-        ("thumb", "u1", (THUMB_SIZE[1], THUMB_SIZE[0])),
-    ]
+    [("time_s", "<f4"), ("detail", "<f4"), ("portrait", "?"), ("hashes", "<u8", (8,))]
 )
 KEYFRAME_MIN_DETAIL = 3.0  # same bar as matching.MIN_DETAIL: no features from dark frames
 
@@ -49,7 +51,7 @@ class MediaFingerprint:
     hashes: np.ndarray  # uint64 (N, 8): pHash under hashing.VARIANTS, column 0 as is
     detail: np.ndarray  # float32 (N,)
     portrait: np.ndarray  # bool (N,)
-    thumbs: np.ndarray  # uint8 (N, 36, 64)
+    thumbs: np.ndarray | None = None  # uint8 (N, 36, 64); None until loaded
 
     def __len__(self) -> int:
         return len(self.time_s)
@@ -59,30 +61,50 @@ class MediaFingerprint:
         return len(self) == 1 and float(self.time_s[0]) == 0.0
 
     def to_bytes(self) -> bytes:
+        """The frame table (without thumbnails: see :meth:`thumbs_to_bytes`)."""
         table = np.empty(len(self), dtype=_DTYPE)
         table["time_s"], table["detail"] = self.time_s, self.detail
         table["portrait"], table["hashes"] = self.portrait, self.hashes
-        table["thumb"] = self.thumbs
         out = io.BytesIO()
         np.save(out, table, allow_pickle=False)
-        return zlib.compress(out.getvalue(), 3)
+        return out.getvalue()
+
+    def thumbs_to_bytes(self) -> bytes:
+        if self.thumbs is None:
+            raise ValueError("no thumbnails to store")
+        return zlib.compress(np.ascontiguousarray(self.thumbs, np.uint8).tobytes(), 3)
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> MediaFingerprint:
-        table = np.load(io.BytesIO(zlib.decompress(data)), allow_pickle=False)
+    def from_bytes(cls, data: bytes, thumbs: bytes | None = None) -> MediaFingerprint:
+        table = np.load(io.BytesIO(data), allow_pickle=False)
+        pixels = None
+        if thumbs is not None:
+            pixels = np.frombuffer(zlib.decompress(thumbs), np.uint8).reshape(
+                len(table), THUMB_SIZE[1], THUMB_SIZE[0]
+            )
         return cls(
             time_s=table["time_s"].astype(np.float32),
             hashes=table["hashes"].astype(np.uint64),
             detail=table["detail"].astype(np.float32),
             portrait=table["portrait"].astype(bool),
-            thumbs=np.ascontiguousarray(table["thumb"]),
+            thumbs=pixels,
         )
 
 
 @dataclass(frozen=True)
 class Fingerprints:
+    """A media item's fingerprints. Archived items are held light (no thumbnails,
+    no key frames, only their visual words) until checked in detail."""
+
     frames: MediaFingerprint
     keyframes: list[FrameFeatures]
+    words: WordBag  # visual words of the key frames as shown (what the archive indexes)
+
+    @property
+    def complete(self) -> bool:
+        return self.frames.thumbs is not None and (
+            bool(self.keyframes) or not len(self.words.words)
+        )
 
 
 def fingerprint_frames(
@@ -135,4 +157,4 @@ def fingerprint_frames(
         portrait=np.asarray(portrait, dtype=bool),
         thumbs=np.stack(small) if small else np.zeros((0, THUMB_SIZE[1], THUMB_SIZE[0]), np.uint8),
     )
-    return Fingerprints(table, keyframes)
+    return Fingerprints(table, keyframes, word_bag(keyframes))

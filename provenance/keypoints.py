@@ -121,49 +121,73 @@ def visual_words(descriptors: np.ndarray) -> np.ndarray:
     return words
 
 
+@dataclass(frozen=True)
+class WordBag:
+    """The visual words of a set of key frames: word ids and how often (at most 3)."""
+
+    words: np.ndarray  # uint16, sorted, unique
+    counts: np.ndarray  # uint8, 1..3: bursty words (textures) count little more
+
+    def to_bytes(self) -> bytes:
+        out = io.BytesIO()
+        np.save(
+            out,
+            np.stack([self.words.astype(np.uint16), self.counts.astype(np.uint16)]),
+            allow_pickle=False,
+        )
+        return out.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> WordBag:
+        pair = np.load(io.BytesIO(data), allow_pickle=False)
+        return cls(pair[0].astype(np.uint16), pair[1].astype(np.uint8))
+
+
+WORDS_KIND = "orb-words-v1"
+
+
+def word_bag(frames: Sequence[FrameFeatures], *, include_mirrored: bool = False) -> WordBag:
+    """Bag of visual words of ``frames`` (as shown; mirrored ones only if asked)."""
+    chosen = [f for f in frames if include_mirrored or not f.mirrored]
+    if not chosen:
+        return WordBag(np.zeros(0, np.uint16), np.zeros(0, np.uint8))
+    all_words = np.concatenate([visual_words(f.descriptors).ravel() for f in chosen])
+    words, counts = np.unique(all_words, return_counts=True)
+    return WordBag(words.astype(np.uint16), np.minimum(counts, 3).astype(np.uint8))
+
+
 class WordIndex:
     """Inverted index media -> visual words, ranking by tf-idf cosine similarity."""
 
-    def __init__(self, items: Sequence[Sequence[FrameFeatures]]):
+    def __init__(self, bags: Sequence[WordBag]):
         vocabulary = LSH_TABLES << LSH_BITS
-        rows, cols = [], []
-        for position, frames in enumerate(items):
-            for frame in frames:
-                if frame.mirrored:  # archived items are indexed as they are
-                    continue
-                words = visual_words(frame.descriptors).ravel()
-                rows.append(np.full(len(words), position))
-                cols.append(words)
-        shape = (len(items), vocabulary)
-        if rows:
-            counts = sparse.csr_matrix(
-                (np.ones(sum(len(r) for r in rows)), (np.concatenate(rows), np.concatenate(cols))),
-                shape=shape,
-            )
+        shape = (len(bags), vocabulary)
+        if bags and sum(len(b.words) for b in bags):
+            rows = np.concatenate([np.full(len(b.words), i) for i, b in enumerate(bags)])
+            cols = np.concatenate([b.words.astype(np.int64) for b in bags])
+            data = np.concatenate([b.counts.astype(np.float64) for b in bags])
+            counts = sparse.csr_matrix((data, (rows, cols)), shape=shape)
         else:
             counts = sparse.csr_matrix(shape)
-        counts.data = np.minimum(counts.data, 3.0)  # bursty words (textures) count little more
         df = np.asarray((counts > 0).sum(axis=0)).ravel()
-        self.idf = np.log((1 + len(items)) / (1 + df)) + 1.0
+        self.idf = np.log((1 + len(bags)) / (1 + df)) + 1.0
         weighted = counts.multiply(self.idf).tocsr()
         norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
         self.matrix = sparse.diags(1.0 / np.maximum(norms, 1e-9)) @ weighted
 
     def shortlist(
         self,
-        frames: Sequence[FrameFeatures],
+        bag: WordBag,
         *,
         top: int = 10,
         exclude: frozenset[int] = frozenset(),
     ) -> list[tuple[int, float]]:
-        """The ``top`` archived items most similar to ``frames``, with their scores."""
-        if not frames or self.matrix.shape[0] == 0:
+        """The ``top`` archived items most similar to ``bag``, with their scores."""
+        if not len(bag.words) or self.matrix.shape[0] == 0:
             return []
-        words = np.concatenate([visual_words(f.descriptors).ravel() for f in frames])
-        if not len(words):
-            return []
-        query = np.bincount(words, minlength=self.matrix.shape[1]).astype(np.float64)
-        query = np.minimum(query, 3.0) * self.idf
+        query = np.zeros(self.matrix.shape[1])
+        query[bag.words.astype(np.int64)] = bag.counts
+        query *= self.idf
         query /= max(float(np.linalg.norm(query)), 1e-9)
         scores = self.matrix @ query
         order = np.argsort(-scores)

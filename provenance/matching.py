@@ -20,7 +20,8 @@ agree over time, not one similar picture.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import cv2
@@ -29,7 +30,7 @@ import numpy as np
 from .fingerprint import Fingerprints, MediaFingerprint
 from .hashing import THUMB, phash_thumbnails
 from .index import HashIndex, Hits, make_index
-from .keypoints import FrameFeatures, WordIndex, mapped_box, verify, visual_words
+from .keypoints import FrameFeatures, WordIndex, mapped_box, verify, visual_words, word_bag
 from .model import Segment
 
 RADIUS_BITS = 10  # frames within this pHash distance match (of 64 bits)
@@ -58,6 +59,7 @@ STRONG_MIN_INLIERS = 40  # ... and enough of them to mean something
 WEAK_REGION_MAX_MEAN_BITS = 6.5  # weaker geometry (small insets): closer hashes needed
 REGION_MIN_FRAMES = 8  # ... and more agreeing frames
 REFINE_FRAMES = 32  # frames of each item scored when nudging a window
+FULL_CACHE = 64  # complete fingerprints of archived items kept in memory
 _PORTRAIT_VARIANTS = np.array([0, 1, 2, 3, 6, 7])  # hashing.VARIANTS without upside-down
 _LANDSCAPE_VARIANTS = np.array([0, 1])
 
@@ -80,11 +82,24 @@ class CopyMatch:
 
 
 class FrameTable:
-    """The informative frames of many media items, with one index over them."""
+    """The informative frames of many media items, with one index over them.
 
-    def __init__(self, prints: Sequence[Fingerprints], *, index: str = "auto"):
+    Items may be given light (frame table and visual words only, as loaded for
+    the whole archive); ``load`` then fetches an item's complete fingerprints
+    (thumbnails, key frames) when it is checked in detail. A few stay cached.
+    """
+
+    def __init__(
+        self,
+        prints: Sequence[Fingerprints],
+        *,
+        index: str = "auto",
+        load: Callable[[int], Fingerprints | None] | None = None,
+    ):
         owners, times, hashes = [], [], []
         self.prints = list(prints)
+        self._load = load
+        self._complete: OrderedDict[int, Fingerprints] = OrderedDict()
         self.durations = np.zeros(len(prints), np.float64)
         self.is_still = np.zeros(len(prints), bool)
         for position, fp in enumerate(p.frames for p in prints):
@@ -99,10 +114,27 @@ class FrameTable:
         self.index: HashIndex = make_index(index, expected_size=sum(len(o) for o in owners))
         if owners:
             self.index.add(np.concatenate(hashes))
-        self.words = WordIndex([p.keyframes for p in prints])
+        self.words = WordIndex([p.words for p in prints])
 
     def __len__(self) -> int:
         return len(self.owner)
+
+    def full(self, position: int) -> Fingerprints | None:
+        """Item ``position`` with thumbnails and key frames (None if they cannot be had)."""
+        given = self.prints[position]
+        if given.complete:
+            return given
+        if position in self._complete:
+            self._complete.move_to_end(position)
+            return self._complete[position]
+        if self._load is None:
+            return None
+        loaded = self._load(position)
+        if loaded is not None:
+            self._complete[position] = loaded
+            if len(self._complete) > FULL_CACHE:
+                self._complete.popitem(last=False)
+        return loaded
 
 
 def match_fingerprint(
@@ -110,8 +142,12 @@ def match_fingerprint(
 ) -> list[CopyMatch]:
     """Every archived item (not in ``exclude``) that ``query`` reuses, best first."""
     matches = {m.other: m for m in _match_hashes(query.frames, table, exclude)}
+    if query.frames.thumbs is None:
+        raise ValueError("the query's fingerprints must be complete (thumbnails and key frames)")
     for candidate, _score in table.words.shortlist(
-        query.keyframes, top=SHORTLIST, exclude=exclude | frozenset(matches)
+        word_bag(query.keyframes, include_mirrored=True),
+        top=SHORTLIST,
+        exclude=exclude | frozenset(matches),
     ):
         found = _match_region(query, table, candidate)
         if found is not None:
@@ -140,11 +176,21 @@ def _match_hashes(
         return []
 
     # weight of each query frame: 1, or less when many items hold that content
-    holders = _distinct_owners_per_row(row, owner)
+    owners_hit, rows_hit = _owner_rows(row, owner)
+    holders = np.bincount(rows_hit, minlength=int(row.max()) + 1)
     weight_of_row = np.minimum(1.0, COMMON_ITEMS / np.maximum(holders, 1))
 
+    # an item whose matched frames cannot reach the weight of a copy is not aligned at all
+    # (a clip re-posted a thousand times weighs a thousandth per item)
+    reachable = np.bincount(
+        owners_hit, weights=weight_of_row[rows_hit], minlength=len(table.prints)
+    )
+    candidates = np.unique(owner)
+    if not (query.is_still or table.is_still[candidates].any()):
+        candidates = candidates[reachable[candidates] >= MIN_WEIGHT]
+
     matches = []
-    for other in np.unique(owner):
+    for other in candidates:
         sel = owner == other
         pairs = _best_pair_per_frame(row[sel], entry[sel], dist[sel], variant[sel])
         found = _align(
@@ -174,7 +220,9 @@ def _match_region(query: Fingerprints, table: FrameTable, other: int) -> CopyMat
     over time wins (key frames of a moving camera pair up only at the right
     moment, so more than one pair is tried).
     """
-    theirs = table.prints[other]
+    theirs = table.full(other)
+    if theirs is None:
+        return None
     their_frames = [f for f in theirs.keyframes if not f.mirrored]
     attempts = 0
     for mine, frame in _keyframe_pairs(query.keyframes, their_frames, top=GEOMETRY_PAIRS):
@@ -472,11 +520,11 @@ def _query_plan(query: MediaFingerprint, rows: np.ndarray) -> tuple[np.ndarray, 
     return np.concatenate(plan_rows), np.concatenate(plan_variants)
 
 
-def _distinct_owners_per_row(row: np.ndarray, owner: np.ndarray) -> np.ndarray:
-    """For each query row, how many distinct archived items matched it."""
-    size = int(row.max()) + 1
-    pairs = np.unique(np.stack([row, owner.astype(np.int64)]), axis=1)
-    return np.bincount(pairs[0], minlength=size)
+def _owner_rows(row: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (owner, query row) pairs among the hits, as two arrays."""
+    span = int(row.max()) + 1
+    keys = np.unique(owner.astype(np.int64) * span + row)  # one sort of plain integers
+    return keys // span, keys % span
 
 
 def _best_pair_per_frame(row, entry, dist, variant) -> _Pairs:

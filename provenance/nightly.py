@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .archive import Archive, ScoredClaim
 from .findings import find_all
 from .model import Finding, ScoreChange
-from .process import MediaOutcome, process_media, stored_prints
+from .process import MediaOutcome, full_prints, process_media, stored_prints
 from .scoring import score_claim
 
 log = logging.getLogger("provenance")
@@ -49,7 +49,7 @@ def rescore(archive: Archive, *, workers: int = 1) -> RescoreSummary:
     claims = archive.claims()
     media = {record.sha256: record for record in archive.all_media()}
     fingerprints = stored_prints(archive)
-    findings = find_all(claims, media, fingerprints)
+    findings = find_all(claims, media, fingerprints, lambda sha: full_prints(archive, sha))
     by_claim: dict[str | None, list[Finding]] = defaultdict(list)
     for finding in findings:
         by_claim[finding.claim_id].append(finding)

@@ -8,17 +8,17 @@ processes; only the coordinating process writes the outcomes to the archive.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from .archive import Archive
 from .errors import ProvenanceError
 from .fingerprint import KIND as FRAMES_KIND
-from .fingerprint import Fingerprints, MediaFingerprint, fingerprint_frames
+from .fingerprint import THUMBS_KIND, Fingerprints, MediaFingerprint, fingerprint_frames
 from .frames import extract_frames
 from .keypoints import KIND as KEYPOINTS_KIND
-from .keypoints import features_from_bytes, features_to_bytes
+from .keypoints import WORDS_KIND, WordBag, features_from_bytes, features_to_bytes, word_bag
 from .media import probe_media
 from .model import MediaInfo, MediaRecord
 from .progress import progress
@@ -43,29 +43,48 @@ def analyse_file(file: str) -> tuple[MediaInfo, dict[str, bytes]]:
     prints = fingerprint_frames(extract_frames(file), duration_s=info.duration_s)
     return info, {
         FRAMES_KIND: prints.frames.to_bytes(),
+        THUMBS_KIND: prints.frames.thumbs_to_bytes(),
         KEYPOINTS_KIND: features_to_bytes(prints.keyframes),
+        WORDS_KIND: prints.words.to_bytes(),
     }
 
 
-def decode_prints(stored: dict[str, bytes]) -> Fingerprints | None:
-    """The fingerprints of one media item from their stored bytes (None if absent)."""
+def decode_prints(stored: Mapping[str, bytes]) -> Fingerprints | None:
+    """A media item's fingerprints from their stored bytes (None if it has none).
+
+    Whatever kinds are missing stay out: without thumbnails and key frames the
+    result is the light form the archive-wide index needs.
+    """
     if FRAMES_KIND not in stored:
         return None
+    frames = MediaFingerprint.from_bytes(stored[FRAMES_KIND], stored.get(THUMBS_KIND))
     keyframes = features_from_bytes(stored[KEYPOINTS_KIND]) if KEYPOINTS_KIND in stored else []
-    return Fingerprints(MediaFingerprint.from_bytes(stored[FRAMES_KIND]), keyframes)
+    words = WordBag.from_bytes(stored[WORDS_KIND]) if WORDS_KIND in stored else word_bag(keyframes)
+    return Fingerprints(frames, keyframes, words)
 
 
 def stored_prints(archive: Archive) -> dict[str, Fingerprints]:
-    """Every media item's fingerprints, by sha256."""
-    frames = archive.fingerprints(FRAMES_KIND)
-    keypoints = archive.fingerprints(KEYPOINTS_KIND)
+    """Every media item's light fingerprints (frame table and visual words), by sha256."""
+    words = archive.fingerprints(WORDS_KIND)
     prints = {}
-    for sha, data in frames.items():
+    for sha, data in archive.fingerprints(FRAMES_KIND).items():
         stored = {FRAMES_KIND: data}
-        if sha in keypoints:
-            stored[KEYPOINTS_KIND] = keypoints[sha]
-        prints[sha] = decode_prints(stored)
+        if sha in words:
+            stored[WORDS_KIND] = words[sha]
+        found = decode_prints(stored)
+        if found is not None:
+            prints[sha] = found
     return prints
+
+
+def full_prints(archive: Archive, sha256: str) -> Fingerprints | None:
+    """One media item's complete fingerprints, thumbnails and key frames included."""
+    stored = {
+        kind: data
+        for kind in (FRAMES_KIND, THUMBS_KIND, KEYPOINTS_KIND, WORDS_KIND)
+        if (data := archive.fingerprint(sha256, kind)) is not None
+    }
+    return decode_prints(stored)
 
 
 def fingerprint_media(sha256: str, file: str) -> MediaOutcome:

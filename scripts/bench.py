@@ -251,6 +251,7 @@ def bench_index(args: argparse.Namespace) -> dict:
     """The added cost of checking a 60 s clip against n archived frame hashes."""
     from provenance.fingerprint import Fingerprints, MediaFingerprint
     from provenance.index import make_index
+    from provenance.keypoints import word_bag
     from provenance.matching import FrameTable, match_fingerprint
     from provenance.process import analyse_file, decode_prints
 
@@ -270,6 +271,7 @@ def bench_index(args: argparse.Namespace) -> dict:
                 thumbs=thumbs,
             ),
             [],
+            word_bag([]),
         )
         for _ in range(args.hashes // per_item)
     ]
@@ -284,6 +286,7 @@ def bench_index(args: argparse.Namespace) -> dict:
             thumbs=np.zeros((n, 36, 64), np.uint8),
         ),
         [],
+        word_bag([]),
     )
     out: dict[str, object] = {
         "archive_frame_hashes": args.hashes,
@@ -307,6 +310,59 @@ def bench_index(args: argparse.Namespace) -> dict:
             "match_60s_all_frames_distinct_s": round(worst, 3),
         }
     return out
+
+
+def bench_archive(args: argparse.Namespace) -> dict:
+    """`check` of the 60 s clip against an archive of n stored 60 s items (seconds)."""
+    from provenance.archive import open_archive
+    from provenance.archive.sqlite import format_utc, utc_now
+    from provenance.fingerprint import KIND as FRAMES_KIND
+    from provenance.fingerprint import MediaFingerprint
+    from provenance.matching import FrameTable, match_fingerprint
+    from provenance.process import analyse_file, decode_prints, full_prints, stored_prints
+
+    path = Path(args.clip) if args.clip else clip_720p()
+    _info, stored = analyse_file(str(path))
+    query = decode_prints(stored)
+    rng = np.random.default_rng(1)
+    db = BENCH / f"archive_{args.items}.db"
+    for leftover in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+        leftover.unlink(missing_ok=True)
+    now = format_utc(utc_now())
+    with open_archive(db, write=True) as archive, archive.transaction() as sql:
+        for i in range(args.items):
+            sha = f"{i:064x}"
+            sql.execute(
+                "INSERT INTO media (sha256, size_bytes, file, status, first_seen_at)"
+                " VALUES (?, 1, '/x', 'done', ?)",
+                (sha, now),
+            )
+            # real-sized fingerprints, each item's frame hashes its own
+            frames = MediaFingerprint(
+                query.frames.time_s,
+                rng.integers(0, 2**63, query.frames.hashes.shape, dtype=np.uint64),
+                query.frames.detail,
+                query.frames.portrait,
+            )
+            for kind, data in {**stored, FRAMES_KIND: frames.to_bytes()}.items():
+                sql.execute("INSERT INTO fingerprints VALUES (?, ?, ?, ?)", (sha, kind, data, now))
+    size_mb = db.stat().st_size / 2**20
+    start = time.perf_counter()
+    with open_archive(db, write=False) as archive:
+        prints = stored_prints(archive)
+        loaded = time.perf_counter()
+        shas = list(prints)
+        table = FrameTable([prints[s] for s in shas], load=lambda i: full_prints(archive, shas[i]))
+        built = time.perf_counter()
+        match_fingerprint(query, table)
+        matched = time.perf_counter()
+    return {
+        "archive": f"{args.items} items of 60 s ({len(table)} frame hashes), {size_mb:.0f} MB",
+        "load_fingerprints_s": round(loaded - start, 2),
+        "build_index_s": round(built - loaded, 2),
+        "match_s": round(matched - built, 2),
+        "total_s": round(matched - start, 2),
+    }
 
 
 def make_long_video(path: Path, *, seconds: int, width: int, height: int, fps: int) -> Path:
@@ -411,10 +467,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("what", choices=["fingerprint", "index", "memory", "accuracy"])
+    parser.add_argument("what", choices=["fingerprint", "index", "memory", "accuracy", "archive"])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--clip", help="use this video instead of the rendered 720p clip")
     parser.add_argument("--hashes", type=int, default=1_000_000)
+    parser.add_argument("--items", type=int, default=5000, help="archive: stored items")
     parser.add_argument("--seconds", type=int, default=3600, help="memory: video length")
     parser.add_argument("--fixtures", default=str(REPO / "fixtures"))
     args = parser.parse_args()
@@ -423,6 +480,7 @@ def main() -> None:
         "index": bench_index,
         "memory": bench_memory,
         "accuracy": bench_accuracy,
+        "archive": bench_archive,
     }[args.what]
     result = runner(args)
     result["machine"] = (

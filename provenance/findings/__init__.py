@@ -8,7 +8,7 @@ order and their media records) returning :class:`~provenance.model.Finding`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from ..fingerprint import Fingerprints
 from ..model import Finding, MediaRecord, StoredClaim
@@ -32,9 +32,14 @@ def find_all(
     claims: Sequence[StoredClaim],
     media: Mapping[str, MediaRecord],
     fingerprints: Mapping[str, Fingerprints],
+    load: Callable[[str], Fingerprints | None] | None = None,
 ) -> list[Finding]:
-    """All findings for ``claims`` (earliest first), from every detector."""
-    return find_copies(claims, media, fingerprints)
+    """All findings for ``claims`` (earliest first), from every detector.
+
+    ``fingerprints`` may be light (see :class:`~provenance.matching.FrameTable`);
+    ``load`` gives one item's complete fingerprints by sha256.
+    """
+    return find_copies(claims, media, fingerprints, load)
 
 
 def claim_order(claim: StoredClaim) -> tuple:

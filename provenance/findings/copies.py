@@ -9,7 +9,7 @@ earliest claim holding the footage: that claim is the original.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from ..fingerprint import Fingerprints
@@ -87,11 +87,13 @@ def find_copies(
     claims: Sequence[StoredClaim],
     media: Mapping[str, MediaRecord],
     fingerprints: Mapping[str, Fingerprints],
+    load: Callable[[str], Fingerprints | None] | None = None,
 ) -> list[Finding]:
     """One finding per media item whose footage an earlier claim already holds.
 
     ``claims`` must be in archive order (earliest first). Perceptual matches
     are taken in both directions (the later item is always the copy).
+    ``fingerprints`` may be light; ``load`` gives an item's complete ones.
     """
     order = {stored.claim.id: i for i, stored in enumerate(claims)}
     holders: dict[str, list[Holder]] = {}
@@ -118,7 +120,10 @@ def find_copies(
             seen.setdefault(item.sha256, []).append(Holder(stored.claim.id, item.path))
 
     shas = [sha for sha in holders if sha in fingerprints]
-    table = FrameTable([fingerprints[sha] for sha in shas])
+    table = FrameTable(
+        [fingerprints[sha] for sha in shas],
+        load=None if load is None else (lambda position: load(shas[position])),
+    )
     position = {sha: i for i, sha in enumerate(shas)}
     positions_of_claim: dict[str, set[int]] = {}
     for sha in shas:
@@ -127,7 +132,10 @@ def find_copies(
     for sha in shas:
         # items held by the same claims are not evidence against each other
         exclude = frozenset().union(*(positions_of_claim[h.claim_id] for h in holders[sha]))
-        for match in match_fingerprint(fingerprints[sha], table, exclude=exclude):
+        query = table.full(position[sha])
+        if query is None:
+            continue
+        for match in match_fingerprint(query, table, exclude=exclude):
             other_sha = shas[match.other]
             for here in holders[sha]:
                 for there in holders[other_sha]:
