@@ -45,6 +45,17 @@ def archive_option(command: F) -> F:
     )(command)
 
 
+def workers_option(*, default: int) -> Callable[[F], F]:
+    """``--workers N``: processes fingerprinting media (the coordinator alone writes)."""
+    return click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        default=default,
+        show_default=True,
+        help="Processes fingerprinting media.",
+    )
+
+
 def fail(exc: ProvenanceError) -> NoReturn:
     """Print a clean message for ``exc`` and exit with its contract code."""
     click.echo(f"error: {exc.message}", err=True)
@@ -92,13 +103,7 @@ def main(verbose: bool, quiet: bool) -> None:
 @click.option(
     "--no-fingerprint", is_flag=True, help="Only store claims; `rescore` fingerprints later."
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Processes fingerprinting media.",
-)
+@workers_option(default=1)
 def ingest(
     manifest: Path, archive_path: Path, allow_outside: bool, no_fingerprint: bool, workers: int
 ) -> None:
@@ -179,13 +184,7 @@ def _print_check(result: CheckResult) -> None:
 
 @main.command(name="rescore")
 @archive_option
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Processes fingerprinting pending media.",
-)
+@workers_option(default=1)
 def rescore_command(archive_path: Path, workers: int) -> None:
     """Process pending media, then recompute findings and every claim's score.
 
@@ -248,13 +247,7 @@ def report(archive_path: Path, fmt: str, out: Path) -> None:
     show_default=True,
     help="Folder for the fixtures, the archive and the reports.",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=2,
-    show_default=True,
-    help="Processes fingerprinting media.",
-)
+@workers_option(default=2)
 @click.option(
     "--fixtures",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
