@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from .archive import Archive
-from .errors import ProvenanceError
 from .findings import claim_order
 from .findings.copies import Holder, identical_copy, perceptual_copy
 from .matching import FrameTable, match_fingerprint
 from .media import sha256_file
 from .model import Finding, MediaInfo, MediaRecord, MediaStatus
-from .process import analyse_file, decode_prints, full_prints, stored_prints
+from .process import decode_prints, fingerprint_media, full_prints, stored_prints
 from .progress import progress
 
 
@@ -57,18 +55,14 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
         except OSError as exc:
             checked.append(CheckedMedia(path, None, None, f"cannot read ({exc.strerror or exc})"))
             continue
-        try:
-            info, fps = analyse_file(str(Path(path)))
-        except ProvenanceError as exc:
-            checked.append(CheckedMedia(path, sha, None, exc.reason))
+        outcome = fingerprint_media(sha, path)  # bad media: its reason, never an exception
+        checked.append(CheckedMedia(path, sha, outcome.info, outcome.error))
+        if outcome.info is None:
             continue
-        checked.append(CheckedMedia(path, sha, info, None))
-        record = MediaRecord(sha, 0, path, MediaStatus.DONE, info)
+        record = MediaRecord(sha, 0, path, MediaStatus.DONE, outcome.info)
         found = identical_copy(None, path, record, holders.get(sha, []))
-        if found is None:
-            fingerprint = decode_prints(fps)
-            exclude = frozenset(i for i, s in enumerate(shas) if s == sha)
-            matches = match_fingerprint(fingerprint, table, exclude=exclude)
+        if found is None:  # not archived bytes: look for edited copies
+            matches = match_fingerprint(decode_prints(outcome.fingerprints), table)
             # the original is the earliest claim holding any matched footage
             ranked = sorted(
                 ((order[h.claim_id], h, m) for m in matches for h in holders[shas[m.other]]),
