@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .archive import Archive
 from .findings import claim_order
-from .findings.copies import Holder, identical_copy, perceptual_copy
+from .findings.copies import holders_by_sha, identical_copy, perceptual_copy
 from .matching import FrameTable, match_fingerprint
 from .media import sha256_file
 from .model import Finding, MediaInfo, MediaRecord, MediaStatus
@@ -36,10 +36,7 @@ class CheckResult:
 def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
     """Analyse each file and find what the archive already holds of it."""
     claims = sorted(archive.claims(), key=claim_order)
-    holders: dict[str, list[Holder]] = {}
-    for stored in claims:
-        for item in stored.media:
-            holders.setdefault(item.sha256, []).append(Holder(stored.claim.id, item.path))
+    holders = holders_by_sha(claims)
     prints = stored_prints(archive)
     shas = [sha for sha in prints if sha in holders]
     table = FrameTable(

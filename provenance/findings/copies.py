@@ -26,6 +26,15 @@ class Holder:
     path: str
 
 
+def holders_by_sha(claims: Sequence[StoredClaim]) -> dict[str, list[Holder]]:
+    """Which claims hold each media item, in the order of ``claims``."""
+    holders: dict[str, list[Holder]] = {}
+    for stored in claims:
+        for item in stored.media:
+            holders.setdefault(item.sha256, []).append(Holder(stored.claim.id, item.path))
+    return holders
+
+
 def identical_copy(
     claim_id: str | None,
     path: str,
@@ -96,10 +105,7 @@ def find_copies(
     ``fingerprints`` may be light; ``load`` gives an item's complete ones.
     """
     order = {stored.claim.id: i for i, stored in enumerate(claims)}
-    holders: dict[str, list[Holder]] = {}
-    for stored in claims:
-        for item in stored.media:
-            holders.setdefault(item.sha256, []).append(Holder(stored.claim.id, item.path))
+    holders = holders_by_sha(claims)
 
     # candidates[(claim, path)] = (found from the copy's side?, finding) against earlier claims
     candidates: dict[tuple[str, str], list[tuple[bool, Finding]]] = {}
