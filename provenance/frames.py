@@ -19,10 +19,9 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
-from PIL import Image, ImageOps
 
 from .errors import MediaOpenError
-from .media import MAX_IMAGE_PIXELS, MAX_VIDEO_PIXELS
+from .media import MAX_VIDEO_PIXELS, read_still
 
 log = logging.getLogger("provenance")
 
@@ -68,30 +67,15 @@ def extract_frames(
     """Yield sampled frames of the video or still at ``path``, in time order.
 
     A still yields one frame at time 0. Raises :class:`MediaOpenError` if the
-    file cannot be opened or decodes nothing usable.
+    file cannot be opened or decodes nothing usable (:class:`MediaTooLarge`
+    for an image over the pixel limit).
     """
     path = Path(path)
-    still = _open_still(path)
+    still = read_still(path)
     if still is not None:
-        yield Frame(0.0, _prepare(still, width))
+        yield Frame(0.0, _prepare(still.grey, width))
         return
     yield from _video_frames(path, every_s=every_s, width=width)
-
-
-def _open_still(path: Path) -> np.ndarray | None:
-    try:
-        with Image.open(path) as im:
-            if getattr(im, "n_frames", 1) > 1 and im.format != "MPO":
-                return None
-            if im.size[0] * im.size[1] > MAX_IMAGE_PIXELS:
-                raise MediaOpenError(
-                    path, f"image of {im.size[0]}x{im.size[1]} pixels is too large"
-                )
-            return np.asarray(ImageOps.exif_transpose(im).convert("L"))
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        if isinstance(exc, Image.UnidentifiedImageError):
-            return None
-        raise MediaOpenError(path, f"broken image ({exc})") from exc
 
 
 def _video_frames(path: Path, *, every_s: float, width: int) -> Iterator[Frame]:

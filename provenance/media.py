@@ -9,11 +9,13 @@ demux with a video stream that decodes.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import av
-from PIL import Image, UnidentifiedImageError
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import MediaOpenError, MediaTooLarge
 from .model import MediaInfo, MediaKind
@@ -46,19 +48,36 @@ def probe_media(path: str | Path) -> MediaInfo:
     return _probe_video(path)
 
 
-def _probe_image(path: Path) -> MediaInfo | None:
-    """Return the still's info, or None if Pillow does not know the format."""
+@dataclass(frozen=True)
+class Still:
+    """A decoded still image: its format, stored size, and grey pixels as shown."""
+
+    format: str
+    width: int
+    height: int
+    grey: np.ndarray  # uint8, EXIF orientation applied
+
+
+def read_still(path: str | Path) -> Still | None:
+    """Decode the still image at ``path``; None if Pillow does not know the format.
+
+    Animated GIF/WebP are left to the video decoder (None). Raises
+    :class:`MediaTooLarge` over :data:`MAX_IMAGE_PIXELS` (checked before
+    decoding) and :class:`MediaOpenError` for a broken image.
+    """
+    path = Path(path)
     try:
         with Image.open(path) as im:
             width, height = im.size
             if getattr(im, "n_frames", 1) > 1 and im.format != "MPO":
-                return None  # animated GIF/WebP: leave to the video decoder
+                return None
             if width * height > MAX_IMAGE_PIXELS:
                 raise MediaTooLarge(
                     path, f"image of {width}x{height} pixels is over {MAX_IMAGE_PIXELS:,} pixels"
                 )
-            fmt = im.format
             im.load()  # decode fully: a truncated JPEG fails here, not later
+            grey = np.asarray(ImageOps.exif_transpose(im).convert("L"))
+            return Still((im.format or "").lower(), width, height, grey)
     except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
         if isinstance(exc, Image.DecompressionBombError):
             raise MediaTooLarge(path, f"image refused as a decompression bomb ({exc})") from exc
@@ -67,7 +86,16 @@ def _probe_image(path: Path) -> MediaInfo | None:
         raise
     except (OSError, SyntaxError, ValueError) as exc:
         raise MediaOpenError(path, f"broken image ({exc})") from exc
-    return MediaInfo(kind=MediaKind.IMAGE, width=width, height=height, codec=(fmt or "").lower())
+
+
+def _probe_image(path: Path) -> MediaInfo | None:
+    """Return the still's info, or None if it is no still image."""
+    still = read_still(path)
+    if still is None:
+        return None
+    return MediaInfo(
+        kind=MediaKind.IMAGE, width=still.width, height=still.height, codec=still.format
+    )
 
 
 def _probe_video(path: Path) -> MediaInfo:
