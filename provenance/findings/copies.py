@@ -114,16 +114,11 @@ def find_copies(
         assert finding.claim_id is not None
         candidates.setdefault((finding.claim_id, finding.media), []).append((direct, finding))
 
-    seen: dict[str, list[Holder]] = {}
-    for stored in claims:
-        for item in stored.media:
-            found = identical_copy(
-                stored.claim.id, item.path, media.get(item.sha256), seen.get(item.sha256, [])
-            )
+    for sha, held in holders.items():
+        for i, here in enumerate(held):  # held is in claim order: held[:i] came earlier
+            found = identical_copy(here.claim_id, here.path, media.get(sha), held[:i])
             if found is not None:
                 offer(found)
-        for item in stored.media:
-            seen.setdefault(item.sha256, []).append(Holder(stored.claim.id, item.path))
 
     shas = [sha for sha in holders if sha in fingerprints]
     table = FrameTable(
