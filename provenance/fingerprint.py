@@ -8,7 +8,9 @@ Two fingerprints come out of one pass over the frames:
   (low-detail frames carry no evidence), whether its content is portrait, and
   a 64x36 grey thumbnail from which hashes of a sub-window can be computed
   later (crops, picture-in-picture);
-- ORB keypoints of a few key frames (:mod:`provenance.keypoints`).
+- ORB keypoints of a few key frames (:mod:`provenance.keypoints`);
+- SIFT keypoints of the same key frames and the event track, for other
+  camera angles (:mod:`provenance.views`).
 
 Both are stored in the archive as bytes, versioned by their ``KIND``.
 """
@@ -17,13 +19,13 @@ from __future__ import annotations
 
 import io
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from .frames import Frame
+from .frames import Frame, Transient
 from .hashing import detail, dihedral_hashes, thumbnail
 from .keypoints import (
     MAX_KEYFRAMES,
@@ -33,6 +35,7 @@ from .keypoints import (
     orb_features,
     word_bag,
 )
+from .views import SceneViews, ViewFeatures, scene_views, sift_features
 
 KIND = "frames-v2"  # the frame table: what the index needs, small and quick to load
 THUMBS_KIND = "thumbs-v1"  # the thumbnails, loaded only for items checked in detail
@@ -99,6 +102,7 @@ class Fingerprints:
     frames: MediaFingerprint
     keyframes: list[FrameFeatures]
     words: WordBag  # visual words of the key frames as shown (what the archive indexes)
+    views: SceneViews | None = None  # other-angle fingerprint (None: not computed or not loaded)
 
     @property
     def complete(self) -> bool:
@@ -108,13 +112,19 @@ class Fingerprints:
 
 
 def fingerprint_frames(
-    frames: Iterable[Frame], *, duration_s: float | None = None, batch: int = 64
+    frames: Iterable[Frame],
+    *,
+    duration_s: float | None = None,
+    batch: int = 64,
+    refine: Callable[[list[tuple[float, float]]], list[Transient]] | None = None,
 ) -> Fingerprints:
     """Hash frames in batches as they stream in (memory stays flat).
 
     Key frames for local features are spread over ``duration_s`` (when known):
     at most :data:`MAX_KEYFRAMES`, at least :data:`MIN_KEYFRAME_GAP_S` apart,
-    skipping frames with too little detail.
+    skipping frames with too little detail. The same key frames give the
+    SIFT keypoints of :mod:`provenance.views`; ``refine`` is passed on to
+    :func:`provenance.views.scene_views`.
     """
     gap = max(MIN_KEYFRAME_GAP_S, (duration_s or 0.0) / MAX_KEYFRAMES)
     times: list[float] = []
@@ -124,6 +134,8 @@ def fingerprint_frames(
     hashes: list[np.ndarray] = []
     details: list[np.ndarray] = []
     keyframes: list[FrameFeatures] = []
+    view_keyframes: list[ViewFeatures] = []
+    transients: list[Transient] = []
     next_key = 0.0
 
     def flush() -> None:
@@ -134,6 +146,7 @@ def fingerprint_frames(
             pending.clear()
 
     for frame in frames:
+        transients.extend(frame.transients)
         thumb = thumbnail(frame.luma)
         times.append(frame.time_s)
         portrait.append(frame.luma.shape[0] > frame.luma.shape[1])
@@ -146,6 +159,7 @@ def fingerprint_frames(
         ):
             keyframes.append(orb_features(frame.luma, frame.time_s))
             keyframes.append(orb_features(frame.luma, frame.time_s, mirrored=True))
+            view_keyframes.append(sift_features(frame.luma, frame.time_s))
             next_key = frame.time_s + gap
         if len(pending) >= batch:
             flush()
@@ -157,4 +171,5 @@ def fingerprint_frames(
         portrait=np.asarray(portrait, dtype=bool),
         thumbs=np.stack(small) if small else np.zeros((0, THUMB_SIZE[1], THUMB_SIZE[0]), np.uint8),
     )
-    return Fingerprints(table, keyframes, word_bag(keyframes))
+    views = scene_views(view_keyframes, transients, refine)
+    return Fingerprints(table, keyframes, word_bag(keyframes), views)

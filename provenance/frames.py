@@ -12,6 +12,7 @@ more than a couple of frames at once.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,12 +44,31 @@ _EIGHT_BIT = {
 
 
 @dataclass(frozen=True)
+class Transient:
+    """What changed since the previous decoded frame: the launch shows up here.
+
+    Every decoded frame (not only the sampled ones) gives one: its mean
+    brightness and the strongest spots that brightened, in pixels of the
+    sampled frames (after downscaling and border removal), strongest first.
+    """
+
+    time_s: float
+    brightness: float
+    peaks: tuple[tuple[float, float, float], ...]  # (x, y, gain in luma levels)
+
+
+@dataclass(frozen=True)
 class Frame:
-    """A sampled frame: its presentation time and its luma, borders removed."""
+    """A sampled frame: its presentation time and its luma, borders removed.
+
+    ``transients`` covers the decoded frames since the previous sample, this
+    one included (empty for stills).
+    """
 
     time_s: float
     luma: np.ndarray  # uint8 (h, w), w <= the requested width
     shot_change: bool = False
+    transients: tuple[Transient, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,6 +120,7 @@ def _video_frames(path: Path, *, every_s: float, width: int) -> Iterator[Frame]:
         )
         next_sample = 0.0
         previous_tiny: np.ndarray | None = None
+        changes = _ChangeTracker(width)
         decoded = corrupt = 0
         for frame in _decode_tolerant(container, stream, path):
             if frame is None:
@@ -118,11 +139,15 @@ def _video_frames(path: Path, *, every_s: float, width: int) -> Iterator[Frame]:
                 and float(np.abs(tiny - previous_tiny).mean()) > SHOT_CHANGE_DIFF
             )
             previous_tiny = tiny
+            rotated = _rotate(luma, frame.rotation)
+            changes.add(max(0.0, t), rotated, cut)
             if t + 1e-6 < next_sample and not cut:
                 continue
             if t + 1e-6 >= next_sample:
                 next_sample = (int((t + 1e-6) / every_s) + 1) * every_s
-            yield Frame(max(0.0, t), _prepare(_rotate(luma, frame.rotation), width), cut)
+            prepared, box, scale = _prepare_box(rotated, width)
+            changes.box, changes.scale = box, scale
+            yield Frame(max(0.0, t), prepared, cut, changes.take())
         if corrupt:
             log.warning("%s: skipped %d corrupt packet(s)", path, corrupt)
         if decoded == 0:
@@ -159,7 +184,13 @@ def _rotate(luma: np.ndarray, rotation: float | int | None) -> np.ndarray:
 
 def _prepare(luma: np.ndarray, width: int) -> np.ndarray:
     """Downscale to at most ``width`` and cut flat borders."""
+    return _prepare_box(luma, width)[0]
+
+
+def _prepare_box(luma: np.ndarray, width: int) -> tuple[np.ndarray, Crop, float]:
+    """:func:`_prepare`, also giving the content box and the downscaling factor."""
     h, w = luma.shape
+    scale = min(1.0, width / w)
     if w > width:
         # INTER_AREA averages (no aliasing); on 720p it costs ~0.4 ms a sampled frame
         luma = cv2.resize(
@@ -170,7 +201,66 @@ def _prepare(luma: np.ndarray, width: int) -> np.ndarray:
     else:
         luma = np.ascontiguousarray(luma)
     box = find_content(luma)
-    return luma[box.top : box.bottom, box.left : box.right]
+    return luma[box.top : box.bottom, box.left : box.right], box, scale
+
+
+TRANSIENT_WIDTH = 160  # px: enough to place the launch, cheap on every decoded frame
+TRANSIENT_PEAKS = 3
+TRANSIENT_LAG_S = 0.25  # compare with the frame this much earlier (or the next older)
+_EDGE_SHARE = 0.04  # shake makes the frame's edges flicker: no peaks there
+
+
+class _ChangeTracker:
+    """Transients of decoded frames (see :class:`Transient`).
+
+    Each frame is compared with the last one at least :data:`TRANSIENT_LAG_S`
+    older, so the measure does not depend on the frame rate or on which
+    frames were decoded.
+    """
+
+    def __init__(self, width: int):
+        self.width = width
+        self.recent: deque[tuple[float, np.ndarray]] = deque(maxlen=64)
+        self.pending: list[Transient] = []
+        self.box: Crop | None = None  # content box and scale of the last sampled frame
+        self.scale = 1.0
+
+    def add(self, time_s: float, luma: np.ndarray, cut: bool) -> None:
+        w = luma.shape[1]
+        step = max(1, w // TRANSIENT_WIDTH)
+        small = cv2.GaussianBlur(
+            np.ascontiguousarray(luma[::step, ::step], dtype=np.float32), (0, 0), 1.5
+        )
+        if cut:
+            self.recent.clear()
+        reference = None
+        for then, image in reversed(self.recent):
+            if then <= time_s - TRANSIENT_LAG_S + 1e-3:
+                reference = image
+                break
+        self.recent.append((time_s, small))
+        if reference is None or reference.shape != small.shape:
+            return
+        gain = small - reference
+        sh, sw = gain.shape
+        my, mx = max(1, int(sh * _EDGE_SHARE)), max(1, int(sw * _EDGE_SHARE))
+        gain[:my], gain[-my:], gain[:, :mx], gain[:, -mx:] = 0, 0, 0, 0
+        factor = step * self.scale
+        left = self.box.left if self.box else 0
+        top = self.box.top if self.box else 0
+        peaks = []
+        for _ in range(TRANSIENT_PEAKS):
+            y, x = np.unravel_index(int(np.argmax(gain)), gain.shape)
+            value = float(gain[y, x])
+            if value <= 0:
+                break
+            peaks.append((float(x * factor - left), float(y * factor - top), value))
+            gain[max(0, y - 6) : y + 7, max(0, x - 6) : x + 7] = 0
+        self.pending.append(Transient(time_s, float(small.mean()), tuple(peaks)))
+
+    def take(self) -> tuple[Transient, ...]:
+        taken, self.pending = tuple(self.pending), []
+        return taken
 
 
 def find_content(
@@ -226,3 +316,47 @@ def _band(rows: np.ndarray, tolerance: float, min_share: float, min_step: float,
     if not (steps or black_bar):
         return 0  # a fade (sky, wall), not a border
     return run
+
+
+def transients_in(
+    path: str | Path, windows: list[tuple[float, float]], *, width: int = ANALYSIS_WIDTH
+) -> list[Transient]:
+    """Transients of every decoded frame (B-frames too) inside ``windows``.
+
+    The main pass decodes no B-frames, a few frames a second; around a launch
+    that is too coarse to follow the drone, so these moments are decoded again
+    in full: a seek to each window, a few seconds of decoding.
+    """
+    found: list[Transient] = []
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except (av.FFmpegError, OSError, ValueError) as exc:
+        raise MediaOpenError(path, "neither an image nor a video that can be decoded") from exc
+    with container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        base = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+        for start, end in windows:
+            changes = _ChangeTracker(width)
+            try:
+                container.seek(
+                    int(max(0.0, start - 1.0 + base) / stream.time_base),
+                    stream=stream,
+                    backward=True,
+                )
+            except (av.FFmpegError, ValueError):
+                continue
+            for frame in _decode_tolerant(container, stream, Path(path)):
+                if frame is None or frame.time is None:
+                    continue
+                t = frame.time - base
+                if t < start - TRANSIENT_LAG_S - 0.1:
+                    continue
+                if t > end:
+                    break
+                rotated = _rotate(_luma_view(frame), frame.rotation)
+                if changes.box is None:
+                    _, changes.box, changes.scale = _prepare_box(rotated, width)
+                changes.add(max(0.0, t), rotated, False)
+            found.extend(x for x in changes.take() if start <= x.time_s <= end)
+    return found

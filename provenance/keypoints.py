@@ -159,8 +159,7 @@ def word_bag(frames: Sequence[FrameFeatures], *, include_mirrored: bool = False)
 class WordIndex:
     """Inverted index media -> visual words, ranking by tf-idf cosine similarity."""
 
-    def __init__(self, bags: Sequence[WordBag]):
-        vocabulary = LSH_TABLES << LSH_BITS
+    def __init__(self, bags: Sequence[WordBag], *, vocabulary: int = LSH_TABLES << LSH_BITS):
         shape = (len(bags), vocabulary)
         if bags and sum(len(b.words) for b in bags):
             rows = np.concatenate([np.full(len(b.words), i) for i, b in enumerate(bags)])
@@ -174,6 +173,14 @@ class WordIndex:
         weighted = counts.multiply(self.idf).tocsr()
         norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
         self.matrix = sparse.diags(1.0 / np.maximum(norms, 1e-9)) @ weighted
+
+    @staticmethod
+    def no_words() -> np.ndarray:
+        return np.zeros(0, np.uint32)
+
+    @staticmethod
+    def no_counts() -> np.ndarray:
+        return np.zeros(0, np.uint8)
 
     def shortlist(
         self,

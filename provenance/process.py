@@ -12,11 +12,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+from . import views
 from .archive import Archive
 from .errors import ProvenanceError
 from .fingerprint import KIND as FRAMES_KIND
 from .fingerprint import THUMBS_KIND, Fingerprints, MediaFingerprint, fingerprint_frames
-from .frames import extract_frames
+from .frames import extract_frames, transients_in
 from .keypoints import KIND as KEYPOINTS_KIND
 from .keypoints import WORDS_KIND, WordBag, features_from_bytes, features_to_bytes, word_bag
 from .media import probe_media
@@ -40,13 +41,22 @@ class MediaOutcome:
 def analyse_file(file: str) -> tuple[MediaInfo, dict[str, bytes]]:
     """Probe a media file, then fingerprint its frames. Raises on bad media."""
     info = probe_media(file)
-    prints = fingerprint_frames(extract_frames(file), duration_s=info.duration_s)
-    return info, {
+    prints = fingerprint_frames(
+        extract_frames(file),
+        duration_s=info.duration_s,
+        refine=lambda windows: transients_in(file, windows),
+    )
+    stored = {
         FRAMES_KIND: prints.frames.to_bytes(),
         THUMBS_KIND: prints.frames.thumbs_to_bytes(),
         KEYPOINTS_KIND: features_to_bytes(prints.keyframes),
         WORDS_KIND: prints.words.to_bytes(),
     }
+    if prints.views is not None:
+        stored[views.KIND] = prints.views.keyframes_to_bytes()
+        stored[views.WORDS_KIND] = prints.views.words_to_bytes()
+        stored[views.TRACK_KIND] = prints.views.track_to_bytes()
+    return info, stored
 
 
 def decode_prints(stored: Mapping[str, bytes]) -> Fingerprints | None:
@@ -60,17 +70,33 @@ def decode_prints(stored: Mapping[str, bytes]) -> Fingerprints | None:
     frames = MediaFingerprint.from_bytes(stored[FRAMES_KIND], stored.get(THUMBS_KIND))
     keyframes = features_from_bytes(stored[KEYPOINTS_KIND]) if KEYPOINTS_KIND in stored else []
     words = WordBag.from_bytes(stored[WORDS_KIND]) if WORDS_KIND in stored else word_bag(keyframes)
-    return Fingerprints(frames, keyframes, words)
+    scene = None
+    if views.WORDS_KIND in stored:
+        view_words, view_counts = views.SceneViews.words_from_bytes(stored[views.WORDS_KIND])
+        scene = views.SceneViews(
+            views.SceneViews.keyframes_from_bytes(stored[views.KIND])
+            if views.KIND in stored
+            else [],
+            view_words,
+            view_counts,
+            views.SceneViews.track_from_bytes(stored[views.TRACK_KIND])
+            if views.TRACK_KIND in stored
+            else views.EventTrack.empty(),
+        )
+    return Fingerprints(frames, keyframes, words, scene)
 
 
 def stored_prints(archive: Archive) -> dict[str, Fingerprints]:
     """Every media item's light fingerprints (frame table and visual words), by sha256."""
     words = archive.fingerprints(WORDS_KIND)
+    scene_words = archive.fingerprints(views.WORDS_KIND)
     prints = {}
     for sha, data in archive.fingerprints(FRAMES_KIND).items():
         stored = {FRAMES_KIND: data}
         if sha in words:
             stored[WORDS_KIND] = words[sha]
+        if sha in scene_words:
+            stored[views.WORDS_KIND] = scene_words[sha]
         found = decode_prints(stored)
         if found is not None:
             prints[sha] = found
@@ -81,7 +107,15 @@ def full_prints(archive: Archive, sha256: str) -> Fingerprints | None:
     """One media item's complete fingerprints, thumbnails and key frames included."""
     stored = {
         kind: data
-        for kind in (FRAMES_KIND, THUMBS_KIND, KEYPOINTS_KIND, WORDS_KIND)
+        for kind in (
+            FRAMES_KIND,
+            THUMBS_KIND,
+            KEYPOINTS_KIND,
+            WORDS_KIND,
+            views.KIND,
+            views.WORDS_KIND,
+            views.TRACK_KIND,
+        )
         if (data := archive.fingerprint(sha256, kind)) is not None
     }
     return decode_prints(stored)

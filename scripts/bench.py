@@ -4,6 +4,8 @@
     python scripts/bench.py index         # check a 60 s clip against 1,000,000 frame hashes
     python scripts/bench.py memory        # peak memory fingerprinting a one-hour 1080p video
     python scripts/bench.py accuracy      # per-edit detection on the fixtures, ours and peers
+    python scripts/bench.py angles        # other_angle/same_site on the fixtures, features compared
+    python scripts/bench.py shortlist --items 10000   # other-angle shortlist, 10k archived videos
 
 Footage is rendered with provenance.synth (a launch site at 1280x720, 30 fps,
 H.264, 2 s GOP) into .bench/ and reused between runs. Peers run in their own
@@ -463,11 +465,232 @@ def bench_accuracy(args: argparse.Namespace) -> dict:
     return {"summary": summary, "per_pair": results}
 
 
+def bench_angles(args: argparse.Namespace) -> dict:
+    """other_angle / same_site on the fixtures, pair verification time, feature comparison."""
+    import cv2
+
+    from provenance import views
+    from provenance.archive import open_archive
+    from provenance.demo import run_demo
+    from provenance.findings import claim_order
+    from provenance.findings.angles import find_other_angles
+    from provenance.frames import extract_frames
+    from provenance.model import FindingKind
+    from provenance.process import full_prints, stored_prints
+    from provenance.synth.truth import event_of
+
+    fixtures = Path(args.fixtures)
+    truth = json.loads((fixtures / "ground_truth.json").read_text())
+    out = Path(tempfile.mkdtemp(prefix="angles-"))
+    run_demo(out, fixtures=fixtures, workers=2)
+    with open_archive(out / "provenance.db", write=False) as archive:
+        claims = sorted(archive.claims(), key=claim_order)
+        media = {r.sha256: r for r in archive.all_media()}
+        copies = [f for f in archive.findings() if f.kind is FindingKind.COPY]
+        prints = stored_prints(archive)
+        started = time.perf_counter()
+        found = find_other_angles(
+            claims, media, prints, lambda sha: full_prints(archive, sha), copies
+        )
+        matching_s = time.perf_counter() - started
+    shutil.rmtree(out, ignore_errors=True)
+
+    wanted = {frozenset((p["a"], p["b"])) for p in truth["other_angles"]}
+    same_site = {frozenset((p["a"], p["b"])) for p in truth["same_site"]}
+    night = {frozenset(p) for p in truth["traps"]["night"]}
+    reported = []
+    for f in found:
+        (ea, ca), (eb, cb) = event_of(truth, f.media), event_of(truth, f.other_media)
+        right_angle = ea is not None and ea == eb and ca != cb
+        site_a = truth["media"].get(f.media, {}).get("site") or (ea or "?")[0]
+        site_b = truth["media"].get(f.other_media, {}).get("site") or (eb or "?")[0]
+        right_site = ea is not None and eb is not None and ea != eb and site_a == site_b
+        reported.append(
+            {
+                "kind": f.kind.value,
+                "media": f.media,
+                "other": f.other_media,
+                "right": right_angle if f.kind is FindingKind.OTHER_ANGLE else right_site,
+                "offset_s": f.evidence.get("offset_s"),
+            }
+        )
+    angle_pairs = {
+        frozenset((r["media"], r["other"])) for r in reported if r["kind"] == "other_angle"
+    }
+    result = {
+        "other_angle": {
+            "truth_pairs_found": f"{len(wanted & angle_pairs)}/{len(wanted)}",
+            "missed": sorted(" ~ ".join(sorted(p)) for p in wanted - angle_pairs),
+            "reported": sum(r["kind"] == "other_angle" for r in reported),
+            "right": sum(r["right"] for r in reported if r["kind"] == "other_angle"),
+            "same_site_pairs_called_other_angle": sorted(
+                " ~ ".join(sorted(p)) for p in same_site & angle_pairs
+            ),
+            "night_pairs_called_other_angle": sorted(
+                " ~ ".join(sorted(p)) for p in night & angle_pairs
+            ),
+        },
+        "same_site": {
+            "reported": sum(r["kind"] == "same_site" for r in reported),
+            "right": sum(r["right"] for r in reported if r["kind"] == "same_site"),
+        },
+        "findings": reported,
+        "find_other_angles_s": round(matching_s, 2),
+    }
+
+    # feature comparison: best key-frame pair per media pair, epipolar inliers
+    def keyframes(path: str, most: int) -> list:
+        frames = list(extract_frames(fixtures / path))
+        picks = np.linspace(0, len(frames) - 1, most).round().astype(int)
+        return [frames[i].luma for i in sorted(set(picks))]
+
+    def rootsift(d: np.ndarray) -> np.ndarray:
+        d = d / np.maximum(d.sum(axis=1, keepdims=True), 1e-7)
+        return np.sqrt(d).astype(np.float32)
+
+    detectors = {
+        "orb": (lambda: cv2.ORB_create(1500), cv2.NORM_HAMMING, None),
+        "sift": (lambda: cv2.SIFT_create(800, contrastThreshold=0.02), cv2.NORM_L2, None),
+        "rootsift": (lambda: cv2.SIFT_create(800, contrastThreshold=0.02), cv2.NORM_L2, rootsift),
+        "asift(rootsift)": (
+            lambda: cv2.AffineFeature_create(cv2.SIFT_create(800, contrastThreshold=0.02)),
+            cv2.NORM_L2,
+            rootsift,
+        ),
+    }
+    groups = {
+        "other_angle": [(p["a"], p["b"]) for p in truth["other_angles"]],
+        "same_site": [(p["a"], p["b"]) for p in truth["same_site"]],
+        "same_model_other_place": [tuple(p) for p in truth["traps"]["same_model_other_place"]],
+        "night": [tuple(p) for p in truth["traps"]["night"]],
+    }
+    comparison = {}
+    for name, (make, norm, post) in detectors.items():
+        detector, per_frame, rows = make(), [], {}
+        frames_cache: dict[str, list] = {}
+        for group, pairs in groups.items():
+            counts = []
+            for a, b in pairs:
+                for path in (a, b):
+                    if path not in frames_cache:
+                        feats = []
+                        for luma in keyframes(path, 3 if name.startswith("asift") else 5):
+                            t0 = time.perf_counter()
+                            kp, d = detector.detectAndCompute(luma, None)
+                            per_frame.append(time.perf_counter() - t0)
+                            pts = np.float32([k.pt for k in kp]).reshape(-1, 2)
+                            if d is not None and post is not None:
+                                d = post(d)
+                            feats.append((pts, d))
+                        frames_cache[path] = feats
+                best = 0
+                for pa, da in frames_cache[a]:
+                    for pb, db in frames_cache[b]:
+                        if da is None or db is None or len(da) < 8 or len(db) < 8:
+                            continue
+                        knn = cv2.BFMatcher(norm).knnMatch(da, db, k=2)
+                        good = [
+                            m[0] for m in knn if len(m) == 2 and m[0].distance < 0.8 * m[1].distance
+                        ]
+                        if len(good) < 8:
+                            continue
+                        src = pa[[m.queryIdx for m in good]]
+                        dst = pb[[m.trainIdx for m in good]]
+                        try:
+                            _, mask = cv2.findFundamentalMat(src, dst, cv2.USAC_MAGSAC, 1.0, 0.999)
+                        except cv2.error:
+                            mask = None
+                        best = max(best, int(mask.sum()) if mask is not None else 0)
+                counts.append(best)
+            rows[group] = counts
+        rows["extract_ms_per_frame"] = round(1000 * statistics.median(per_frame), 1)
+        comparison[name] = rows
+    result["feature_comparison_best_pair_F_inliers"] = comparison
+
+    # verifying one candidate pair, one core, from stored features
+    cv2.setNumThreads(1)
+    a = views.SceneViews.keyframes_from_bytes(
+        views.SceneViews(
+            [views.sift_features(x, i) for i, x in enumerate(keyframes("media/C001_a.mp4", 6))],
+            np.zeros(0, np.uint32),
+            np.zeros(0, np.uint8),
+            views.EventTrack.empty(),
+        ).keyframes_to_bytes()
+    )
+    b = [views.sift_features(x, i) for i, x in enumerate(keyframes("media/C024_a.mp4", 6))]
+    result["verify_pair_s_median"] = round(
+        median_time(lambda: views.relate_views(a, b), args.repeat), 4
+    )
+    return result
+
+
+def bench_shortlist(args: argparse.Namespace) -> dict:
+    """The other-angle shortlist of a new video against ``--items`` archived videos.
+
+    Real features, synthetic archive: every archived video is five key frames
+    drawn from the fixtures' real SIFT key frames, each keeping a random 70 % of
+    its words; A1-cam1 (C001) is among them, the query is A1-cam2 (C024).
+    """
+    from provenance import views
+    from provenance.frames import extract_frames
+    from provenance.keypoints import MIN_KEYFRAME_GAP_S, WordBag, WordIndex
+
+    fixtures = Path(args.fixtures)
+    truth = json.loads((fixtures / "ground_truth.json").read_text())
+
+    def keyframes(path: str) -> list:
+        found, next_key = [], 0.0
+        for f in extract_frames(fixtures / path):
+            if f.time_s >= next_key:
+                found.append(views.sift_features(f.luma, f.time_s))
+                next_key = f.time_s + MIN_KEYFRAME_GAP_S
+        return views.drop_overlays(found)[0]
+
+    videos = [m for m, v in truth["media"].items() if v["kind"] == "video"]
+    real = {m: keyframes(m) for m in videos}
+    pool = [
+        np.unique(views.words_of(k).ravel())
+        for m, frames in real.items()
+        if m not in ("media/C001_a.mp4", "media/C024_a.mp4")
+        for k in frames
+    ]
+    rng = np.random.default_rng(7)
+    bags = []
+    for _ in range(args.items - 1):
+        parts = [pool[i] for i in rng.integers(0, len(pool), 5)]
+        kept = np.concatenate([p[rng.random(len(p)) < 0.7] for p in parts])
+        words, counts = np.unique(kept, return_counts=True)
+        bags.append(WordBag(words.astype(np.uint32), np.minimum(counts, 3).astype(np.uint8)))
+    target = int(rng.integers(0, args.items))
+    bags.insert(target, WordBag(*views.view_words(real["media/C001_a.mp4"])))
+    query = WordBag(*views.view_words(real["media/C024_a.mp4"]))
+
+    started = time.perf_counter()
+    index = WordIndex(bags, vocabulary=views.VOCABULARY)
+    build_s = time.perf_counter() - started
+    ranked = index.shortlist(query, top=args.items)
+    query_s = median_time(lambda: index.shortlist(query, top=8), args.repeat)
+    matrix = index.matrix
+    index_bytes = matrix.data.nbytes + matrix.indices.nbytes + matrix.indptr.nbytes
+    stored = sum(len(b.words) * 5 for b in bags)  # uint32 word + uint8 count
+    return {
+        "archived_videos": args.items,
+        "build_index_s": round(build_s, 3),
+        "shortlist_s_median": round(query_s, 4),
+        "true_partner_rank": next((r + 1 for r, (i, _) in enumerate(ranked) if i == target), None),
+        "index_bytes_per_video": round(index_bytes / args.items),
+        "stored_word_bytes_per_video": round(stored / args.items),
+        "words_per_video_median": int(statistics.median(len(b.words) for b in bags)),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("what", choices=["fingerprint", "index", "memory", "accuracy", "archive"])
+    parser.add_argument(
+        "what", choices=["fingerprint", "index", "memory", "accuracy", "archive", "angles", "shortlist"]
+    )
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--clip", help="use this video instead of the rendered 720p clip")
     parser.add_argument("--hashes", type=int, default=1_000_000)
@@ -481,6 +704,8 @@ def main() -> None:
         "memory": bench_memory,
         "accuracy": bench_accuracy,
         "archive": bench_archive,
+        "angles": bench_angles,
+        "shortlist": bench_shortlist,
     }[args.what]
     result = runner(args)
     result["machine"] = (
