@@ -22,12 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("fixtures"), help="output folder")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the set")
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=None,
-        help="worker processes (default: up to 2); output does not depend on it",
-    )
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes (default: up to 2); output does not depend on it")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     manifest = make_fixture_set(args.out, seed=args.seed, workers=args.workers)

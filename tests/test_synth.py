@@ -48,13 +48,9 @@ def manifest(fixture_set) -> list[dict]:
 def _probe(path: Path) -> dict:
     with av.open(str(path)) as c:
         s = c.streams.video[0]
-        return {
-            "duration_s": float(s.duration * s.time_base),
-            "fps": float(s.average_rate),
-            "width": s.width,
-            "height": s.height,
-            "times": [float(f.pts * f.time_base) for f in c.decode(s)],
-        }
+        return {"duration_s": float(s.duration * s.time_base), "fps": float(s.average_rate),
+                "width": s.width, "height": s.height,
+                "times": [float(f.pts * f.time_base) for f in c.decode(s)]}
 
 
 def _sha(path: Path) -> str:
@@ -70,13 +66,8 @@ def _visible_points(cams, planes, per_plane=(6, 4)):
     keep = np.ones(len(pts), bool)
     for cam in cams:
         uv, depth = project(base_pose(cam), pts)
-        keep &= (
-            (depth > 1)
-            & (uv[:, 0] >= 0)
-            & (uv[:, 0] < cam.width)
-            & (uv[:, 1] >= 0)
-            & (uv[:, 1] < cam.height)
-        )
+        keep &= (depth > 1) & (uv[:, 0] >= 0) & (uv[:, 0] < cam.width) & (uv[:, 1] >= 0) & (
+            uv[:, 1] < cam.height)
     return pts[keep]
 
 
@@ -87,15 +78,10 @@ def _epipolar_error(F: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.abs(np.sum(lines * bh, axis=1)) / np.hypot(lines[:, 0], lines[:, 1])
 
 
-@pytest.mark.parametrize(
-    "cam_a,cam_b,event",
-    [
-        ("A1-cam1", "A1-cam2", "A1"),
-        ("A1-cam1", "A1-cam3", "A1"),
-        ("A1-cam2", "A1-cam3", "A1"),
-        ("B1-cam1", "B1-cam2", "B1"),
-    ],
-)
+@pytest.mark.parametrize("cam_a,cam_b,event", [
+    ("A1-cam1", "A1-cam2", "A1"), ("A1-cam1", "A1-cam3", "A1"), ("A1-cam2", "A1-cam3", "A1"),
+    ("B1-cam1", "B1-cam2", "B1"),
+])
 def test_other_angles_have_real_parallax(cam_a, cam_b, event):
     ca, cb = sites.CAMERAS[cam_a], sites.CAMERAS[cam_b]
     site = sites.site_of(sites.EVENTS[event])
@@ -116,7 +102,7 @@ def test_cameras_of_an_event_are_metres_apart_and_turned():
     for event, names in (("A1", ["A1-cam1", "A1-cam2", "A1-cam3"]), ("B1", ["B1-cam1", "B1-cam2"])):
         cams = [sites.CAMERAS[n] for n in names]
         for i, a in enumerate(cams):
-            for b in cams[i + 1 :]:
+            for b in cams[i + 1:]:
                 assert np.linalg.norm(a.C - b.C) > 5, (event, a.name, b.name)
                 assert abs(a.yaw_deg - b.yaw_deg) > 3, (event, a.name, b.name)
 
@@ -162,11 +148,8 @@ def test_copy_edits_are_homographies():
     src = project(base_pose(cam), pts)[0]
     size = (cam.width, cam.height)
     box = ed.Crop(0.1, 0.1, 0.9, 0.9)
-    for M in (
-        ed.crop_map(box, size, size),
-        ed.hflip_map(cam.width),
-        ed.hflip_map(cam.width) @ ed.crop_map(box, size, size),
-    ):
+    for M in (ed.crop_map(box, size, size), ed.hflip_map(cam.width),
+              ed.hflip_map(cam.width) @ ed.crop_map(box, size, size)):
         dst = np.column_stack([src, np.ones(len(src))]) @ M.T
         dst = dst[:, :2] / dst[:, 2:3]
         H, _ = cv2.findHomography(src.astype(np.float32), dst.astype(np.float32), cv2.RANSAC, 1.0)
@@ -188,13 +171,8 @@ def test_crop_copy_matches_its_source_through_the_crop_map(fixture_set, truth):
     assert diff < 8, diff
     # the same instant from the other angle (offset 2.3 s) is not related by the crop map
     other = frame_at(decode_video(fixture_set / "media/C010_a.mp4"), t - 2.3)
-    assert (
-        np.abs(
-            cv2.warpPerspective(other, M, (b.shape[1], b.shape[0]))[inner].astype(int)
-            - b[inner].astype(int)
-        ).mean()
-        > diff * 2
-    )
+    assert np.abs(cv2.warpPerspective(other, M, (b.shape[1], b.shape[0]))[inner].astype(int)
+                  - b[inner].astype(int)).mean() > diff * 2
 
 
 # ------------------------------------------------------------- ground truth
@@ -265,12 +243,8 @@ def test_copy_segments_fit_both_media_and_the_speed(truth):
             continue
         eps = 1e-6
         assert 0 <= seg["start_s"] < seg["end_s"] <= media[row["media"]]["duration_s"] + eps
-        assert (
-            0
-            <= seg["other_start_s"]
-            < seg["other_end_s"]
-            <= media[row["source"]]["duration_s"] + eps
-        )
+        assert 0 <= seg["other_start_s"] < seg["other_end_s"] <= media[row["source"]][
+            "duration_s"] + eps
         speed = (seg["other_end_s"] - seg["other_start_s"]) / (seg["end_s"] - seg["start_s"])
         assert abs(speed - row["speed"]) < 1e-6, row
 
@@ -319,9 +293,8 @@ def test_other_angles_and_same_site(truth):
     for r in truth["same_site"]:
         a, b = media[r["a"]], media[r["b"]]
         assert a["site"] == b["site"] == r["site"] and a["event"] != b["event"]
-    assert any(
-        {"A1", "A2"} == {media[r["a"]]["event"], media[r["b"]]["event"]} for r in truth["same_site"]
-    )
+    assert any({"A1", "A2"} == {media[r["a"]]["event"], media[r["b"]]["event"]}
+               for r in truth["same_site"])
 
 
 def test_originals_come_before_the_claims_that_recycle_them(truth):
@@ -347,27 +320,10 @@ def test_originals_come_before_the_claims_that_recycle_them(truth):
 
 def test_all_required_edits_are_covered(truth):
     edits = {e for r in truth["copies"] for e in r["edits"]}
-    assert {
-        "identical",
-        "reencode_low_bitrate",
-        "resize",
-        "crop",
-        "hflip",
-        "overlay",
-        "brightness_contrast_gamma",
-        "color_shift",
-        "grayscale",
-        "letterbox",
-        "pillarbox",
-        "speed",
-        "fps_change",
-        "excerpt",
-        "embedded",
-        "pip",
-        "rotate90",
-        "frame_grab",
-        "still_to_video",
-    } <= edits
+    assert {"identical", "reencode_low_bitrate", "resize", "crop", "hflip", "overlay",
+            "brightness_contrast_gamma", "color_shift", "grayscale", "letterbox", "pillarbox",
+            "speed", "fps_change", "excerpt", "embedded", "pip", "rotate90", "frame_grab",
+            "still_to_video"} <= edits
     speeds = {r["speed"] for r in truth["copies"]}
     assert 0.8 in speeds and 1.25 in speeds
     assert any("via" in r for r in truth["copies"])
@@ -388,9 +344,8 @@ def test_night_videos_are_dark(fixture_set, truth):
     assert len(sites_seen - {None}) >= 2
     for p in night:
         d = decode_video(fixture_set / p)
-        luma = [
-            float((f.astype(np.float32) @ np.array([0.299, 0.587, 0.114])).mean()) for f in d.frames
-        ]
+        luma = [float((f.astype(np.float32) @ np.array([0.299, 0.587, 0.114])).mean())
+                for f in d.frames]
         assert max(luma) < 30, (p, max(luma))
     assert truth["traps"]["night"]
 
@@ -404,12 +359,8 @@ def test_bumper_frames_are_identical_across_videos(fixture_set, truth):
     decoded = [decode_video(fixture_set / p) for p in with_bumper]
     n = round(SH_INTRO.duration_s * FPS)
     for d in decoded[1:]:
-        inside = np.mean(
-            [
-                np.abs(d.frames[i].astype(int) - decoded[0].frames[i].astype(int)).mean()
-                for i in range(n)
-            ]
-        )
+        inside = np.mean([np.abs(d.frames[i].astype(int) - decoded[0].frames[i].astype(int)).mean()
+                          for i in range(n)])
         after = np.abs(d.frames[n + 6].astype(int) - decoded[0].frames[n + 6].astype(int)).mean()
         assert inside < 2.0 and after > 10 * max(inside, 0.5)
     for path in with_bumper:
@@ -420,11 +371,8 @@ def test_bumper_frames_are_identical_across_videos(fixture_set, truth):
 def test_closeups_readable_serials_are_tall_enough(truth):
     media = truth["media"]
     readable = [e for e in media.values() if e["closeup"] and e["serial_readable"]]
-    unreadable = [
-        e
-        for e in media.values()
-        if e["closeup"] and e["serial"] and not e["serial_readable"] and e["content"] == "closeup"
-    ]
+    unreadable = [e for e in media.values() if e["closeup"] and e["serial"] and
+                  not e["serial_readable"] and e["content"] == "closeup"]
     assert len({e["airframe"] for e in readable if e["content"] == "closeup"}) >= 6
     assert len(unreadable) >= 2
     assert all(e["serial_text_height_px"] >= 24 for e in readable)

@@ -62,9 +62,8 @@ def _draw_serial(img: np.ndarray, af: Airframe) -> None:
     font = _font(_font_px_for_cap(cap_px))
     x0, y0, x1, y1 = font.getbbox(af.serial, stroke_width=3)
     layer = Image.new("L", (x1 - x0 + 8, y1 - y0 + 8), 0)
-    ImageDraw.Draw(layer).text(
-        (4 - x0, 4 - y0), af.serial, font=font, fill=255, stroke_width=3, stroke_fill=255
-    )
+    ImageDraw.Draw(layer).text((4 - x0, 4 - y0), af.serial, font=font, fill=255,
+                               stroke_width=3, stroke_fill=255)
     ink = np.asarray(layer, np.float32) / 255.0
     ox, oy = (round(c * MASTER_PPM) - 4 for c in SERIAL_ORIGIN_M)
     h, w = ink.shape
@@ -85,23 +84,13 @@ def _scratches(img: np.ndarray, rng: np.random.Generator) -> None:
         thick = int(rng.integers(1, 4))
         if rng.random() < 0.5:
             p = np.array([[x, y], [x + np.cos(ang) * length, y + np.sin(ang) * length]])
-            cv2.polylines(
-                bare, [np.round(p * 4).astype(np.int32)], False, 1.0, thick, cv2.LINE_AA, 2
-            )
+            cv2.polylines(bare, [np.round(p * 4).astype(np.int32)], False, 1.0, thick,
+                          cv2.LINE_AA, 2)
         else:
             r = length
             a0 = np.degrees(ang)
-            cv2.ellipse(
-                bare,
-                (int(x), int(y)),
-                (int(r), int(r * rng.uniform(0.3, 1.0))),
-                a0,
-                0,
-                rng.uniform(25, 70),
-                1.0,
-                thick,
-                cv2.LINE_AA,
-            )
+            cv2.ellipse(bare, (int(x), int(y)), (int(r), int(r * rng.uniform(0.3, 1.0))),
+                        a0, 0, rng.uniform(25, 70), 1.0, thick, cv2.LINE_AA)
         for _ in range(int(rng.integers(0, 4))):  # short parallel scuffs
             dx, dy = rng.normal(0, 6, 2)
             s = rng.uniform(0.02, 0.06) * w
@@ -138,14 +127,8 @@ def _skin_master(af: Airframe) -> np.ndarray:
         cv2.line(img, (x, 0), (x, h), tuple(float(c) for c in paint * 0.35), 3, cv2.LINE_AA)
         for y in range(12, h, 24):
             cv2.circle(img, (x + 9, y), 3, tuple(float(c) for c in paint * 0.6), -1, cv2.LINE_AA)
-            cv2.circle(
-                img,
-                (x + 8, y - 1),
-                1,
-                tuple(float(c) for c in np.minimum(paint * 1.4, 1)),
-                -1,
-                cv2.LINE_AA,
-            )
+            cv2.circle(img, (x + 8, y - 1), 1, tuple(float(c) for c in np.minimum(paint * 1.4, 1)),
+                       -1, cv2.LINE_AA)
     for y in ys:
         cv2.line(img, (0, y), (w, y), tuple(float(c) for c in paint * 0.35), 3, cv2.LINE_AA)
         for x in range(10, w, 24):

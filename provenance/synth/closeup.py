@@ -75,44 +75,26 @@ def camera_at(spec: CloseupSpec, progress: float = 0.0) -> Camera:
     horiz = np.array([n[0], n[1], 0.0])
     horiz /= np.linalg.norm(horiz)
     side = np.array([horiz[1], -horiz[0], 0.0])
-    direction = np.cos(el) * (np.cos(az) * horiz + np.sin(az) * side) + np.array([0, 0, np.sin(el)])
+    direction = (np.cos(el) * (np.cos(az) * horiz + np.sin(az) * side)
+                 + np.array([0, 0, np.sin(el)]))
     pos = SERIAL_CENTRE + direction * spec.distance_m + u * spec.pan_m * (progress - 0.5)
     target = SERIAL_CENTRE + u * spec.aim_m[0] + v * spec.aim_m[1]
     yaw, pitch = look_at(pos, target)
-    cam = Camera(
-        f"closeup-{spec.airframe}-{spec.seed}",
-        tuple(float(c) for c in pos),
-        yaw,
-        pitch,
-        spec.width,
-        spec.height,
-        spec.hfov_deg,
-        0.0,
-        spec.look,
-        spec.seed,
-    )
+    cam = Camera(f"closeup-{spec.airframe}-{spec.seed}", tuple(float(c) for c in pos), yaw, pitch,
+                 spec.width, spec.height, spec.hfov_deg, 0.0, spec.look, spec.seed)
     zoom = 1 + (spec.zoom_to - 1) * progress
     return cam.with_zoom(zoom) if zoom != 1 else cam
 
 
 def _ground(name: str) -> tx.GroundSpec:
     if name == "grass":
-        return tx.GroundSpec(
-            (tx.GroundLayer("grass", 1.5), tx.GroundLayer("gravel", 2.3, 0.5)),
-            (0.12, 0.16, 0.07),
-            (0.50, 0.55, 0.30),
-        )
+        return tx.GroundSpec((tx.GroundLayer("grass", 1.5), tx.GroundLayer("gravel", 2.3, 0.5)),
+                             (0.12, 0.16, 0.07), (0.50, 0.55, 0.30))
     if name == "concrete":
-        return tx.GroundSpec(
-            (tx.GroundLayer("gravel", 2.0), tx.GroundLayer("moon", 6.0, 0.5)),
-            (0.35, 0.35, 0.34),
-            (0.70, 0.70, 0.68),
-        )
-    return tx.GroundSpec(
-        (tx.GroundLayer("gravel", 1.2), tx.GroundLayer("grass", 3.1, 0.4)),
-        (0.25, 0.23, 0.2),
-        (0.62, 0.58, 0.52),
-    )
+        return tx.GroundSpec((tx.GroundLayer("gravel", 2.0), tx.GroundLayer("moon", 6.0, 0.5)),
+                             (0.35, 0.35, 0.34), (0.70, 0.70, 0.68))
+    return tx.GroundSpec((tx.GroundLayer("gravel", 1.2), tx.GroundLayer("grass", 3.1, 0.4)),
+                         (0.25, 0.23, 0.2), (0.62, 0.58, 0.52))
 
 
 def closeup_shot(spec: CloseupSpec, lighting: Lighting) -> Shot:
@@ -131,15 +113,8 @@ def motion_blur(img: np.ndarray, length_px: float, angle_deg: float) -> np.ndarr
     a = np.radians(angle_deg)
     p0 = (c - np.cos(a) * length_px / 2, c - np.sin(a) * length_px / 2)
     p1 = (c + np.cos(a) * length_px / 2, c + np.sin(a) * length_px / 2)
-    cv2.line(
-        k,
-        (int(p0[0] * 16), int(p0[1] * 16)),
-        (int(p1[0] * 16), int(p1[1] * 16)),
-        1.0,
-        1,
-        cv2.LINE_AA,
-        4,
-    )
+    cv2.line(k, (int(p0[0] * 16), int(p0[1] * 16)), (int(p1[0] * 16), int(p1[1] * 16)), 1.0, 1,
+             cv2.LINE_AA, 4)
     k /= k.sum()
     return cv2.filter2D(img, -1, k, borderType=cv2.BORDER_REFLECT)
 
@@ -181,20 +156,9 @@ def serial_in_frame(spec: CloseupSpec, progress: float = 0.0) -> bool:
     x0, y0, x1, y1 = serial_box_m(af)
     pts = np.array([o + u * x + v * y for x in (x0, x1) for y in (y0, y1)])
     uv, depth = project(base_pose(camera_at(spec, progress)), pts)
-    return bool(
-        depth.min() > 0
-        and (uv[:, 0] >= 2).all()
-        and (uv[:, 0] <= spec.width - 3).all()
-        and (uv[:, 1] >= 2).all()
-        and (uv[:, 1] <= spec.height - 3).all()
-    )
+    return bool(depth.min() > 0 and (uv[:, 0] >= 2).all() and (uv[:, 0] <= spec.width - 3).all()
+                and (uv[:, 1] >= 2).all() and (uv[:, 1] <= spec.height - 3).all())
 
 
-__all__ = [
-    "SKIN_H_M",
-    "SKIN_W_M",
-    "CloseupSpec",
-    "render_closeup",
-    "serial_height_px",
-    "serial_in_frame",
-]
+__all__ = ["SKIN_H_M", "SKIN_W_M", "CloseupSpec", "render_closeup", "serial_height_px",
+           "serial_in_frame"]

@@ -34,29 +34,18 @@ class Crop:
     y1: float
 
     def pixels(self, width: int, height: int) -> tuple[int, int, int, int]:
-        return (
-            round(self.x0 * width),
-            round(self.y0 * height),
-            round(self.x1 * width),
-            round(self.y1 * height),
-        )
+        return (round(self.x0 * width), round(self.y0 * height), round(self.x1 * width),
+                round(self.y1 * height))
 
 
-def crop(
-    frames: Sequence[np.ndarray], box: Crop, out_size: tuple[int, int] | None = None
-) -> Frames:
+def crop(frames: Sequence[np.ndarray], box: Crop,
+         out_size: tuple[int, int] | None = None) -> Frames:
     """Cut ``box`` out of each frame, optionally scaling to ``out_size`` (w, h)."""
     h, w = frames[0].shape[:2]
     x0, y0, x1, y1 = box.pixels(w, h)
     size = out_size or (even(x1 - x0), even(y1 - y0))
-    return [
-        cv2.resize(
-            f[y0:y1, x0:x1],
-            size,
-            interpolation=cv2.INTER_AREA if size[0] < x1 - x0 else cv2.INTER_LINEAR,
-        )
-        for f in frames
-    ]
+    return [cv2.resize(f[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA if size[0] < x1 - x0
+                       else cv2.INTER_LINEAR) for f in frames]
 
 
 def crop_map(box: Crop, src_size: tuple[int, int], out_size: tuple[int, int]) -> np.ndarray:
@@ -64,9 +53,8 @@ def crop_map(box: Crop, src_size: tuple[int, int], out_size: tuple[int, int]) ->
     w, h = src_size
     x0, y0, x1, y1 = box.pixels(w, h)
     sx, sy = out_size[0] / (x1 - x0), out_size[1] / (y1 - y0)
-    return np.array(
-        [[sx, 0, -x0 * sx + (sx - 1) / 2], [0, sy, -y0 * sy + (sy - 1) / 2], [0, 0, 1.0]]
-    )
+    return np.array([[sx, 0, -x0 * sx + (sx - 1) / 2], [0, sy, -y0 * sy + (sy - 1) / 2],
+                     [0, 0, 1.0]])
 
 
 def hflip(frames: Sequence[np.ndarray]) -> Frames:
@@ -90,15 +78,9 @@ def resize_all(frames: Sequence[np.ndarray], size: tuple[int, int]) -> Frames:
     return [cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames]
 
 
-def tone(
-    frames: Sequence[np.ndarray],
-    *,
-    brightness: float = 0.0,
-    contrast: float = 1.0,
-    gamma: float = 1.0,
-    rgb_gain: tuple[float, float, float] = (1, 1, 1),
-    saturation: float = 1.0,
-) -> Frames:
+def tone(frames: Sequence[np.ndarray], *, brightness: float = 0.0, contrast: float = 1.0,
+         gamma: float = 1.0, rgb_gain: tuple[float, float, float] = (1, 1, 1),
+         saturation: float = 1.0) -> Frames:
     """Saturation, colour shift (per-channel gain), contrast about mid-grey,
     brightness (added, 0..1 scale) and gamma, in that order."""
     x = np.arange(256, dtype=np.float64) / 255.0
@@ -123,9 +105,8 @@ def grayscale(frames: Sequence[np.ndarray]) -> Frames:
     return [np.repeat(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2) for f in frames]
 
 
-def fit_with_bars(
-    frames: Sequence[np.ndarray], out_size: tuple[int, int], colour=(0, 0, 0)
-) -> Frames:
+def fit_with_bars(frames: Sequence[np.ndarray], out_size: tuple[int, int],
+                  colour=(0, 0, 0)) -> Frames:
     """Scale to fit inside ``out_size`` keeping aspect; pad with bars (letter/pillarbox)."""
     w_out, h_out = out_size
     h, w = frames[0].shape[:2]
@@ -141,9 +122,8 @@ def fit_with_bars(
     return out
 
 
-def retime(
-    src: Decoded, *, start_s: float, end_s: float, speed: float = 1.0, fps: float
-) -> tuple[Frames, float]:
+def retime(src: Decoded, *, start_s: float, end_s: float, speed: float = 1.0,
+           fps: float) -> tuple[Frames, float]:
     """Frames of a copy showing source time ``start_s + t * speed`` at copy time t.
 
     The copy covers source [start_s, end_s) at ``fps``; returns the frames and
@@ -155,14 +135,8 @@ def retime(
     return frames, n / fps
 
 
-def picture_in_picture(
-    background: Sequence[np.ndarray],
-    inset: Sequence[np.ndarray],
-    *,
-    width_frac: float = 0.45,
-    corner: str = "br",
-    border: int = 2,
-) -> Frames:
+def picture_in_picture(background: Sequence[np.ndarray], inset: Sequence[np.ndarray], *,
+                       width_frac: float = 0.45, corner: str = "br", border: int = 2) -> Frames:
     """Inset frames scaled to ``width_frac`` of the width over the background."""
     h, w = background[0].shape[:2]
     ih, iw = inset[0].shape[:2]
@@ -180,14 +154,10 @@ def picture_in_picture(
     return out
 
 
-def ken_burns(
-    image: np.ndarray,
-    out_size: tuple[int, int],
-    n: int,
-    *,
-    zoom: tuple[float, float] = (1.0, 1.25),
-    centre: tuple[tuple[float, float], tuple[float, float]] = ((0.5, 0.5), (0.5, 0.5)),
-) -> Frames:
+def ken_burns(image: np.ndarray, out_size: tuple[int, int], n: int, *,
+              zoom: tuple[float, float] = (1.0, 1.25),
+              centre: tuple[tuple[float, float], tuple[float, float]] = ((0.5, 0.5), (0.5, 0.5)),
+              ) -> Frames:
     """A slow zoom/pan over a still image (for 'archived photo' videos and fillers)."""
     h, w = image.shape[:2]
     w_out, h_out = out_size
@@ -201,11 +171,8 @@ def ken_burns(
         cy = (centre[0][1] + (centre[1][1] - centre[0][1]) * p) * h
         s = base * z
         M = np.array([[s, 0, w_out / 2 - s * cx], [0, s, h_out / 2 - s * cy]], np.float64)
-        out.append(
-            cv2.warpAffine(
-                image, M, out_size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
-            )
-        )
+        out.append(cv2.warpAffine(image, M, out_size, flags=cv2.INTER_LINEAR,
+                                  borderMode=cv2.BORDER_REFLECT))
     return out
 
 

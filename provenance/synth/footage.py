@@ -12,14 +12,8 @@ from .render import Shot, render_frame
 
 
 def site_clip_frames(
-    *,
-    seconds: float,
-    width: int,
-    height: int,
-    fps: int = 30,
-    event: str = "A1",
-    camera: str = "A1-cam1",
-    start_s: float = 0.0,
+    *, seconds: float, width: int, height: int, fps: int = 30, event: str = "A1",
+    camera: str = "A1-cam1", start_s: float = 0.0
 ) -> Iterator[np.ndarray]:
     """RGB frames of ``camera`` filming ``event`` at ``width`` x ``height``, streamed."""
     ev = sites.EVENTS[event]

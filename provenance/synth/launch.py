@@ -78,29 +78,12 @@ def drone_state(ev: Event, world_t: float) -> tuple[np.ndarray, float, float]:
 
 # Body frame: x forward, y left, z up (metres). A Shahed-like delta: 3.5 m long,
 # 2.5 m span, wingtip fins.
-_WING = np.array(
-    [
-        [0.8, 0, 0],
-        [-1.3, 1.25, 0],
-        [-1.45, 1.2, 0],
-        [-1.5, 0, 0],
-        [-1.45, -1.2, 0],
-        [-1.3, -1.25, 0],
-    ]
-)
-_BODY_TOP = np.array(
-    [[1.9, 0, 0], [1.5, 0.2, 0.02], [-1.6, 0.2, 0.02], [-1.6, -0.2, 0.02], [1.5, -0.2, 0.02]]
-)
-_BODY_SIDE = np.array(
-    [
-        [1.9, 0, 0.0],
-        [1.55, 0, 0.2],
-        [-1.5, 0, 0.2],
-        [-1.7, 0, 0.06],
-        [-1.7, 0, -0.12],
-        [1.55, 0, -0.16],
-    ]
-)
+_WING = np.array([[0.8, 0, 0], [-1.3, 1.25, 0], [-1.45, 1.2, 0], [-1.5, 0, 0],
+                  [-1.45, -1.2, 0], [-1.3, -1.25, 0]])
+_BODY_TOP = np.array([[1.9, 0, 0], [1.5, 0.2, 0.02], [-1.6, 0.2, 0.02], [-1.6, -0.2, 0.02],
+                      [1.5, -0.2, 0.02]])
+_BODY_SIDE = np.array([[1.9, 0, 0.0], [1.55, 0, 0.2], [-1.5, 0, 0.2], [-1.7, 0, 0.06],
+                       [-1.7, 0, -0.12], [1.55, 0, -0.16]])
 _FIN_L = np.array([[-1.3, 1.25, 0], [-1.5, 1.22, 0], [-1.58, 1.22, 0.42], [-1.42, 1.25, 0.4]])
 _FIN_R = _FIN_L * np.array([1, -1, 1])
 PARTS = ((_WING, 1.0), (_BODY_TOP, 0.85), (_BODY_SIDE, 0.7), (_FIN_L, 0.75), (_FIN_R, 0.75))
@@ -186,32 +169,16 @@ def puffs(ev: Event) -> tuple[Puff, ...]:
     for _ in range(12):
         off = rng.normal(0, 0.5, 3)
         vel = back * rng.uniform(1.5, 4.0) + rng.normal(0, 1.0, 3) + np.array([0, 0, 0.6])
-        out.append(
-            Puff(
-                ev.launch_t + rng.uniform(0, 0.25),
-                tuple(base + off + back * 1.8),
-                tuple(vel),
-                rng.uniform(0.35, 0.7),
-                rng.uniform(0.5, 0.9),
-                rng.uniform(0.5, 0.8),
-                rng.uniform(4.0, 7.0),
-            )
-        )
+        out.append(Puff(ev.launch_t + rng.uniform(0, 0.25), tuple(base + off + back * 1.8),
+                        tuple(vel), rng.uniform(0.35, 0.7), rng.uniform(0.5, 0.9),
+                        rng.uniform(0.5, 0.8), rng.uniform(4.0, 7.0)))
     for k in range(int(BOOST_S / 0.12)):
         tau = k * 0.12
         p, h, pt = drone_state(ev, ev.launch_t + tau)
         tail = p + body_to_world(h, pt) @ TAIL
-        out.append(
-            Puff(
-                ev.launch_t + tau,
-                tuple(tail + rng.normal(0, 0.1, 3)),
-                tuple(rng.normal(0, 0.3, 3)),
-                0.3 + 0.2 * rng.random(),
-                0.55,
-                0.5 * (1 - tau / BOOST_S) + 0.12,
-                rng.uniform(2.5, 4.0),
-            )
-        )
+        out.append(Puff(ev.launch_t + tau, tuple(tail + rng.normal(0, 0.1, 3)),
+                        tuple(rng.normal(0, 0.3, 3)), 0.3 + 0.2 * rng.random(),
+                        0.55, 0.5 * (1 - tau / BOOST_S) + 0.12, rng.uniform(2.5, 4.0)))
     return tuple(out)
 
 
@@ -221,12 +188,8 @@ def puff_state(p: Puff, world_t: float, wind) -> tuple[np.ndarray, float, float]
     if age < 0 or age > p.life:
         return None
     drag = 1 - np.exp(-age * 1.5)
-    pos = (
-        np.asarray(p.p0)
-        + np.asarray(p.vel) * drag / 1.5
-        + np.asarray(wind) * age
-        + np.array([0, 0, 0.25 * age])
-    )
+    pos = (np.asarray(p.p0) + np.asarray(p.vel) * drag / 1.5 + np.asarray(wind) * age
+           + np.array([0, 0, 0.25 * age]))
     radius = p.r0 + p.growth * np.sqrt(age)
     fade_in = min(1.0, age / 0.08)
     opacity = p.opacity * fade_in * np.exp(-age / (0.45 * p.life))
@@ -240,12 +203,10 @@ def _blob(size: int, seed: int) -> np.ndarray:
     c = (size - 1) / 2
     r = np.sqrt((xs - c) ** 2 + (ys - c) ** 2) / c
     rng = np.random.default_rng(seed)
-    lumps = cv2.resize(
-        rng.random((7, 7)).astype(np.float32), (size, size), interpolation=cv2.INTER_CUBIC
-    )
-    fine = cv2.resize(
-        rng.random((16, 16)).astype(np.float32), (size, size), interpolation=cv2.INTER_CUBIC
-    )
+    lumps = cv2.resize(rng.random((7, 7)).astype(np.float32), (size, size),
+                       interpolation=cv2.INTER_CUBIC)
+    fine = cv2.resize(rng.random((16, 16)).astype(np.float32), (size, size),
+                      interpolation=cv2.INTER_CUBIC)
     edge = 0.55 + 0.35 * lumps  # lumpy outline
     core = np.clip((edge - r) / 0.25, 0, 1)
     return np.clip(core * (0.75 + 0.35 * fine), 0, 1)
@@ -256,15 +217,8 @@ def _sized_blob(size: int, variant: int) -> np.ndarray:
     return cv2.resize(_blob(64, variant), (size, size), interpolation=cv2.INTER_LINEAR)
 
 
-def draw_puff(
-    canvas: np.ndarray,
-    pose: Pose,
-    centre,
-    radius: float,
-    opacity: float,
-    colour: np.ndarray,
-    variant: int,
-) -> None:
+def draw_puff(canvas: np.ndarray, pose: Pose, centre, radius: float, opacity: float,
+              colour: np.ndarray, variant: int) -> None:
     """Composite one translucent puff at world ``centre``."""
     uv, d = project(pose, np.asarray(centre)[None])
     if d[0] <= 0.5:
@@ -286,15 +240,8 @@ def draw_puff(
     roi += a * colour
 
 
-def draw_glow(
-    canvas: np.ndarray,
-    pose: Pose,
-    centre,
-    radius_m: float,
-    colour,
-    intensity: float,
-    min_px: float = 1.2,
-) -> None:
+def draw_glow(canvas: np.ndarray, pose: Pose, centre, radius_m: float, colour,
+              intensity: float, min_px: float = 1.2) -> None:
     """Add a bright radial glow (flash, booster, lamp) at world ``centre``."""
     uv, d = project(pose, np.asarray(centre, np.float64)[None])
     if d[0] <= 0.3:
@@ -351,32 +298,19 @@ def dynamic_items(ev: Event, pose: Pose, world_t: float, light: Lighting) -> lis
         if opacity < 0.015:
             continue
         box, dp = _box(pose, pos, radius * 1.4)
-        items.append(
-            Item(
-                dp,
-                box,
-                lambda c, pos=pos, r=radius, o=opacity, i=i: draw_puff(
-                    c, pose, pos, r, o, smoke, i
-                ),
-            )
-        )
+        items.append(Item(dp, box, lambda c, pos=pos, r=radius, o=opacity, i=i:
+                          draw_puff(c, pose, pos, r, o, smoke, i)))
     level = flash_level(ev, world_t)
     tau = world_t - ev.launch_t
     if level > 0:
         tail = np.asarray(ev.launcher) + body_to_world(ev.heading_deg, ev.rail_pitch_deg) @ TAIL
         box, _ = _box(pose, tail, ev.flash_m * 3.5)
-        items.append(
-            Item(
-                0.0,
-                box,
-                lambda c: draw_glow(c, pose, tail, ev.flash_m, (1.0, 0.85, 0.55), 2.6 * level),
-            )
-        )
+        items.append(Item(0.0, box, lambda c: draw_glow(c, pose, tail, ev.flash_m,
+                                                        (1.0, 0.85, 0.55), 2.6 * level)))
     if 0 <= tau < BOOST_S:
         tail = centre + body_to_world(heading, pitch) @ (TAIL * 1.05)
         burn = 1.6 * (1 - 0.4 * tau / BOOST_S)
         box, _ = _box(pose, tail, 0.35 * 3.5)
-        items.append(
-            Item(0.0, box, lambda c: draw_glow(c, pose, tail, 0.35, (1.0, 0.8, 0.45), burn))
-        )
+        items.append(Item(0.0, box, lambda c: draw_glow(c, pose, tail, 0.35, (1.0, 0.8, 0.45),
+                                                        burn)))
     return items

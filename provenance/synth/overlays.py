@@ -26,41 +26,29 @@ def font(px: int) -> ImageFont.FreeTypeFont:
 
 
 @lru_cache(maxsize=256)
-def _text_sprite(
-    text: str, px: int, fg: tuple[int, int, int], bg_alpha: float, stroke: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _text_sprite(text: str, px: int, fg: tuple[int, int, int], bg_alpha: float,
+                 stroke: int) -> tuple[np.ndarray, np.ndarray]:
     """Rendered text as (RGB float32, alpha float32), with an optional dark box."""
     f = font(px)
     x0, y0, x1, y1 = f.getbbox(text, stroke_width=stroke)
     pad = max(2, px // 4)
     w, h = x1 - x0 + 2 * pad, y1 - y0 + 2 * pad
     ink = Image.new("L", (w, h), 0)
-    ImageDraw.Draw(ink).text(
-        (pad - x0, pad - y0), text, font=f, fill=255, stroke_width=stroke, stroke_fill=255
-    )
+    ImageDraw.Draw(ink).text((pad - x0, pad - y0), text, font=f, fill=255,
+                             stroke_width=stroke, stroke_fill=255)
     a = np.asarray(ink, np.float32) / 255.0
     rgb = np.empty((h, w, 3), np.float32)
     rgb[:] = np.asarray(fg, np.float32)
     alpha = np.maximum(a, bg_alpha)
     box = np.zeros((h, w, 3), np.float32) + 12.0
     rgb = (rgb * a[..., None] + box * (bg_alpha * (1 - a))[..., None]) / np.maximum(alpha, 1e-6)[
-        ..., None
-    ]
+        ..., None]
     return rgb, alpha
 
 
-def paste_text(
-    frame: np.ndarray,
-    text: str,
-    x: int,
-    y: int,
-    px: int,
-    *,
-    fg=(235, 235, 235),
-    bg_alpha: float = 0.0,
-    stroke: int = 0,
-    anchor: str = "lt",
-) -> tuple[int, int, int, int]:
+def paste_text(frame: np.ndarray, text: str, x: int, y: int, px: int, *,
+               fg=(235, 235, 235), bg_alpha: float = 0.0, stroke: int = 0,
+               anchor: str = "lt") -> tuple[int, int, int, int]:
     """Draw ``text`` on ``frame`` in place; returns its box (x0, y0, x1, y1)."""
     rgb, alpha = _text_sprite(text, px, tuple(fg), bg_alpha, stroke)
     h, w = alpha.shape
@@ -76,9 +64,8 @@ def paste_text(
         return (x0, y0, x0, y0)
     a = alpha[y0 - y : y1 - y, x0 - x : x1 - x, None]
     roi = frame[y0:y1, x0:x1].astype(np.float32)
-    frame[y0:y1, x0:x1] = np.clip(
-        roi * (1 - a) + rgb[y0 - y : y1 - y, x0 - x : x1 - x] * a + 0.5, 0, 255
-    ).astype(np.uint8)
+    frame[y0:y1, x0:x1] = np.clip(roi * (1 - a) + rgb[y0 - y : y1 - y, x0 - x : x1 - x] * a + 0.5,
+                                  0, 255).astype(np.uint8)
     return (x0, y0, x1, y1)
 
 
@@ -125,9 +112,8 @@ class Overlays:
         m = max(3, h // 60)
         if self.logo:
             if self.logo_right:
-                paste_text(
-                    out, self.logo, w - m, m, px + 2, fg=(250, 250, 250), bg_alpha=0.55, anchor="rt"
-                )
+                paste_text(out, self.logo, w - m, m, px + 2, fg=(250, 250, 250), bg_alpha=0.55,
+                           anchor="rt")
             else:
                 paste_text(out, self.logo, m, m, px + 2, fg=(250, 250, 250), bg_alpha=0.55)
         c = self.clock_text(media_t)
@@ -137,15 +123,13 @@ class Overlays:
             else:
                 paste_text(out, c, w - m, m, px, fg=(255, 240, 120), stroke=1, anchor="rt")
         if self.caption:
-            paste_text(
-                out, self.caption, w // 2, h - m, px, fg=(255, 255, 255), bg_alpha=0.6, anchor="mb"
-            )
+            paste_text(out, self.caption, w // 2, h - m, px, fg=(255, 255, 255), bg_alpha=0.6,
+                       anchor="mb")
         return out
 
 
-def apply_overlays(
-    frames: Sequence[np.ndarray], times: Sequence[float], ov: Overlays | None
-) -> list[np.ndarray]:
+def apply_overlays(frames: Sequence[np.ndarray], times: Sequence[float],
+                   ov: Overlays | None) -> list[np.ndarray]:
     """Overlays drawn on every frame (``times`` are media times)."""
     if ov is None:
         return list(frames)
@@ -181,29 +165,15 @@ def _bumper_frame(b: Bumper, width: int, height: int, index: int, fps: float) ->
     bg = np.clip(0.32 - r * 0.45, 0, 1)[..., None] * np.array([0.25, 0.3, 0.55]) * 255
     img = bg.astype(np.float32)
     # sweeping light band
-    sweep = np.exp(
-        -((((xs - ys * 0.5) - (t / b.duration_s) * width * 1.6 + width * 0.3) / 30) ** 2)
-    )
+    sweep = np.exp(-(((xs - ys * 0.5) - (t / b.duration_s) * width * 1.6 + width * 0.3) / 30) ** 2)
     img += sweep[..., None] * 40
     # emblem: a stylised hawk (delta wings + tail) in a ring
     cx, cy = width / 2, height * 0.42
     s = height * 0.28 * (0.3 + 0.7 * ease)
     ang = (1 - ease) * 1.2
     rot = np.array([[np.cos(ang), -np.sin(ang)], [np.sin(ang), np.cos(ang)]])
-    hawk = np.array(
-        [
-            [0, -0.9],
-            [0.25, -0.35],
-            [1.0, -0.1],
-            [0.3, 0.1],
-            [0.18, 0.75],
-            [0, 0.55],
-            [-0.18, 0.75],
-            [-0.3, 0.1],
-            [-1.0, -0.1],
-            [-0.25, -0.35],
-        ]
-    )
+    hawk = np.array([[0, -0.9], [0.25, -0.35], [1.0, -0.1], [0.3, 0.1], [0.18, 0.75],
+                     [0, 0.55], [-0.18, 0.75], [-0.3, 0.1], [-1.0, -0.1], [-0.25, -0.35]])
     pts = (hawk @ rot.T) * s + [cx, cy]
     col = tuple(float(c) for c in b.colour)
     cv2.circle(img, (int(cx), int(cy)), int(s * 1.15), col, max(2, height // 90), cv2.LINE_AA)
@@ -212,18 +182,10 @@ def _bumper_frame(b: Bumper, width: int, height: int, index: int, fps: float) ->
     fade = float(np.clip((t - b.duration_s * 0.35) / (b.duration_s * 0.3), 0, 1))
     if fade > 0:
         text = np.zeros_like(frame)
-        paste_text(
-            text,
-            b.title,
-            width // 2,
-            int(height * 0.72),
-            max(14, height // 11),
-            fg=(245, 245, 245),
-            anchor="mt",
-        )
-        frame = np.clip(frame.astype(np.float32) + text.astype(np.float32) * fade, 0, 255).astype(
-            np.uint8
-        )
+        paste_text(text, b.title, width // 2, int(height * 0.72), max(14, height // 11),
+                   fg=(245, 245, 245), anchor="mt")
+        frame = np.clip(frame.astype(np.float32) + text.astype(np.float32) * fade, 0,
+                        255).astype(np.uint8)
     return frame
 
 

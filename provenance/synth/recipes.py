@@ -36,11 +36,8 @@ ORIGINAL_CRF = 21  # camera originals: good quality
 CLOSEUP_CRF = 20  # close-ups: fine detail for OCR and scratch matching
 CRF = 24  # copies and composites: one more generation of loss
 LIGHTINGS = {
-    "morning": sites.DAY_MORNING,
-    "evening": sites.EVENING,
-    "overcast": sites.OVERCAST,
-    "midday": sites.MIDDAY,
-    "desert": sites.DESERT_HAZE,
+    "morning": sites.DAY_MORNING, "evening": sites.EVENING, "overcast": sites.OVERCAST,
+    "midday": sites.MIDDAY, "desert": sites.DESERT_HAZE,
 }
 
 
@@ -163,56 +160,27 @@ class Built:
     copies: list[dict] = field(default_factory=list)
 
 
-def entry(
-    kind: str,
-    *,
-    width: int,
-    height: int,
-    content: str,
-    duration_s: float | None = None,
-    fps: float | str | None = None,
-    site: str | None = None,
-    event: str | None = None,
-    camera: str | None = None,
-    event_clock_start_s: float | None = None,
-    launch_at_s: float | None = None,
-    closeup: bool = False,
-    airframe: str | None = None,
-    serial: str | None = None,
-    serial_readable: bool = False,
-    serial_text_height_px: float | None = None,
-    overlay_text=(),
-    bumper: dict | None = None,
-    night: bool = False,
-    vfr: bool = False,
-) -> dict:
+def entry(kind: str, *, width: int, height: int, content: str, duration_s: float | None = None,
+          fps: float | str | None = None, site: str | None = None, event: str | None = None,
+          camera: str | None = None, event_clock_start_s: float | None = None,
+          launch_at_s: float | None = None, closeup: bool = False, airframe: str | None = None,
+          serial: str | None = None, serial_readable: bool = False,
+          serial_text_height_px: float | None = None, overlay_text=(),
+          bumper: dict | None = None, night: bool = False, vfr: bool = False) -> dict:
     """A ground-truth media entry with every field, in the documented order."""
     return {
-        "claim": None,
-        "kind": kind,
+        "claim": None, "kind": kind,
         "duration_s": None if duration_s is None else round(duration_s, 6),
-        "fps": fps,
-        "width": width,
-        "height": height,
-        "content": content,
-        "site": site,
-        "event": event,
-        "camera": camera,
-        "event_clock_start_s": None
-        if event_clock_start_s is None
-        else round(event_clock_start_s, 6),
+        "fps": fps, "width": width, "height": height, "content": content,
+        "site": site, "event": event, "camera": camera,
+        "event_clock_start_s": None if event_clock_start_s is None else round(
+            event_clock_start_s, 6),
         "launch_at_s": None if launch_at_s is None else round(launch_at_s, 6),
-        "closeup": closeup,
-        "airframe": airframe,
-        "serial": serial,
+        "closeup": closeup, "airframe": airframe, "serial": serial,
         "serial_readable": serial_readable,
-        "serial_text_height_px": None
-        if serial_text_height_px is None
-        else round(serial_text_height_px, 1),
-        "overlay_text": list(overlay_text),
-        "bumper": bumper,
-        "night": night,
-        "vfr": vfr,
+        "serial_text_height_px": None if serial_text_height_px is None else round(
+            serial_text_height_px, 1),
+        "overlay_text": list(overlay_text), "bumper": bumper, "night": night, "vfr": vfr,
     }
 
 
@@ -258,27 +226,12 @@ def build_wide(r: Wide, out: Path, seed: int) -> Built:
     else:
         encode_video(out, frames, fps=FPS, settings=settings)
     clock0 = r.start_s - lead
-    return Built(
-        entry(
-            "video",
-            width=cam.width,
-            height=cam.height,
-            duration_s=total,
-            fps="vfr" if r.vfr else FPS,
-            content="night" if ev.lighting.night else "wide",
-            site=ev.site,
-            event=ev.id,
-            camera=r.camera,
-            event_clock_start_s=clock0,
-            launch_at_s=ev.launch_t - clock0
-            if 0 <= ev.launch_t - r.start_s < r.duration_s
-            else None,
-            overlay_text=texts,
-            bumper=bumper,
-            night=ev.lighting.night,
-            vfr=r.vfr,
-        )
-    )
+    return Built(entry(
+        "video", width=cam.width, height=cam.height, duration_s=total,
+        fps="vfr" if r.vfr else FPS, content="night" if ev.lighting.night else "wide",
+        site=ev.site, event=ev.id, camera=r.camera, event_clock_start_s=clock0,
+        launch_at_s=ev.launch_t - clock0 if 0 <= ev.launch_t - r.start_s < r.duration_s else None,
+        overlay_text=texts, bumper=bumper, night=ev.lighting.night, vfr=r.vfr))
 
 
 def build_close(r: Close, out: Path, seed: int) -> Built:
@@ -299,21 +252,11 @@ def build_close(r: Close, out: Path, seed: int) -> Built:
         inside = all(serial_in_frame(spec, p) for p in prog)
     height = min(heights)
     readable = bool(inside and height >= 24 and spec.motion_blur_px < 8)
-    return Built(
-        entry(
-            "image" if r.duration_s is None else "video",
-            width=spec.width,
-            height=spec.height,
-            duration_s=r.duration_s,
-            fps=None if r.duration_s is None else FPS,
-            content="closeup",
-            closeup=True,
-            airframe=af.id,
-            serial=af.serial,
-            serial_readable=readable,
-            serial_text_height_px=height,
-        )
-    )
+    return Built(entry(
+        "image" if r.duration_s is None else "video", width=spec.width, height=spec.height,
+        duration_s=r.duration_s, fps=None if r.duration_s is None else FPS, content="closeup",
+        closeup=True, airframe=af.id, serial=af.serial, serial_readable=readable,
+        serial_text_height_px=height))
 
 
 @lru_cache(maxsize=8)
@@ -327,14 +270,8 @@ def picture(name: str) -> np.ndarray:
             cv2.line(img, (x, 0), (x, 540), (90, 90, 80), 1, cv2.LINE_AA)
         for y in range(0, 540, 80):
             cv2.line(img, (0, y), (960, y), (90, 90, 80), 1, cv2.LINE_AA)
-        cv2.polylines(
-            img,
-            [np.array([[120, 420], [300, 380], [420, 300], [560, 290]])],
-            False,
-            (40, 60, 160),
-            4,
-            cv2.LINE_AA,
-        )
+        cv2.polylines(img, [np.array([[120, 420], [300, 380], [420, 300], [560, 290]])], False,
+                      (40, 60, 160), 4, cv2.LINE_AA)
         arrows = (((250, 450), (520, 230)), ((650, 470), (720, 250)), ((820, 120), (600, 200)))
         for a, b in arrows:
             cv2.arrowedLine(img, a, b, (200, 30, 30), 6, cv2.LINE_AA, tipLength=0.15)
@@ -348,17 +285,15 @@ def picture(name: str) -> np.ndarray:
         return (tx.sample("rocket") * 255).astype(np.uint8)
     if name == "archive":
         g = tx.sample("camera")
-        return (np.clip(tx.colorise(g, (0.1, 0.08, 0.05), (0.95, 0.88, 0.72)), 0, 1) * 255).astype(
-            np.uint8
-        )
+        return (np.clip(tx.colorise(g, (0.1, 0.08, 0.05), (0.95, 0.88, 0.72)), 0, 1)
+                * 255).astype(np.uint8)
     raise ValueError(name)
 
 
 def filler_frames(name: str, n: int, size=(sites.WIDE_W, sites.WIDE_H)) -> list[np.ndarray]:
     """``n`` frames of a slow pan/zoom over picture ``name``."""
-    return ed.ken_burns(
-        picture(name), size, n, zoom=(1.05, 1.3), centre=((0.45, 0.5), (0.55, 0.45))
-    )
+    return ed.ken_burns(picture(name), size, n, zoom=(1.05, 1.3),
+                        centre=((0.45, 0.5), (0.55, 0.45)))
 
 
 def build_filler(r: Filler, out: Path, seed: int) -> Built:
@@ -376,18 +311,9 @@ def build_filler(r: Filler, out: Path, seed: int) -> Built:
     if r.outro:
         frames = frames + bumper_frames(r.outro, sites.WIDE_W, sites.WIDE_H, FPS)
     encode_video(out, frames, fps=FPS)
-    return Built(
-        entry(
-            "video",
-            width=sites.WIDE_W,
-            height=sites.WIDE_H,
-            duration_s=len(frames) / FPS,
-            fps=FPS,
-            content="filler",
-            overlay_text=texts,
-            bumper=bumper,
-        )
-    )
+    return Built(entry("video", width=sites.WIDE_W, height=sites.WIDE_H,
+                       duration_s=len(frames) / FPS, fps=FPS, content="filler",
+                       overlay_text=texts, bumper=bumper))
 
 
 # ---------------------------------------------------------------- derived
@@ -430,36 +356,18 @@ def _resolve(src_path: str, src: Built, seg_other: tuple[float, float] | None, s
     return row["source"], src_path, (a, b), speed * row["speed"], row["edits"]
 
 
-def copy_row(
-    media: str,
-    source_path: str,
-    src: Built,
-    edits,
-    *,
-    speed: float = 1.0,
-    segment: tuple[float, float, float, float] | None,
-    same_claim: bool,
-    extra: dict | None = None,
-) -> dict:
+def copy_row(media: str, source_path: str, src: Built, edits, *, speed: float = 1.0,
+             segment: tuple[float, float, float, float] | None, same_claim: bool,
+             extra: dict | None = None) -> dict:
     """A row of the ``copies`` table, resolved to the original rendered item."""
     other = None if segment is None else (segment[2], segment[3])
     source, via, other, speed_total, earlier = _resolve(source_path, src, other, speed)
     all_edits = list(dict.fromkeys([*earlier, *edits]))  # edits since the original, in order
-    row = {
-        "media": media,
-        "source": source,
-        "edits": all_edits,
-        "speed": round(speed_total, 6),
-        "segment": None
-        if segment is None or other is None
-        else {
-            "start_s": round(segment[0], 6),
-            "end_s": round(segment[1], 6),
-            "other_start_s": round(other[0], 6),
-            "other_end_s": round(other[1], 6),
-        },
-        "same_claim": same_claim,
-    }
+    row = {"media": media, "source": source, "edits": all_edits, "speed": round(speed_total, 6),
+           "segment": None if segment is None or other is None else {
+               "start_s": round(segment[0], 6), "end_s": round(segment[1], 6),
+               "other_start_s": round(other[0], 6), "other_end_s": round(other[1], 6)},
+           "same_claim": same_claim}
     if via:
         row["via"] = via
     if extra:
@@ -467,9 +375,8 @@ def copy_row(
     return row
 
 
-def _mapped_launch(
-    src_entry: dict, start: float, end: float, speed: float, at: float = 0.0
-) -> float | None:
+def _mapped_launch(src_entry: dict, start: float, end: float, speed: float,
+                   at: float = 0.0) -> float | None:
     la = src_entry.get("launch_at_s")
     if la is None or not (start <= la < end):
         return None
@@ -486,15 +393,10 @@ def _inherit(src_entry: dict, keep_overlays: bool, start: float | None = None) -
     b = src_entry.get("bumper")
     if b and start is not None and start >= b["end_s"]:
         texts = [t for t in texts if t != "SOUTHERN HAWKS"]
-    return {
-        "closeup": src_entry["closeup"],
-        "airframe": src_entry["airframe"],
-        "serial": src_entry["serial"],
-        "serial_readable": src_entry["serial_readable"],
-        "serial_text_height_px": src_entry["serial_text_height_px"],
-        "night": src_entry["night"],
-        "overlay_text": texts,
-    }
+    return {"closeup": src_entry["closeup"], "airframe": src_entry["airframe"],
+            "serial": src_entry["serial"], "serial_readable": src_entry["serial_readable"],
+            "serial_text_height_px": src_entry["serial_text_height_px"],
+            "night": src_entry["night"], "overlay_text": texts}
 
 
 def build_copy(r: CopyOf, out: Path, media: str, src: Built, root: Path, same_claim: bool) -> Built:
@@ -502,11 +404,11 @@ def build_copy(r: CopyOf, out: Path, media: str, src: Built, root: Path, same_cl
     se = src.entry
     if r.identical:
         shutil.copyfile(src_file, out)
-        e = dict(se, content="copy", site=None, event=None, camera=None, event_clock_start_s=None)
+        e = dict(se, content="copy", site=None, event=None, camera=None,
+                 event_clock_start_s=None)
         seg = None if se["kind"] == "image" else (0.0, se["duration_s"], 0.0, se["duration_s"])
-        return Built(
-            e, [copy_row(media, r.source, src, r.edits, segment=seg, same_claim=same_claim)]
-        )
+        return Built(e, [copy_row(media, r.source, src, r.edits, segment=seg,
+                                  same_claim=same_claim)])
     if se["kind"] == "image":
         img = _apply_steps([read_image(src_file)], r.steps)[0]
         if r.overlays:
@@ -516,33 +418,19 @@ def build_copy(r: CopyOf, out: Path, media: str, src: Built, root: Path, same_cl
         scale = img.shape[1] / se["width"]
         if inh["serial_text_height_px"] is not None:
             inh["serial_text_height_px"] = round(inh["serial_text_height_px"] * scale, 1)
-        inh["overlay_text"] = _dedupe(
-            inh["overlay_text"] + (r.overlays.texts([0.0]) if r.overlays else [])
-        )
+        inh["overlay_text"] = _dedupe(inh["overlay_text"]
+                                      + (r.overlays.texts([0.0]) if r.overlays else []))
         e = entry("image", width=img.shape[1], height=img.shape[0], content="copy", **inh)
-        return Built(
-            e, [copy_row(media, r.source, src, r.edits, segment=None, same_claim=same_claim)]
-        )
+        return Built(e, [copy_row(media, r.source, src, r.edits, segment=None,
+                                  same_claim=same_claim)])
     dec = decode_video(src_file)
     if r.grab_t is not None:
         img = _apply_steps([frame_at(dec, r.grab_t)], r.steps)[0]
         write_jpeg(out, img, quality=r.jpeg_quality)
         inh = _inherit(se, r.keeps_overlays, r.grab_t)
         e = entry("image", width=img.shape[1], height=img.shape[0], content="copy", **inh)
-        return Built(
-            e,
-            [
-                copy_row(
-                    media,
-                    r.source,
-                    src,
-                    r.edits,
-                    segment=None,
-                    same_claim=same_claim,
-                    extra={"source_time_s": r.grab_t},
-                )
-            ],
-        )
+        return Built(e, [copy_row(media, r.source, src, r.edits, segment=None,
+                                  same_claim=same_claim, extra={"source_time_s": r.grab_t})])
     start = r.start_s if r.start_s is not None else 0.0
     end = r.end_s if r.end_s is not None else dec.duration_s
     fps = r.fps or FPS
@@ -552,29 +440,14 @@ def build_copy(r: CopyOf, out: Path, media: str, src: Built, root: Path, same_cl
     frames = apply_overlays(frames, times, r.overlays)
     encode_video(out, frames, fps=fps, settings=EncodeSettings(crf=r.crf))
     inh = _inherit(se, r.keeps_overlays, start)
-    inh["overlay_text"] += [
-        t for t in (r.overlays.texts(times) if r.overlays else []) if t not in inh["overlay_text"]
-    ]
+    inh["overlay_text"] += [t for t in (r.overlays.texts(times) if r.overlays else [])
+                            if t not in inh["overlay_text"]]
     h, w = frames[0].shape[:2]
-    e = entry(
-        "video",
-        width=w,
-        height=h,
-        duration_s=dur,
-        fps=fps,
-        content="copy",
-        launch_at_s=_mapped_launch(se, start, end, r.speed),
-        **inh,
-    )
+    e = entry("video", width=w, height=h, duration_s=dur, fps=fps, content="copy",
+              launch_at_s=_mapped_launch(se, start, end, r.speed), **inh)
     seg = (0.0, dur, start, start + dur * r.speed)
-    return Built(
-        e,
-        [
-            copy_row(
-                media, r.source, src, r.edits, speed=r.speed, segment=seg, same_claim=same_claim
-            )
-        ],
-    )
+    return Built(e, [copy_row(media, r.source, src, r.edits, speed=r.speed, segment=seg,
+                              same_claim=same_claim)])
 
 
 def build_pip(r: Pip, out: Path, media: str, src: Built, root: Path) -> Built:
@@ -583,31 +456,21 @@ def build_pip(r: Pip, out: Path, media: str, src: Built, root: Path) -> Built:
     bg = filler_frames(r.background, n)
     inset, span = ed.retime(dec, start_s=r.start_s, end_s=r.end_s, fps=FPS)
     k0 = round(r.at_s * FPS)
-    with_inset = ed.picture_in_picture(
-        bg[k0 : k0 + len(inset)], inset, width_frac=0.45, corner="tr"
-    )
+    with_inset = ed.picture_in_picture(bg[k0 : k0 + len(inset)], inset, width_frac=0.45,
+                                        corner="tr")
     frames = bg[:k0] + with_inset + bg[k0 + len(inset) :]
     times = [i / FPS for i in range(n)]
     frames = apply_overlays(frames, times, r.overlays)
     encode_video(out, frames, fps=FPS)
     inh = _inherit(src.entry, True, r.start_s)
-    inh["overlay_text"] = _dedupe(
-        (r.overlays.texts(times) if r.overlays else []) + inh["overlay_text"]
-    )
-    e = entry(
-        "video",
-        width=sites.WIDE_W,
-        height=sites.WIDE_H,
-        duration_s=n / FPS,
-        fps=FPS,
-        content="composite",
-        launch_at_s=_mapped_launch(src.entry, r.start_s, r.end_s, 1.0, r.at_s),
-        **inh,
-    )
+    inh["overlay_text"] = _dedupe((r.overlays.texts(times) if r.overlays else [])
+                                  + inh["overlay_text"])
+    e = entry("video", width=sites.WIDE_W, height=sites.WIDE_H, duration_s=n / FPS, fps=FPS,
+              content="composite",
+              launch_at_s=_mapped_launch(src.entry, r.start_s, r.end_s, 1.0, r.at_s), **inh)
     seg = (r.at_s, r.at_s + span, r.start_s, r.start_s + span)
-    return Built(
-        e, [copy_row(media, r.source, src, ["pip", "reencode"], segment=seg, same_claim=False)]
-    )
+    return Built(e, [copy_row(media, r.source, src, ["pip", "reencode"], segment=seg,
+                              same_claim=False)])
 
 
 def build_embed(r: Embed, out: Path, media: str, src: Built, root: Path) -> Built:
@@ -621,33 +484,14 @@ def build_embed(r: Embed, out: Path, media: str, src: Built, root: Path) -> Buil
     encode_video(out, frames, fps=FPS)
     at = len(before) / FPS
     inh = _inherit(src.entry, True, r.start_s)
-    inh["overlay_text"] = _dedupe(
-        (r.overlays.texts(times) if r.overlays else []) + inh["overlay_text"]
-    )
-    e = entry(
-        "video",
-        width=sites.WIDE_W,
-        height=sites.WIDE_H,
-        duration_s=len(frames) / FPS,
-        fps=FPS,
-        content="composite",
-        launch_at_s=_mapped_launch(src.entry, r.start_s, r.end_s, 1.0, at),
-        **inh,
-    )
+    inh["overlay_text"] = _dedupe((r.overlays.texts(times) if r.overlays else [])
+                                  + inh["overlay_text"])
+    e = entry("video", width=sites.WIDE_W, height=sites.WIDE_H, duration_s=len(frames) / FPS,
+              fps=FPS, content="composite",
+              launch_at_s=_mapped_launch(src.entry, r.start_s, r.end_s, 1.0, at), **inh)
     seg = (at, at + span, r.start_s, r.start_s + span)
-    return Built(
-        e,
-        [
-            copy_row(
-                media,
-                r.source,
-                src,
-                ["embedded", "excerpt", "reencode"],
-                segment=seg,
-                same_claim=False,
-            )
-        ],
-    )
+    return Built(e, [copy_row(media, r.source, src, ["embedded", "excerpt", "reencode"],
+                              segment=seg, same_claim=False)])
 
 
 def build_still_video(r: StillVideo, out: Path, media: str, src: Built, root: Path) -> Built:
@@ -660,31 +504,12 @@ def build_still_video(r: StillVideo, out: Path, media: str, src: Built, root: Pa
     encode_video(out, frames, fps=FPS)
     inh = _inherit(src.entry, True)
     if inh["serial_text_height_px"] is not None:
-        inh["serial_text_height_px"] = round(
-            inh["serial_text_height_px"] * inner[1] / h * r.zoom[0], 1
-        )
-    e = entry(
-        "video",
-        width=sites.WIDE_W,
-        height=sites.WIDE_H,
-        duration_s=n / FPS,
-        fps=FPS,
-        content="copy",
-        **inh,
-    )
-    return Built(
-        e,
-        [
-            copy_row(
-                media,
-                r.source,
-                src,
-                ["still_to_video", "zoom", "pillarbox"],
-                segment=None,
-                same_claim=False,
-            )
-        ],
-    )
+        inh["serial_text_height_px"] = round(inh["serial_text_height_px"] * inner[1] / h
+                                             * r.zoom[0], 1)
+    e = entry("video", width=sites.WIDE_W, height=sites.WIDE_H, duration_s=n / FPS, fps=FPS,
+              content="copy", **inh)
+    return Built(e, [copy_row(media, r.source, src, ["still_to_video", "zoom", "pillarbox"],
+                              segment=None, same_claim=False)])
 
 
 def build(plan: Plan, root: Path, seed: int, sources: dict[str, Built]) -> Built:

@@ -77,20 +77,12 @@ MARGIN_PX = 24  # the static background is rendered this much larger on each sid
 
 def _static_items(pose, prep: _Prepared, site: Site):
     """Planes and lamps as (depth, draw function), for depth-sorted drawing."""
-    items = [
-        (depth, (lambda c, p=plane, t=tex: draw_plane(c, pose, p, t)))
-        for plane, tex, depth in prep.planes
-    ]
+    items = [(depth, (lambda c, p=plane, t=tex: draw_plane(c, pose, p, t)))
+             for plane, tex, depth in prep.planes]
     for lamp in site.lights:
         _, d = project(pose, np.asarray(lamp.position)[None])
-        items.append(
-            (
-                float(d[0]) - 0.01,
-                lambda c, lp=lamp: draw_glow(
-                    c, pose, lp.position, lp.radius_m, lp.colour, lp.intensity
-                ),
-            )
-        )
+        items.append((float(d[0]) - 0.01, lambda c, lp=lamp: draw_glow(
+            c, pose, lp.position, lp.radius_m, lp.colour, lp.intensity)))
     return items
 
 
@@ -122,12 +114,8 @@ def _plane_box(pose: Pose, plane) -> tuple[float, float, float, float]:
     uv, depth = project(pose, plane.corners())
     if depth.min() <= NEAR_M:
         return (-1e9, -1e9, 1e9, 1e9)
-    return (
-        float(uv[:, 0].min()),
-        float(uv[:, 1].min()),
-        float(uv[:, 0].max()),
-        float(uv[:, 1].max()),
-    )
+    return (float(uv[:, 0].min()), float(uv[:, 1].min()), float(uv[:, 0].max()),
+            float(uv[:, 1].max()))
 
 
 def render_radiance(
@@ -155,15 +143,10 @@ def render_radiance(
         pose = shaken_pose(cam, media_t, index)
         bg = _background(cam, shot.site, light)
         d_rot = pose.R @ cam.R.T
-        H = (
-            cam.K
-            @ d_rot
-            @ np.linalg.inv(cam.K)
-            @ np.array([[1, 0, -MARGIN_PX], [0, 1, -MARGIN_PX], [0, 0, 1.0]])
-        )
-        canvas = cv2.warpPerspective(
-            bg, H, (cam.width, cam.height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-        )
+        H = cam.K @ d_rot @ np.linalg.inv(cam.K) @ np.array(
+            [[1, 0, -MARGIN_PX], [0, 1, -MARGIN_PX], [0, 0, 1.0]])
+        canvas = cv2.warpPerspective(bg, H, (cam.width, cam.height), flags=cv2.INTER_LINEAR,
+                                     borderMode=cv2.BORDER_REPLICATE)
         items = []
     world_t = shot.start_s + media_t
     if shot.event is not None:
@@ -204,12 +187,10 @@ def _gain_map(cam: Camera) -> np.ndarray:
     look = cam.look
     ys, xs = np.mgrid[0 : cam.height, 0 : cam.width].astype(np.float32)
     r2 = ((xs - cam.width / 2) / (cam.width / 2)) ** 2 + (
-        (ys - cam.height / 2) / (cam.height / 2)
-    ) ** 2
+        (ys - cam.height / 2) / (cam.height / 2)) ** 2
     vig = (1 - look.vignette * 0.5 * r2)[..., None]
-    return np.ascontiguousarray(
-        vig * np.asarray(look.wb, np.float32) * look.gain * 255.0, dtype=np.float32
-    )
+    return np.ascontiguousarray(vig * np.asarray(look.wb, np.float32) * look.gain * 255.0,
+                                dtype=np.float32)
 
 
 @lru_cache(maxsize=16)

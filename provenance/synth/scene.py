@@ -175,14 +175,8 @@ class Plane:
     def corners(self) -> np.ndarray:
         """World corners (4 x 3): top-left, top-right, bottom-right, bottom-left."""
         o, u, v = (np.asarray(a, np.float64) for a in (self.origin, self.u, self.v))
-        return np.stack(
-            [
-                o,
-                o + u * self.width_m,
-                o + u * self.width_m + v * self.height_m,
-                o + v * self.height_m,
-            ]
-        )
+        return np.stack([o, o + u * self.width_m, o + u * self.width_m + v * self.height_m,
+                         o + v * self.height_m])
 
     def points(self, nu: int, nv: int) -> np.ndarray:
         """A grid of nu x nv world points on the plane (for tests and checks)."""
@@ -198,13 +192,8 @@ class Plane:
 def plane_matrix(pose: Pose, plane_origin, u_scaled, v_scaled) -> np.ndarray:
     """M such that camera coords of texture pixel (s, r) are ``M @ (s, r, 1)``."""
     return np.stack(
-        [
-            pose.R @ np.asarray(u_scaled),
-            pose.R @ np.asarray(v_scaled),
-            pose.R @ (np.asarray(plane_origin) - pose.C),
-        ],
-        axis=1,
-    )
+        [pose.R @ np.asarray(u_scaled), pose.R @ np.asarray(v_scaled),
+         pose.R @ (np.asarray(plane_origin) - pose.C)], axis=1)
 
 
 def draw_textured(
@@ -245,13 +234,8 @@ def draw_textured(
         return
     shift = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1.0]])
     warped = cv2.warpPerspective(
-        tex,
-        shift @ H,
-        (x1 - x0, y1 - y0),
-        flags=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_CONSTANT,
-        borderValue=(0, 0, 0, 0),
-    )
+        tex, shift @ H, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))
     if clipped:
         # Every pixel sees exactly one point of the (infinite) plane; those inside
         # the image of the clipped polygon see points in front of the camera.
@@ -366,11 +350,8 @@ def ground_bands(cam: Camera) -> tuple[GroundBand, ...]:
     depression = -np.radians(cam.pitch_deg) + half_diag + np.radians(3 + abs(cam.roll_deg))
     d_min = 0.3 if depression >= np.radians(80) else max(0.3, 0.8 * h / np.tan(depression))
     rise = np.radians(cam.pitch_deg) + half_diag + np.radians(3)
-    d_max = (
-        BAND_EDGES_M[-1]
-        if rise > -np.radians(1)
-        else min(BAND_EDGES_M[-1], 1.3 * h / np.tan(-rise))
-    )
+    d_max = BAND_EDGES_M[-1] if rise > -np.radians(1) else min(
+        BAND_EDGES_M[-1], 1.3 * h / np.tan(-rise))
     edges = [d_min, *[e for e in BAND_EDGES_M if d_min * 1.3 < e < d_max], d_max]
     bands = []
     for d0, d1 in itertools.pairwise(edges):

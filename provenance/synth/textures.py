@@ -19,20 +19,8 @@ from skimage import data as skdata
 RGB = tuple[float, float, float]
 
 SAMPLES = (
-    "grass",
-    "gravel",
-    "brick",
-    "rocket",
-    "coffee",
-    "chelsea",
-    "camera",
-    "coins",
-    "moon",
-    "hubble_deep_field",
-    "astronaut",
-    "retina",
-    "text",
-    "page",
+    "grass", "gravel", "brick", "rocket", "coffee", "chelsea", "camera", "coins",
+    "moon", "hubble_deep_field", "astronaut", "retina", "text", "page",
 )
 
 
@@ -99,9 +87,8 @@ def smooth_noise(rng: np.random.Generator, shape: tuple[int, int], cell: float) 
     return cv2.resize(coarse, (w, h), interpolation=cv2.INTER_CUBIC).clip(0, 1)
 
 
-def profile(
-    rng: np.random.Generator, n: int, scales: tuple[tuple[float, float], ...]
-) -> np.ndarray:
+def profile(rng: np.random.Generator, n: int,
+            scales: tuple[tuple[float, float], ...]) -> np.ndarray:
     """A 1-D fractal profile in [0, 1]: sum of smooth noises (cell px, weight)."""
     out = np.zeros(n, np.float32)
     for cell, weight in scales:
@@ -197,26 +184,11 @@ def _vehicle(spec: TextureSpec, rng: np.random.Generator) -> np.ndarray:
     alpha = np.zeros((h, w), np.float32)
     body_bottom = int(h * 0.78)
     alpha[int(h * 0.05) : body_bottom, int(w * 0.32) :] = 1  # cargo bed
-    cab = np.array(
-        [
-            [0, body_bottom],
-            [0, int(h * 0.35)],
-            [int(w * 0.08), int(h * 0.15)],
-            [int(w * 0.3), int(h * 0.15)],
-            [int(w * 0.3), body_bottom],
-        ],
-        np.int32,
-    )
+    cab = np.array([[0, body_bottom], [0, int(h * 0.35)], [int(w * 0.08), int(h * 0.15)],
+                    [int(w * 0.3), int(h * 0.15)], [int(w * 0.3), body_bottom]], np.int32)
     cv2.fillPoly(alpha, [cab], 1.0)
-    win = np.array(
-        [
-            [int(w * 0.04), int(h * 0.36)],
-            [int(w * 0.10), int(h * 0.2)],
-            [int(w * 0.26), int(h * 0.2)],
-            [int(w * 0.26), int(h * 0.36)],
-        ],
-        np.int32,
-    )
+    win = np.array([[int(w * 0.04), int(h * 0.36)], [int(w * 0.10), int(h * 0.2)],
+                    [int(w * 0.26), int(h * 0.2)], [int(w * 0.26), int(h * 0.36)]], np.int32)
     cv2.fillPoly(img, [win], (0.08, 0.1, 0.12))
     r = int(h * 0.2)
     for fx in (0.15, 0.55, 0.75, 0.9):
