@@ -689,7 +689,8 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument(
-        "what", choices=["fingerprint", "index", "memory", "accuracy", "archive", "angles", "shortlist"]
+        "what",
+        choices=["fingerprint", "index", "memory", "accuracy", "archive", "angles", "shortlist"],
     )
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--clip", help="use this video instead of the rendered 720p clip")
