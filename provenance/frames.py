@@ -99,28 +99,17 @@ def extract_frames(
 
 
 def _video_frames(path: Path, *, every_s: float, width: int) -> Iterator[Frame]:
-    try:
-        container = av.open(str(path), metadata_errors="ignore")
-    except (av.FFmpegError, OSError, ValueError) as exc:
-        raise MediaOpenError(path, "neither an image nor a video that can be decoded") from exc
+    container = _open_video(path)
     with container:
-        if not container.streams.video:
-            raise MediaOpenError(path, "no video stream")
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        ctx = stream.codec_context
+        stream = _video_stream(container, path)
         # B-frames need not be decoded: nothing but other B-frames refers to them, the
         # I- and P-frames left still come several times a second (plenty for a 0.5 s
         # step), and decoding costs about half (BENCHMARKS.md).
-        ctx.skip_frame = "BIDIR"
-        if ctx.width * ctx.height > MAX_VIDEO_PIXELS:
-            raise MediaOpenError(path, f"video of {ctx.width}x{ctx.height} pixels is too large")
-        start = (
-            float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
-        )
+        stream.codec_context.skip_frame = "BIDIR"
+        start = _start_s(stream)
         next_sample = 0.0
         previous_tiny: np.ndarray | None = None
-        changes = _ChangeTracker(width)
+        changes = _ChangeTracker()
         decoded = corrupt = 0
         for frame in _decode_tolerant(container, stream, path):
             if frame is None:
@@ -152,6 +141,30 @@ def _video_frames(path: Path, *, every_s: float, width: int) -> Iterator[Frame]:
             log.warning("%s: skipped %d corrupt packet(s)", path, corrupt)
         if decoded == 0:
             raise MediaOpenError(path, "video has no decodable frames")
+
+
+def _open_video(path: Path) -> av.container.InputContainer:
+    try:
+        return av.open(str(path), metadata_errors="ignore")
+    except (av.FFmpegError, OSError, ValueError) as exc:
+        raise MediaOpenError(path, "neither an image nor a video that can be decoded") from exc
+
+
+def _video_stream(container: av.container.InputContainer, path: Path) -> av.VideoStream:
+    """The first video stream, threaded; refused if missing or over the pixel limit."""
+    if not container.streams.video:
+        raise MediaOpenError(path, "no video stream")
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"
+    ctx = stream.codec_context
+    if ctx.width * ctx.height > MAX_VIDEO_PIXELS:
+        raise MediaOpenError(path, f"video of {ctx.width}x{ctx.height} pixels is too large")
+    return stream
+
+
+def _start_s(stream: av.VideoStream) -> float:
+    """Presentation time of the stream's start (media times count from it)."""
+    return float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
 
 
 def _decode_tolerant(
@@ -218,8 +231,7 @@ class _ChangeTracker:
     frames were decoded.
     """
 
-    def __init__(self, width: int):
-        self.width = width
+    def __init__(self) -> None:
         self.recent: deque[tuple[float, np.ndarray]] = deque(maxlen=64)
         self.pending: list[Transient] = []
         self.box: Crop | None = None  # content box and scale of the last sampled frame
@@ -327,17 +339,14 @@ def transients_in(
     that is too coarse to follow the drone, so these moments are decoded again
     in full: a seek to each window, a few seconds of decoding.
     """
+    path = Path(path)
     found: list[Transient] = []
-    try:
-        container = av.open(str(path), metadata_errors="ignore")
-    except (av.FFmpegError, OSError, ValueError) as exc:
-        raise MediaOpenError(path, "neither an image nor a video that can be decoded") from exc
+    container = _open_video(path)
     with container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        base = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+        stream = _video_stream(container, path)
+        base = _start_s(stream)
         for start, end in windows:
-            changes = _ChangeTracker(width)
+            changes = _ChangeTracker()
             try:
                 container.seek(
                     int(max(0.0, start - 1.0 + base) / stream.time_base),
@@ -346,7 +355,7 @@ def transients_in(
                 )
             except (av.FFmpegError, ValueError):
                 continue
-            for frame in _decode_tolerant(container, stream, Path(path)):
+            for frame in _decode_tolerant(container, stream, path):
                 if frame is None or frame.time is None:
                     continue
                 t = frame.time - base

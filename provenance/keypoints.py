@@ -15,7 +15,7 @@ the vocabulary is the same for every archive and every run.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -80,34 +80,44 @@ def orb_features(luma: np.ndarray, time_s: float, *, mirrored: bool = False) -> 
     )
 
 
+def keyframe_arrays(frames: Sequence, descriptor_bytes: int) -> dict[str, np.ndarray]:
+    """Key frames (anything with time_s, size, points, descriptors) as flat arrays to store."""
+    return {
+        "times": np.array([f.time_s for f in frames], np.float32),
+        "sizes": np.array([f.size for f in frames], np.int32).reshape(-1, 2),
+        "counts": np.array([len(f.points) for f in frames], np.int32),
+        "points": np.concatenate([f.points for f in frames])
+        if frames
+        else np.zeros((0, 2), np.float32),
+        "descriptors": np.concatenate([f.descriptors for f in frames])
+        if frames
+        else np.zeros((0, descriptor_bytes), np.uint8),
+    }
+
+
+def keyframe_rows(
+    z: Mapping[str, np.ndarray],
+) -> Iterator[tuple[float, tuple[int, int], np.ndarray, np.ndarray]]:
+    """Back from :func:`keyframe_arrays`: (time, size, points, descriptors) per key frame."""
+    bounds = np.concatenate([[0], np.cumsum(z["counts"])])
+    for t, s, a, b in zip(z["times"], z["sizes"], bounds[:-1], bounds[1:], strict=True):
+        yield float(t), (int(s[0]), int(s[1])), z["points"][a:b], z["descriptors"][a:b]
+
+
 def features_to_bytes(frames: Sequence[FrameFeatures]) -> bytes:
     out = io.BytesIO()
     np.savez_compressed(
         out,
-        times=np.array([f.time_s for f in frames], np.float32),
-        sizes=np.array([f.size for f in frames], np.int32).reshape(-1, 2),
-        counts=np.array([len(f.points) for f in frames], np.int32),
         mirrored=np.array([f.mirrored for f in frames], bool),
-        points=np.concatenate([f.points for f in frames])
-        if frames
-        else np.zeros((0, 2), np.float32),
-        descriptors=np.concatenate([f.descriptors for f in frames])
-        if frames
-        else np.zeros((0, 32), np.uint8),
+        **keyframe_arrays(frames, 32),
     )
     return out.getvalue()
 
 
 def features_from_bytes(data: bytes) -> list[FrameFeatures]:
     z = np.load(io.BytesIO(data), allow_pickle=False)
-    bounds = np.concatenate([[0], np.cumsum(z["counts"])])
     return [
-        FrameFeatures(
-            float(t), (int(s[0]), int(s[1])), z["points"][a:b], z["descriptors"][a:b], bool(m)
-        )
-        for t, s, a, b, m in zip(
-            z["times"], z["sizes"], bounds[:-1], bounds[1:], z["mirrored"], strict=True
-        )
+        FrameFeatures(*row, bool(m)) for row, m in zip(keyframe_rows(z), z["mirrored"], strict=True)
     ]
 
 
@@ -174,14 +184,6 @@ class WordIndex:
         norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
         self.matrix = sparse.diags(1.0 / np.maximum(norms, 1e-9)) @ weighted
 
-    @staticmethod
-    def no_words() -> np.ndarray:
-        return np.zeros(0, np.uint32)
-
-    @staticmethod
-    def no_counts() -> np.ndarray:
-        return np.zeros(0, np.uint8)
-
     def shortlist(
         self,
         bag: WordBag,
@@ -241,11 +243,11 @@ def verify(a: FrameFeatures, b: FrameFeatures) -> Geometry:
         int(inliers.sum()),
         fundamental_inliers,
         homography,
-        _spread(src[inliers], a.size),
+        hull_share(src[inliers], a.size),
     )
 
 
-def _spread(points: np.ndarray, size: tuple[int, int]) -> float:
+def hull_share(points: np.ndarray, size: tuple[int, int]) -> float:
     """Share of the frame covered by the convex hull of ``points``."""
     if len(points) < 3:
         return 0.0

@@ -33,6 +33,7 @@ import cv2
 import numpy as np
 
 from .frames import Transient
+from .keypoints import hull_share, keyframe_arrays, keyframe_rows
 
 KIND = "sift-keyframes-v1"
 WORDS_KIND = "sift-words-v1"
@@ -254,20 +255,8 @@ class SceneViews:
     track: EventTrack
 
     def keyframes_to_bytes(self) -> bytes:
-        frames = self.keyframes
         out = io.BytesIO()
-        np.savez(
-            out,
-            times=np.array([f.time_s for f in frames], np.float32),
-            sizes=np.array([f.size for f in frames], np.int32).reshape(-1, 2),
-            counts=np.array([len(f.points) for f in frames], np.int32),
-            points=np.concatenate([f.points for f in frames])
-            if frames
-            else np.zeros((0, 2), np.float32),
-            descriptors=np.concatenate([f.descriptors for f in frames])
-            if frames
-            else np.zeros((0, 128), np.uint8),
-        )
+        np.savez(out, **keyframe_arrays(self.keyframes, 128))
         return out.getvalue()
 
     def words_to_bytes(self) -> bytes:
@@ -284,11 +273,9 @@ class SceneViews:
 
     @staticmethod
     def keyframes_from_bytes(data: bytes) -> list[ViewFeatures]:
-        z = np.load(io.BytesIO(data), allow_pickle=False)
-        bounds = np.concatenate([[0], np.cumsum(z["counts"])])
         return [
-            ViewFeatures(float(t), (int(s[0]), int(s[1])), z["points"][a:b], z["descriptors"][a:b])
-            for t, s, a, b in zip(z["times"], z["sizes"], bounds[:-1], bounds[1:], strict=True)
+            ViewFeatures(*row)
+            for row in keyframe_rows(np.load(io.BytesIO(data), allow_pickle=False))
         ]
 
     @staticmethod
@@ -373,13 +360,6 @@ PARALLAX_MARGIN = 8
 PARALLAX_SHARE = 1.3
 
 
-def _spread(points: np.ndarray, size: tuple[int, int]) -> float:
-    if len(points) < 3:
-        return 0.0
-    hull = cv2.convexHull(points.astype(np.float32))
-    return float(cv2.contourArea(hull)) / float(size[0] * size[1])
-
-
 def verify_pair(a: ViewFeatures, b: ViewFeatures) -> ViewMatch | None:
     """Match two key frames and fit a fundamental matrix and a homography robustly."""
     pairs = _mutual_matches(a.root(), b.root())
@@ -404,7 +384,7 @@ def verify_pair(a: ViewFeatures, b: ViewFeatures) -> ViewMatch | None:
         len(pairs),
         int(inliers.sum()),
         h_count,
-        min(_spread(src[inliers], a.size), _spread(dst[inliers], b.size)),
+        min(hull_share(src[inliers], a.size), hull_share(dst[inliers], b.size)),
         fundamental,
         homography if h_count else None,
         src[inliers].astype(np.float32),

@@ -115,16 +115,11 @@ def _is_video(record: MediaRecord | None) -> bool:
 
 
 def shortlist_index(prints: Sequence[Fingerprints]) -> WordIndex:
-    """A tf-idf index over the SIFT words of ``prints`` (empty bags for items without)."""
-    return WordIndex(
-        [_bag(p.views) for p in prints],
-        vocabulary=VOCABULARY,
-    )
+    """A tf-idf index over the SIFT words of ``prints`` (each must have its views)."""
+    return WordIndex([_bag(p.views) for p in prints], vocabulary=VOCABULARY)
 
 
-def _bag(views: SceneViews | None) -> WordBag:
-    if views is None:
-        return WordBag(WordIndex.no_words(), WordIndex.no_counts())
+def _bag(views: SceneViews) -> WordBag:
     return WordBag(views.words, views.counts)
 
 
