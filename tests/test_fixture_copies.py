@@ -153,10 +153,14 @@ def _wrong_angles(truth: dict, found: list) -> list[tuple[str, str]]:
     return wrong
 
 
-def test_other_angles_of_event_a1_are_found(truth, angle_findings):
-    """What works today, asserted: the three cameras of launch A1 pair up, with offsets."""
-    a1 = {frozenset((p["a"], p["b"])) for p in truth["other_angles"] if p["event"] == "A1"}
-    assert a1 <= _angle_pairs(angle_findings)
+def test_every_other_angle_pair_is_found_with_its_offset(truth, angle_findings):
+    """Recall, asserted: every pair of cameras on one launch pairs up, with its offset.
+
+    B1-cam1 (C004) is also re-posted byte for byte by C012: the same bytes in two
+    claims are still original footage and must stay in the comparison.
+    """
+    wanted = {frozenset((p["a"], p["b"])) for p in truth["other_angles"]}
+    assert wanted <= _angle_pairs(angle_findings)
     for f in angle_findings:
         pair = frozenset((f.media, f.other_media))
         for p in truth["other_angles"]:
@@ -174,8 +178,9 @@ def test_no_night_or_bumper_pair_is_related(truth, angle_findings):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 4 open: B1-cam2 (C013, handheld portrait) is not paired with B1-cam1, and"
-    " A2 (same site, another day) is called other_angle with A1-cam1 and A1-cam2",
+    reason="issue 4 open: A2 (same site, another day) is called other_angle with A1-cam1 and"
+    " A1-cam2: the epipolar lines are near horizontal, so the event test sees only the"
+    " vertical track, and both launches climb alike",
 )
 def test_other_angle_precision_and_recall(truth, angle_findings):
     wanted = {frozenset((p["a"], p["b"])) for p in truth["other_angles"]}

@@ -24,7 +24,7 @@ from ..model import Finding, FindingKind, MediaKind, MediaRecord, StoredClaim
 from ..views import VOCABULARY, EventMatch, SceneViews, ViewMatch, co_occurrence, relate_views
 from .copies import Holder, holders_by_sha
 
-SHORTLIST = 8
+SHORTLIST = 12  # a new video verifies at most this many candidates (0.135 s each)
 MIN_SITE_INLIERS = 20  # epipolar inliers of the best key-frame pair
 MIN_SITE_SPREAD = 0.05  # share of both frames the inliers span: one object is not a place
 
@@ -138,7 +138,14 @@ def find_other_angles(
     order = {stored.claim.id: i for i, stored in enumerate(claims)}
     holders = holders_by_sha(claims)
     sha_of = {(s.claim.id, item.path): item.sha256 for s in claims for item in s.media}
-    derived = {sha_of[(f.claim_id, f.media)] for f in copies if (f.claim_id, f.media) in sha_of}
+    # An item derived from another: not the same bytes re-posted, which is one
+    # item held by two claims and still the original footage.
+    derived = {
+        sha_of[(f.claim_id, f.media)]
+        for f in copies
+        if (f.claim_id, f.media) in sha_of
+        and sha_of[(f.claim_id, f.media)] != sha_of.get((f.other_claim, f.other_media))
+    }
     originals = [
         sha
         for sha in holders
