@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .archive import Archive
+from .closeups import CloseupReading
 from .findings import claim_order
+from .findings.closeups import identifier_index, readings_of, recycled_finding
 from .findings.copies import holders_by_sha, identical_copy, perceptual_copy
 from .matching import FrameTable, match_fingerprint
 from .media import sha256_file
@@ -21,6 +23,7 @@ class CheckedMedia:
     sha256: str | None
     info: MediaInfo | None
     error: str | None
+    closeup: CloseupReading | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
         [prints[sha] for sha in shas], load=lambda position: full_prints(archive, shas[position])
     )
     order = {stored.claim.id: i for i, stored in enumerate(claims)}
+    identifiers = identifier_index(claims, readings_of(prints))
 
     checked: list[CheckedMedia] = []
     findings: list[Finding] = []
@@ -53,13 +57,19 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
             checked.append(CheckedMedia(path, None, None, f"cannot read ({exc.strerror or exc})"))
             continue
         outcome = fingerprint_media(sha, path)  # bad media: its reason, never an exception
-        checked.append(CheckedMedia(path, sha, outcome.info, outcome.error))
         if outcome.info is None:
+            checked.append(CheckedMedia(path, sha, outcome.info, outcome.error))
             continue
+        new_prints = decode_prints(outcome.fingerprints)
+        reading = new_prints.closeup if new_prints is not None else None
+        checked.append(CheckedMedia(path, sha, outcome.info, outcome.error, reading))
+        for marking in reading.identifiers if reading is not None else ():
+            if marking.key in identifiers:
+                findings.append(recycled_finding(None, path, marking, identifiers[marking.key][0]))
         record = MediaRecord(sha, 0, path, MediaStatus.DONE, outcome.info)
         found = identical_copy(None, path, record, holders.get(sha, []))
         if found is None:  # not archived bytes: look for edited copies
-            matches = match_fingerprint(decode_prints(outcome.fingerprints), table)
+            matches = match_fingerprint(new_prints, table)
             # the original is the earliest claim holding any matched footage
             ranked = sorted(
                 ((order[h.claim_id], h, m) for m in matches for h in holders[shas[m.other]]),

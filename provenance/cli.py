@@ -149,7 +149,9 @@ def check(media: tuple[str, ...], archive_path: Path, as_json: bool) -> None:
         fail(exc)
     if as_json:
         payload = {
-            "media": [media_dict(m.path, m.sha256, m.info, m.error) for m in result.media],
+            "media": [
+                media_dict(m.path, m.sha256, m.info, m.error, m.closeup) for m in result.media
+            ],
             "findings": [finding_dict(f) for f in result.findings],
         }
         click.echo(json.dumps(payload, indent=1, ensure_ascii=False))
@@ -167,6 +169,9 @@ def _print_check(result: CheckResult) -> None:
         what = f"{info.kind.value} {info.width}x{info.height}" if info else ""
         if info and info.duration_s:
             what += f" {info.duration_s:.1f} s"
+        if m.closeup is not None and m.closeup.closeup:
+            ids = ", ".join(i.text for i in m.closeup.identifiers) or "none read"
+            what += f", identifying close-up (identifiers: {ids})"
         found = [f for f in result.findings if f.media == m.path]
         click.echo(f"{m.path}: {what}: {len(found) or 'no'} finding(s)")
         for f in found:
@@ -176,8 +181,9 @@ def _print_check(result: CheckResult) -> None:
                     f" {format_span(f.segment.start_s, f.segment.end_s)}"
                     f" = {format_span(f.segment.other_start_s, f.segment.other_end_s)}"
                 )
+            shown = f" {f.evidence['identifier']}" if "identifier" in f.evidence else ""
             click.echo(
-                f"  {f.kind.value:<20} claim {f.other_claim} {f.other_media}{seg}"
+                f"  {f.kind.value:<20} claim {f.other_claim} {f.other_media}{seg}{shown}"
                 f"  confidence {f.confidence:.2f}"
             )
 

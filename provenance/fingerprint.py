@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .closeups import CloseupReading
 from .frames import Frame, Transient
 from .hashing import detail, dihedral_hashes, thumbnail
 from .keypoints import (
@@ -103,6 +104,7 @@ class Fingerprints:
     keyframes: list[FrameFeatures]
     words: WordBag  # visual words of the key frames as shown (what the archive indexes)
     views: SceneViews | None = None  # other-angle fingerprint (None: not computed or not loaded)
+    closeup: CloseupReading | None = None  # close-ups and identifiers (None: not read)
 
     @property
     def complete(self) -> bool:

@@ -12,12 +12,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from . import views
+from . import closeups, views
 from .archive import Archive
 from .errors import ProvenanceError
 from .fingerprint import KIND as FRAMES_KIND
 from .fingerprint import THUMBS_KIND, Fingerprints, MediaFingerprint, fingerprint_frames
-from .frames import extract_frames, transients_in
+from .frames import Frame, extract_frames, transients_in
 from .keypoints import KIND as KEYPOINTS_KIND
 from .keypoints import WORDS_KIND, WordBag, features_from_bytes, features_to_bytes, word_bag
 from .media import probe_media
@@ -39,13 +39,25 @@ class MediaOutcome:
 
 
 def analyse_file(file: str) -> tuple[MediaInfo, dict[str, bytes]]:
-    """Probe a media file, then fingerprint its frames. Raises on bad media."""
+    """Probe a media file, fingerprint its frames, read its close-ups. Raises on bad media.
+
+    One decoding pass: the close-up reader keeps its few candidate frames as
+    the frames stream past the fingerprinting, and reads them afterwards.
+    """
     info = probe_media(file)
+    candidates = closeups.CandidateFrames()
+
+    def frames() -> Iterator[Frame]:
+        for frame in extract_frames(file):
+            candidates.offer(frame.time_s, frame.luma)
+            yield frame
+
     prints = fingerprint_frames(
-        extract_frames(file),
+        frames(),
         duration_s=info.duration_s,
         refine=lambda windows: transients_in(file, windows),
     )
+    reading = closeups.read_media_closeups(candidates.frames())
     stored = {
         FRAMES_KIND: prints.frames.to_bytes(),
         THUMBS_KIND: prints.frames.thumbs_to_bytes(),
@@ -56,6 +68,7 @@ def analyse_file(file: str) -> tuple[MediaInfo, dict[str, bytes]]:
         stored[views.KIND] = prints.views.keyframes_to_bytes()
         stored[views.WORDS_KIND] = prints.views.words_to_bytes()
         stored[views.TRACK_KIND] = prints.views.track_to_bytes()
+    stored[closeups.KIND] = reading.to_bytes()
     return info, stored
 
 
@@ -83,20 +96,25 @@ def decode_prints(stored: Mapping[str, bytes]) -> Fingerprints | None:
             if views.TRACK_KIND in stored
             else views.EventTrack.empty(),
         )
-    return Fingerprints(frames, keyframes, words, scene)
+    reading = (
+        closeups.CloseupReading.from_bytes(stored[closeups.KIND])
+        if closeups.KIND in stored
+        else None
+    )
+    return Fingerprints(frames, keyframes, words, scene, reading)
 
 
 def stored_prints(archive: Archive) -> dict[str, Fingerprints]:
-    """Every media item's light fingerprints (frame table and visual words), by sha256."""
-    words = archive.fingerprints(WORDS_KIND)
-    scene_words = archive.fingerprints(views.WORDS_KIND)
+    """Every media item's light fingerprints (frame table, visual words, close-up
+    reading), by sha256."""
+    light = [WORDS_KIND, views.WORDS_KIND, closeups.KIND]
+    stored_light = {kind: archive.fingerprints(kind) for kind in light}
     prints = {}
     for sha, data in archive.fingerprints(FRAMES_KIND).items():
         stored = {FRAMES_KIND: data}
-        if sha in words:
-            stored[WORDS_KIND] = words[sha]
-        if sha in scene_words:
-            stored[views.WORDS_KIND] = scene_words[sha]
+        for kind in light:
+            if sha in stored_light[kind]:
+                stored[kind] = stored_light[kind][sha]
         found = decode_prints(stored)
         if found is not None:
             prints[sha] = found
@@ -115,6 +133,7 @@ def full_prints(archive: Archive, sha256: str) -> Fingerprints | None:
             views.KIND,
             views.WORDS_KIND,
             views.TRACK_KIND,
+            closeups.KIND,
         )
         if (data := archive.fingerprint(sha256, kind)) is not None
     }

@@ -6,6 +6,7 @@
     python scripts/bench.py accuracy      # per-edit detection on the fixtures, ours and peers
     python scripts/bench.py angles        # other_angle/same_site on the fixtures, features compared
     python scripts/bench.py shortlist --items 10000   # other-angle shortlist, 10k archived videos
+    python scripts/bench.py closeups             # close-up reader: cost, fingerprint pass, fixtures
 
 Footage is rendered with provenance.synth (a launch site at 1280x720, 30 fps,
 H.264, 2 s GOP) into .bench/ and reused between runs. Peers run in their own
@@ -700,13 +701,106 @@ def bench_shortlist(args: argparse.Namespace) -> dict:
     }
 
 
+def bench_closeups(args: argparse.Namespace) -> dict:
+    """Cost of the close-up reader, and whether it slows the fingerprint pass.
+
+    Side by side, interleaved, on the 60 s 720p clip: the fingerprint pass as
+    the reused-footage stage runs it, the same pass feeding the close-up
+    candidate picker, and the OCR of the picked frames. Then every fixture
+    item read as the pipeline reads it, against the ground truth.
+    """
+    from provenance import closeups
+    from provenance.fingerprint import fingerprint_frames
+    from provenance.frames import extract_frames
+    from provenance.media import probe_media
+
+    path = Path(args.clip) if args.clip else clip_720p()
+    duration = probe_media(str(path)).duration_s or 60.0
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", "from provenance.closeups import RapidReader; RapidReader()"],
+        check=True,
+    )
+    load_s = time.perf_counter() - started
+    closeups.RapidReader()  # loaded here too, outside the timings
+
+    def plain() -> None:
+        fingerprint_frames(extract_frames(path), duration_s=duration)
+
+    picked: list = []
+
+    def with_picker() -> None:
+        picker = closeups.CandidateFrames()
+
+        def frames():
+            for frame in extract_frames(path):
+                picker.offer(frame.time_s, frame.luma)
+                yield frame
+
+        fingerprint_frames(frames(), duration_s=duration)
+        picked[:] = picker.frames()
+
+    samples: dict[str, list[float]] = {"plain": [], "picker": [], "ocr": []}
+    for _ in range(args.repeat):
+        samples["plain"].append(median_time(plain, 1))
+        samples["picker"].append(median_time(with_picker, 1))
+        samples["ocr"].append(median_time(lambda: closeups.read_media_closeups(picked), 1))
+    med = {k: statistics.median(v) for k, v in samples.items()}
+
+    fixtures = Path(args.fixtures)
+    truth = json.loads((fixtures / "ground_truth.json").read_text())
+    per_kind: dict[str, list[float]] = {"image": [], "video": []}
+    right = exact = readable = 0
+    for media, entry in truth["media"].items():
+        t0 = time.perf_counter()
+        picker = closeups.CandidateFrames()
+        for frame in extract_frames(fixtures / media):
+            picker.offer(frame.time_s, frame.luma)
+        reading = closeups.read_media_closeups(picker.frames())
+        per_kind[entry["kind"]].append(time.perf_counter() - t0)
+        right += reading.closeup == entry["closeup"]
+        if entry["serial_readable"]:
+            readable += 1
+            exact += [m.text for m in reading.identifiers] == [entry["serial"]]
+    return {
+        "clip": str(path.relative_to(REPO) if path.is_relative_to(REPO) else path),
+        "clip_seconds": round(duration, 1),
+        "model_load_s (fresh process, incl. Python start)": round(load_s, 2),
+        "fingerprint_pass_s_median": round(med["plain"], 3),
+        "fingerprint_pass_with_candidate_picker_s_median": round(med["picker"], 3),
+        "picker_ratio": round(med["picker"] / med["plain"], 3),
+        "ocr_of_candidates_s_median": round(med["ocr"], 3),
+        "candidates_read": len(picked),
+        "closeup_stage_s_per_minute_of_footage": round(
+            (med["ocr"] + med["picker"] - med["plain"]) * 60.0 / duration, 3
+        ),
+        "fixtures": {
+            "closeup_decision_right": f"{right}/{len(truth['media'])}",
+            "serials_read_exactly": f"{exact}/{readable}",
+            "read_s_median_still": round(statistics.median(per_kind["image"]), 3),
+            "read_s_median_video (decode + pick + OCR)": round(
+                statistics.median(per_kind["video"]), 3
+            ),
+        },
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument(
         "what",
-        choices=["fingerprint", "index", "memory", "accuracy", "archive", "angles", "shortlist"],
+        choices=[
+            "fingerprint",
+            "index",
+            "memory",
+            "accuracy",
+            "archive",
+            "angles",
+            "shortlist",
+            "closeups",
+        ],
     )
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--clip", help="use this video instead of the rendered 720p clip")
@@ -723,6 +817,7 @@ def main() -> None:
         "archive": bench_archive,
         "angles": bench_angles,
         "shortlist": bench_shortlist,
+        "closeups": bench_closeups,
     }[args.what]
     result = runner(args)
     result["machine"] = (

@@ -135,3 +135,29 @@ def write_frames(path: Path, frames, *, fps: int = 15) -> Path:
         for packet in stream.encode():
             container.mux(packet)
     return path
+
+
+# -- the bundled fixtures, built into a demo archive once per session ----------------
+
+
+@pytest.fixture(scope="session")
+def truth() -> dict:
+    """The fixtures' ground truth."""
+    return json.loads((FIXTURES / "ground_truth.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory):
+    """``provenance demo`` on the committed fixtures: archive and reports."""
+    from provenance.demo import run_demo
+
+    return run_demo(tmp_path_factory.mktemp("demo"), fixtures=FIXTURES, workers=2)
+
+
+@pytest.fixture(scope="session")
+def findings(demo) -> list:
+    """Every finding the demo archive holds."""
+    from provenance.archive import open_archive
+
+    with open_archive(demo.archive, write=False) as archive:
+        return archive.findings()

@@ -43,7 +43,8 @@ def test_ingest_rescore_report_end_to_end(
 
     result = run("rescore", "--archive", archive_path)
     assert result.exit_code == 0, result.output
-    assert "3 claims" in result.output and "1 findings" in result.output
+    # one copy; and no claim of noise videos shows an identifying close-up
+    assert "3 claims" in result.output and "4 findings" in result.output
 
     out = tmp_path / "r.json"
     assert run("report", "--archive", archive_path, "--format", "json", "--out", out).exit_code == 0
@@ -51,7 +52,10 @@ def test_ingest_rescore_report_end_to_end(
     assert report["schema"] == 1 and report["scoring_model"] == "v1"
     claims = {c["id"]: c for c in report["claims"]}
     assert [c["id"] for c in report["claims"]] == ["C1", "C2", "C3"]
-    (finding,) = claims["C3"]["findings"]
+    for c in claims.values():
+        assert [f["kind"] for f in c["findings"] if f["kind"] != "copy"] == ["no_closeup"]
+        assert all(m["closeup"] is False and m["identifiers"] == [] for m in c["media"])
+    (finding,) = [f for f in claims["C3"]["findings"] if f["kind"] == "copy"]
     assert finding["kind"] == "copy" and finding["media"] == "media/a_reupload.mp4"
     assert finding["other_claim"] == "C1" and finding["other_media"] == "media/a.mp4"
     assert finding["confidence"] == 1.0
@@ -60,7 +64,7 @@ def test_ingest_rescore_report_end_to_end(
     assert c3["score"] < claims["C1"]["credibility"]["score"]
     assert c3["reasons"][0]["code"] == "copy_of_earlier_claim"
     assert "media/a_reupload.mp4 00:00-00:02 repeats media/a.mp4" in c3["reasons"][0]["text"]
-    assert claims["C1"]["findings"] == []  # the original is not penalised
+    assert not [f for f in claims["C1"]["findings"] if f["kind"] == "copy"]  # the original
     media = claims["C1"]["media"]
     assert [m["path"] for m in media] == ["media/a.mp4", "media/still.jpg"]
     assert [m["kind"] for m in media] == ["video", "image"]

@@ -14,7 +14,6 @@ import pytest
 from conftest import FIXTURES
 
 from provenance.archive import open_archive
-from provenance.demo import run_demo
 from provenance.manifest import read_manifest
 
 pytestmark = pytest.mark.skipif(
@@ -22,31 +21,19 @@ pytestmark = pytest.mark.skipif(
 )
 SEGMENT_TOLERANCE_S = 1.0
 
-
-@pytest.fixture(scope="module")
-def truth() -> dict:
-    return json.loads((FIXTURES / "ground_truth.json").read_text())
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory):
-    """``provenance demo`` on the committed fixtures: archive and reports."""
-    return run_demo(tmp_path_factory.mktemp("demo"), fixtures=FIXTURES, workers=2)
-
-
-@pytest.fixture(scope="module")
-def findings(demo) -> list:
-    with open_archive(demo.archive, write=False) as archive:
-        return archive.findings()
+# ``truth``, ``demo`` and ``findings`` are session fixtures in conftest.py
 
 
 def test_demo_writes_reports_with_what_the_archive_found(demo, findings: list) -> None:
     assert {p.suffix for p in demo.reports} == {".html", ".json", ".csv"}
     report = json.loads(next(p for p in demo.reports if p.suffix == ".json").read_text())
     reported = [
-        (c["id"], f["media"], f["other_claim"]) for c in report["claims"] for f in c["findings"]
+        (c["id"], f["kind"], f["media"], f["other_claim"] or "")
+        for c in report["claims"]
+        for f in c["findings"]
     ]
-    assert sorted(reported) == sorted((f.claim_id, f.media, f.other_claim) for f in findings)
+    stored = [(f.claim_id, f.kind.value, f.media, f.other_claim or "") for f in findings]
+    assert sorted(reported) == sorted(stored)
     assert len(report["claims"]) == len(read_manifest(FIXTURES / "manifest.jsonl").entries)
     assert all(c["credibility"] is not None for c in report["claims"])
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from ..fingerprint import Fingerprints
 from ..model import Finding, MediaRecord, StoredClaim
+from .closeups import find_missing_closeups, find_recycled_identifiers, readings_of
 from .copies import find_copies, identical_copy
 
 # What this version looks for, shown in reports: honest about what is not done yet.
@@ -30,7 +31,13 @@ ANALYSES: tuple[tuple[str, str, bool], ...] = (
         " day is not yet told apart reliably)",
         False,
     ),
-    ("closeup", "identifying close-ups and serial numbers", False),
+    (
+        "closeup",
+        "identifying close-ups (a marking on the subject, large and sharp enough to make"
+        " out) and the serial numbers read on them (OCR), matched across claims; close-ups"
+        " without any text are not recognised yet",
+        True,
+    ),
 )
 
 
@@ -48,7 +55,12 @@ def find_all(
     # find_other_angles is not run yet: on the fixtures it calls two same-site pairs
     # (another day) other_angle, which would cost an original claim points. See
     # ``python scripts/bench.py angles`` and issue 4.
-    return find_copies(claims, media, fingerprints, load)
+    readings = readings_of(fingerprints)
+    return [
+        *find_copies(claims, media, fingerprints, load),
+        *find_recycled_identifiers(claims, readings),
+        *find_missing_closeups(claims, media, readings),
+    ]
 
 
 def claim_order(claim: StoredClaim) -> tuple:

@@ -7,12 +7,14 @@ turn that into files.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from .. import closeups
 from ..archive import Archive
 from ..archive.sqlite import utc_now
+from ..closeups import CloseupReading
 from ..model import ClaimMedia, Credibility, Finding, MediaRecord, StoredClaim
 
 
@@ -22,6 +24,7 @@ class ClaimView:
     credibility: Credibility | None  # None until the first rescore
     media: tuple[tuple[ClaimMedia, MediaRecord | None], ...]
     findings: tuple[Finding, ...]
+    closeups: dict[str, CloseupReading] = field(default_factory=dict, hash=False)  # by sha256
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,10 @@ class ReportData:
 def collect(archive: Archive) -> ReportData:
     """Everything a report shows, earliest claim first."""
     media = {record.sha256: record for record in archive.all_media()}
+    readings = {
+        sha: CloseupReading.from_bytes(data)
+        for sha, data in archive.fingerprints(closeups.KIND).items()
+    }
     findings: dict[str | None, list[Finding]] = defaultdict(list)
     for finding in archive.findings():
         findings[finding.claim_id].append(finding)
@@ -47,6 +54,7 @@ def collect(archive: Archive) -> ReportData:
             credibility=archive.score(stored.claim.id),
             media=tuple((item, media.get(item.sha256)) for item in stored.media),
             findings=tuple(findings[stored.claim.id]),
+            closeups={i.sha256: readings[i.sha256] for i in stored.media if i.sha256 in readings},
         )
         for stored in archive.claims()
     )

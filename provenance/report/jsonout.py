@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
+from ..closeups import CloseupReading, Marking
 from ..model import Credibility, Finding, MediaInfo, MediaRecord
 from ..scoring import SCORING_MODEL
 from . import ReportData
@@ -18,9 +19,13 @@ def iso_utc(moment: datetime) -> str:
 
 
 def media_dict(
-    path: str, sha256: str | None, info: MediaInfo | None, error: str | None
+    path: str,
+    sha256: str | None,
+    info: MediaInfo | None,
+    error: str | None,
+    reading: CloseupReading | None = None,
 ) -> dict[str, Any]:
-    """One ``media`` object. ``closeup`` is null until close-ups are analysed."""
+    """One ``media`` object. ``closeup`` is null until the item's close-ups are read."""
     return {
         "path": path,
         "sha256": sha256,
@@ -28,16 +33,28 @@ def media_dict(
         "duration_s": info.duration_s if info else None,
         "width": info.width if info else None,
         "height": info.height if info else None,
-        "closeup": None,
-        "identifiers": [],
+        "closeup": reading.closeup if reading is not None else None,
+        "identifiers": [identifier_dict(m) for m in reading.identifiers] if reading else [],
         "error": error,
     }
 
 
-def record_dict(path: str, record: MediaRecord | None) -> dict[str, Any]:
+def identifier_dict(marking: Marking) -> dict[str, Any]:
+    """An identifier as read: text, where (frame time, box in analysed pixels), confidence."""
+    return {
+        "text": marking.text,
+        "time_s": marking.time_s,
+        "box": list(marking.box),
+        "confidence": marking.score,
+    }
+
+
+def record_dict(
+    path: str, record: MediaRecord | None, reading: CloseupReading | None = None
+) -> dict[str, Any]:
     if record is None:
         return media_dict(path, None, None, "not in the archive")
-    return media_dict(path, record.sha256, record.info, record.error)
+    return media_dict(path, record.sha256, record.info, record.error, reading)
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -84,7 +101,10 @@ def report_dict(data: ReportData) -> dict[str, Any]:
                 "text": view.stored.claim.text,
                 "source": view.stored.claim.source,
                 "credibility": credibility_dict(view.credibility),
-                "media": [record_dict(item.path, record) for item, record in view.media],
+                "media": [
+                    record_dict(item.path, record, view.closeups.get(item.sha256))
+                    for item, record in view.media
+                ],
                 "findings": [finding_dict(f) for f in view.findings],
             }
             for view in data.claims

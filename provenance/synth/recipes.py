@@ -251,11 +251,16 @@ def build_close(r: Close, out: Path, seed: int) -> Built:
         heights = [serial_height_px(spec, p) for p in prog]
         inside = all(serial_in_frame(spec, p) for p in prog)
     height = min(heights)
-    readable = bool(inside and height >= 24 and spec.motion_blur_px < 8)
+    sharp = spec.motion_blur_px < 8
+    readable = bool(inside and height >= 24 and sharp)
+    # An identifying close-up: the skin's markings resolve (the serial's 8.5 cm
+    # letters at least 12 px tall, no heavy motion blur), whether or not the
+    # serial can be read. A blurred or distant shot of an airframe is not one.
+    identifying = bool(sharp and height >= 12)
     return Built(entry(
         "image" if r.duration_s is None else "video", width=spec.width, height=spec.height,
         duration_s=r.duration_s, fps=None if r.duration_s is None else FPS, content="closeup",
-        closeup=True, airframe=af.id, serial=af.serial, serial_readable=readable,
+        closeup=identifying, airframe=af.id, serial=af.serial, serial_readable=readable,
         serial_text_height_px=height))
 
 

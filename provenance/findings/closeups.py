@@ -1,0 +1,166 @@
+"""``recycled_identifier`` and ``no_closeup`` findings, from close-up readings.
+
+An identifier (a serial painted on an airframe, read by
+:mod:`provenance.closeups`) belongs to one airframe. The earliest claim that
+showed it is its first; a later claim showing it again, in a new close-up or
+a copy, recycles it. Readings are compared by :func:`~provenance.closeups.match_key`,
+so "BN-1O42" and "BN-1042" are one identifier. Reuse inside one claim is not
+a finding. A claim whose media hold no identifying close-up at all gets
+``no_closeup``, unless one of its items has not been read (pending, or read
+without OCR): then nothing is known yet.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ..closeups import CloseupReading, Marking
+from ..fingerprint import Fingerprints
+from ..model import Finding, FindingKind, MediaRecord, MediaStatus, StoredClaim
+
+log = logging.getLogger("provenance")
+
+# An identifier shown by more claims than this is a watermark or a unit's
+# marking shared by many unrelated videos, not one airframe's serial.
+MAX_CLAIMS_PER_IDENTIFIER = 8
+
+
+@dataclass(frozen=True)
+class Shown:
+    """Where an identifier was shown: a claim's media item and the marking read there."""
+
+    claim_id: str
+    path: str
+    marking: Marking
+
+
+def readings_of(fingerprints: Mapping[str, Fingerprints]) -> dict[str, CloseupReading]:
+    """The close-up readings among ``fingerprints``, by sha256."""
+    return {sha: p.closeup for sha, p in fingerprints.items() if p.closeup is not None}
+
+
+def identifier_index(
+    claims: Sequence[StoredClaim], readings: Mapping[str, CloseupReading]
+) -> dict[str, list[Shown]]:
+    """Every identifier key and where it was shown, in claim order.
+
+    Keys shown by more than :data:`MAX_CLAIMS_PER_IDENTIFIER` claims are left
+    out (and logged): shared text is no airframe's serial.
+    """
+    index: dict[str, list[Shown]] = {}
+    for stored in claims:
+        for item in stored.media:
+            reading = readings.get(item.sha256)
+            if reading is None:
+                continue
+            for marking in reading.identifiers:
+                index.setdefault(marking.key, []).append(Shown(stored.claim.id, item.path, marking))
+    shared = {
+        key
+        for key, shown in index.items()
+        if len({s.claim_id for s in shown}) > MAX_CLAIMS_PER_IDENTIFIER
+    }
+    for key in sorted(shared):
+        log.info("identifier %s is shown by %d claims: taken as shared text", key, len(index[key]))
+    return {key: shown for key, shown in index.items() if key not in shared}
+
+
+def recycled_finding(claim_id: str | None, path: str, marking: Marking, first: Shown) -> Finding:
+    """``path`` (in ``claim_id``) shows ``first``'s identifier again."""
+    return Finding(
+        kind=FindingKind.RECYCLED_IDENTIFIER,
+        claim_id=claim_id,
+        media=path,
+        confidence=round(min(marking.score, first.marking.score), 3),
+        other_claim=first.claim_id,
+        other_media=first.path,
+        evidence={
+            "method": "identifier",
+            "identifier": marking.text,
+            "other_identifier": first.marking.text,
+            "key": marking.key,
+            "frame_s": round(marking.time_s, 3),
+            "other_frame_s": round(first.marking.time_s, 3),
+            "box": list(marking.box),
+            "other_box": list(first.marking.box),
+        },
+    )
+
+
+def find_recycled_identifiers(
+    claims: Sequence[StoredClaim], readings: Mapping[str, CloseupReading]
+) -> list[Finding]:
+    """A finding for every media item showing an identifier an earlier claim showed.
+
+    ``claims`` in archive order (earliest first).
+    """
+    findings = []
+    for shown in identifier_index(claims, readings).values():
+        first = shown[0]
+        reported: set[tuple[str, str]] = set()
+        for later in shown[1:]:
+            if later.claim_id == first.claim_id or (later.claim_id, later.path) in reported:
+                continue
+            reported.add((later.claim_id, later.path))
+            findings.append(recycled_finding(later.claim_id, later.path, later.marking, first))
+    order = {stored.claim.id: i for i, stored in enumerate(claims)}
+    return sorted(findings, key=lambda f: (order[f.claim_id], f.media, f.evidence["key"]))
+
+
+def find_missing_closeups(
+    claims: Sequence[StoredClaim],
+    media: Mapping[str, MediaRecord],
+    readings: Mapping[str, CloseupReading],
+) -> list[Finding]:
+    """``no_closeup`` for each claim whose readable media hold no identifying close-up.
+
+    Unreadable media are left out (uncertainty, not guilt); a claim with
+    nothing readable, or with an item not read yet, gets no finding.
+    """
+    findings = []
+    for stored in claims:
+        read: list[tuple[str, CloseupReading]] = []
+        unknown = False
+        for item in stored.media:
+            record = media.get(item.sha256)
+            if record is not None and record.status is MediaStatus.FAILED:
+                continue
+            reading = readings.get(item.sha256)
+            if reading is None or reading.closeup is None:
+                unknown = True
+                break
+            read.append((item.path, reading))
+        if unknown or not read or any(r.closeup for _, r in read):
+            continue
+        findings.append(
+            Finding(
+                kind=FindingKind.NO_CLOSEUP,
+                claim_id=stored.claim.id,
+                media=read[0][0],
+                confidence=1.0,
+                evidence={
+                    "method": "closeup_reading",
+                    "media_read": [path for path, _ in read],
+                    "frames_read": {path: list(r.frames_read) for path, r in read},
+                    "text_set_aside": [
+                        {"media": path, "time_s": a.time_s, "text": a.text, "why": a.why}
+                        for path, r in read
+                        for a in r.set_aside
+                    ][:20],
+                    "markings_too_small_or_blurred": [
+                        {
+                            "media": path,
+                            "text": m.text,
+                            "height_px": m.height_px,
+                            "sharpness": m.sharpness,
+                        }
+                        for path, r in read
+                        for m in r.markings
+                        if not m.resolved
+                    ],
+                },
+            )
+        )
+    return findings
