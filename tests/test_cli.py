@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import claim, write_manifest, write_video
+from conftest import FIXTURES, claim, write_manifest, write_video
 
 from provenance.archive import open_archive
 from provenance.cli import main
@@ -168,6 +168,31 @@ def test_check_finds_reupload_without_storing(
     with open_archive(archive_path, write=False) as archive:
         assert {c.claim.id for c in archive.claims()} == before
         assert len(archive.all_media()) == 4  # a_reupload.mp4 is a.mp4
+
+
+def test_check_reports_an_identifier_already_shown_in_the_archive(
+    tmp_path: Path, archive_path: Path
+) -> None:
+    """A new shot of an archived airframe: not a copy, but its serial was shown before."""
+    (tmp_path / "media").mkdir()
+    shutil.copy(FIXTURES / "media" / "C001_b.mp4", tmp_path / "media" / "closeup.mp4")
+    manifest = write_manifest(tmp_path / "claims.jsonl", [claim("C1", ["media/closeup.mp4"])])
+    assert run("ingest", manifest, "--archive", archive_path).exit_code == 0
+    new = FIXTURES / "media" / "C010_b.jpg"
+
+    result = run("check", new, "--archive", archive_path, "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    (media,) = payload["media"]
+    assert media["closeup"] is True and [i["text"] for i in media["identifiers"]] == ["BN-1042"]
+    (finding,) = payload["findings"]
+    assert finding["kind"] == "recycled_identifier" and finding["other_claim"] == "C1"
+    assert finding["other_media"] == "media/closeup.mp4"
+    assert finding["evidence"]["identifier"] == "BN-1042"
+
+    table = run("check", new, "--archive", archive_path).output
+    assert "identifying close-up (identifiers: BN-1042)" in table
+    assert "recycled_identifier" in table and "claim C1 media/closeup.mp4 BN-1042" in table
 
 
 def test_check_bad_file_exits_1_and_goes_on(
