@@ -31,7 +31,7 @@ import json
 import re
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Protocol
 
 import cv2
@@ -109,8 +109,7 @@ class CloseupReading:
     markings: tuple[Marking, ...] = ()
     set_aside: tuple[SetAside, ...] = ()
     error: str | None = None  # OCR could not run: the verdict is unknown, not "no"
-    frame_size: tuple[int, int] = (0, 0)
-    extra: dict = field(default_factory=dict, hash=False)
+    frame_size: tuple[int, int] = (0, 0)  # (width, height) the boxes are in
 
     @property
     def closeup(self) -> bool | None:
@@ -141,7 +140,6 @@ class CloseupReading:
             set_aside=tuple(SetAside(**s) for s in raw.get("set_aside", ())),
             error=raw.get("error"),
             frame_size=tuple(raw.get("frame_size", (0, 0))),
-            extra=raw.get("extra", {}),
         )
 
 
