@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from .closeups import CloseupReading
 from .model import (
     Credibility,
     Finding,
@@ -21,13 +22,23 @@ from .model import (
     StoredClaim,
 )
 
-SCORING_MODEL = "v1"
+SCORING_MODEL = "v2"
 BASE_SCORE = 70
 
 # code -> effect in points. Codes are stable: reports and analysts' tools key on them.
+# A new code or a new effect is a new SCORING_MODEL.
 EFFECTS: dict[str, int] = {
+    # strong: the footage was shown before
     "copy_of_earlier_claim": -40,  # its footage is an earlier claim's footage
-    "media_unreadable": 0,  # uncertainty, not guilt: rated on the other media
+    "other_angle_of_earlier_claim": -35,  # the launch an earlier claim showed, another camera
+    "recycled_identifier": -30,  # an airframe's serial an earlier claim showed
+    "recycled_identifier_in_copy": 0,  # the same, inside footage already counted as a copy
+    # moderate: nothing ties the claim to one airframe
+    "no_identifying_closeup": -15,
+    # positive: a new airframe, shown close enough to be checked
+    "fresh_identifier": 10,
+    # uncertainty, not guilt
+    "media_unreadable": 0,  # rated on the other media
     "media_not_analysed": 0,  # still pending; the next rescore analyses it
     "no_usable_footage": -20,  # nothing in the claim could be read at all
 }
@@ -46,13 +57,42 @@ def rating_for(score: int) -> Rating:
 
 
 def score_claim(
-    claim: StoredClaim, findings: Sequence[Finding], media: Mapping[str, MediaRecord]
+    claim: StoredClaim,
+    findings: Sequence[Finding],
+    media: Mapping[str, MediaRecord],
+    readings: Mapping[str, CloseupReading] | None = None,
 ) -> Credibility:
-    """Score one claim from its own findings and the state of its media."""
+    """Score one claim from its own findings, the state of its media and their close-ups.
+
+    ``readings`` (close-up readings by sha256) give the identifiers the claim
+    shows; one that no ``recycled_identifier`` finding points back from is
+    fresh. Findings against the claim itself (reuse inside one claim) are
+    not evidence.
+    """
+    own = claim.claim.id
     reasons: list[Reason] = []
-    for finding in findings:
-        if finding.kind is FindingKind.COPY and finding.other_claim != claim.claim.id:
+    evidence = [f for f in findings if f.other_claim != own]
+    copied = {(f.media, f.other_claim) for f in evidence if f.kind is FindingKind.COPY}
+    for finding in evidence:
+        if finding.kind is FindingKind.COPY:
             reasons.append(_reason("copy_of_earlier_claim", _copy_text(finding)))
+        elif finding.kind is FindingKind.OTHER_ANGLE:
+            reasons.append(_reason("other_angle_of_earlier_claim", _angle_text(finding)))
+        elif finding.kind is FindingKind.RECYCLED_IDENTIFIER:
+            in_copy = (finding.media, finding.other_claim) in copied
+            code = "recycled_identifier_in_copy" if in_copy else "recycled_identifier"
+            reasons.append(_reason(code, _identifier_text(finding, in_copy)))
+        elif finding.kind is FindingKind.NO_CLOSEUP:
+            paths = ", ".join(finding.evidence.get("media_read", [finding.media]))
+            reasons.append(
+                _reason(
+                    "no_identifying_closeup",
+                    f"none of the claim's readable media ({paths}) shows an identifying close-up",
+                )
+            )
+    fresh = _fresh_identifier(claim, evidence, readings or {})
+    if fresh is not None:
+        reasons.append(_reason("fresh_identifier", fresh))
 
     states = [(item.path, media.get(item.sha256)) for item in claim.media]
     failed = [(p, r) for p, r in states if r is not None and r.status is MediaStatus.FAILED]
@@ -66,6 +106,26 @@ def score_claim(
 
     score = max(0, min(100, BASE_SCORE + sum(r.effect for r in reasons)))
     return Credibility(score, rating_for(score), tuple(reasons), SCORING_MODEL)
+
+
+def _fresh_identifier(
+    claim: StoredClaim, evidence: Sequence[Finding], readings: Mapping[str, CloseupReading]
+) -> str | None:
+    """The sentence for the claim's first identifier no earlier claim showed, if any."""
+    recycled = {
+        (f.media, f.evidence.get("key"))
+        for f in evidence
+        if f.kind is FindingKind.RECYCLED_IDENTIFIER
+    }
+    for item in claim.media:
+        reading = readings.get(item.sha256)
+        for marking in reading.identifiers if reading is not None else ():
+            if (item.path, marking.key) not in recycled:
+                return (
+                    f"{item.path} {format_time(marking.time_s)} shows identifier "
+                    f"{marking.text} in a close-up, not seen in any earlier claim"
+                )
+    return None
 
 
 def _reason(code: str, text: str) -> Reason:
@@ -92,3 +152,23 @@ def _copy_text(finding: Finding) -> str:
         there = f"{there} {format_span(seg.other_start_s, seg.other_end_s)}"
     how = " (identical file)" if finding.evidence.get("method") == "identical_bytes" else ""
     return f"{here} repeats {there} of earlier claim {finding.other_claim}{how}"
+
+
+def _angle_text(finding: Finding) -> str:
+    offset = finding.evidence.get("offset_s")
+    when = f" (time offset {offset:+.2f} s)" if isinstance(offset, (int, float)) else ""
+    return (
+        f"{finding.media} shows the launch of {finding.other_media} of earlier claim "
+        f"{finding.other_claim} from another camera{when}"
+    )
+
+
+def _identifier_text(finding: Finding, in_copy: bool) -> str:
+    ev = finding.evidence
+    here = f"{finding.media} {format_time(ev.get('frame_s', 0.0))}"
+    there = f"{finding.other_media} {format_time(ev.get('other_frame_s', 0.0))}"
+    counted = " (counted once, as the copy)" if in_copy else ""
+    return (
+        f"{here} shows identifier {ev.get('identifier')}, already shown in {there} "
+        f"of earlier claim {finding.other_claim}{counted}"
+    )

@@ -58,7 +58,7 @@ def test_new_archive_is_migrated_and_uses_wal(archive_path: Path) -> None:
         assert archive.schema_version() == SCHEMA_VERSION
     db = sqlite3.connect(archive_path)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("SELECT version FROM schema_migrations").fetchall() == [(1,)]
+    assert db.execute("SELECT version FROM schema_migrations").fetchall() == [(1,), (2,)]
 
 
 def test_add_claim_and_read_back(archive_path: Path) -> None:
@@ -206,15 +206,16 @@ def test_migration_from_an_older_version_keeps_data(
     a = media_file("a.mp4")
     with open_archive(archive_path, write=True) as archive:
         archive.add_claim(make_claim("C1", [a]), [a])
+    following = sqlite_archive.SCHEMA_VERSION + 1
     extra = sqlite_archive.Migration(
-        2, "test: a notes column", "ALTER TABLE claims ADD COLUMN notes TEXT"
+        following, "test: a notes column", "ALTER TABLE claims ADD COLUMN notes TEXT"
     )
     monkeypatch.setattr(sqlite_archive, "MIGRATIONS", (*sqlite_archive.MIGRATIONS, extra))
-    monkeypatch.setattr(sqlite_archive, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(sqlite_archive, "SCHEMA_VERSION", following)
     with pytest.raises(ArchiveError, match="older"):
         open_archive(archive_path, write=False)
     with open_archive(archive_path, write=True) as archive:
-        assert archive.schema_version() == 2
+        assert archive.schema_version() == following
         assert archive.claim("C1").claim.group == "Brigade North"
 
 

@@ -10,6 +10,7 @@ from conftest import FIXTURES, claim, write_manifest, write_video
 
 from provenance.archive import open_archive
 from provenance.cli import main
+from provenance.scoring import SCORING_MODEL
 
 
 def run(*args: str | Path) -> Result:
@@ -49,7 +50,7 @@ def test_ingest_rescore_report_end_to_end(
     out = tmp_path / "r.json"
     assert run("report", "--archive", archive_path, "--format", "json", "--out", out).exit_code == 0
     report = json.loads(out.read_text())
-    assert report["schema"] == 1 and report["scoring_model"] == "v1"
+    assert report["schema"] == 1 and report["scoring_model"] == SCORING_MODEL
     claims = {c["id"]: c for c in report["claims"]}
     assert [c["id"] for c in report["claims"]] == ["C1", "C2", "C3"]
     for c in claims.values():
@@ -104,7 +105,11 @@ def test_unreadable_media_is_recorded_and_the_rest_goes_on(
     (c1,) = json.loads(out.read_text())["claims"]
     assert c1["media"][0]["error"].startswith("neither an image nor a video")
     assert c1["media"][1]["kind"] == "video"
-    assert {r["code"] for r in c1["credibility"]["reasons"]} == {"media_unreadable"}
+    # the unreadable item costs nothing; the readable one (noise) shows no close-up
+    reasons = {r["code"]: r for r in c1["credibility"]["reasons"]}
+    assert set(reasons) == {"media_unreadable", "no_identifying_closeup"}
+    assert reasons["media_unreadable"]["effect"] == 0
+    assert "(media/a.mp4)" in reasons["no_identifying_closeup"]["text"]
 
 
 def test_unreadable_manifest_is_a_usage_error(tmp_path: Path, archive_path: Path) -> None:

@@ -139,6 +139,24 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX score_history_claim ON score_history(claim_id);
         """,
     ),
+    Migration(
+        2,
+        "media matches, kept between runs so a run matches only new media",
+        """
+        CREATE TABLE media_matches (
+            sha256 TEXT NOT NULL REFERENCES media(sha256) ON DELETE CASCADE,
+            other_sha256 TEXT NOT NULL REFERENCES media(sha256) ON DELETE CASCADE,
+            match_json TEXT NOT NULL,
+            PRIMARY KEY (sha256, other_sha256)
+        );
+        CREATE TABLE media_matched (
+            sha256 TEXT PRIMARY KEY REFERENCES media(sha256) ON DELETE CASCADE,
+            matcher TEXT NOT NULL,
+            run_id INTEGER REFERENCES runs(id),
+            matched_at TEXT NOT NULL
+        );
+        """,
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
@@ -338,6 +356,42 @@ class SQLiteArchive:
         """Every fingerprint of ``kind``, by sha256."""
         rows = self._db.execute("SELECT sha256, data FROM fingerprints WHERE kind = ?", (kind,))
         return {row["sha256"]: bytes(row["data"]) for row in rows}
+
+    # -- media matches ---------------------------------------------------------------
+
+    def unmatched_media(self, matcher: str) -> list[str]:
+        """Fingerprinted media not yet matched against the archive by ``matcher``."""
+        rows = self._db.execute(
+            "SELECT m.sha256 FROM media m LEFT JOIN media_matched d ON d.sha256 = m.sha256"
+            " WHERE m.status = 'done' AND (d.matcher IS NULL OR d.matcher != ?)"
+            " ORDER BY m.first_seen_at, m.sha256",
+            (matcher,),
+        )
+        return [row["sha256"] for row in rows]
+
+    def record_matches(
+        self, sha256: str, matches: Mapping[str, str], matcher: str, run_id: int
+    ) -> None:
+        """Replace what ``sha256`` was matched to (other sha256 -> match JSON), at once."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM media_matches WHERE sha256 = ?", (sha256,))
+            db.executemany(
+                "INSERT INTO media_matches (sha256, other_sha256, match_json) VALUES (?, ?, ?)",
+                [(sha256, other, data) for other, data in matches.items()],
+            )
+            db.execute(
+                "INSERT OR REPLACE INTO media_matched (sha256, matcher, run_id, matched_at)"
+                " VALUES (?, ?, ?, ?)",
+                (sha256, matcher, run_id, format_utc(utc_now())),
+            )
+
+    def media_matches(self) -> list[tuple[str, str, str]]:
+        """Every stored match: (sha256, other sha256, match JSON), in a stable order."""
+        rows = self._db.execute(
+            "SELECT sha256, other_sha256, match_json FROM media_matches"
+            " ORDER BY sha256, other_sha256"
+        )
+        return [(row["sha256"], row["other_sha256"], row["match_json"]) for row in rows]
 
     # -- findings and scores -------------------------------------------------------
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from ..fingerprint import Fingerprints
 from ..model import Finding, MediaRecord, StoredClaim
 from .closeups import find_missing_closeups, find_recycled_identifiers, readings_of
-from .copies import find_copies, identical_copy
+from .copies import MediaMatch, copy_findings, find_copies, identical_copy
 
 # What this version looks for, shown in reports: honest about what is not done yet.
 ANALYSES: tuple[tuple[str, str, bool], ...] = (
@@ -46,18 +46,26 @@ def find_all(
     media: Mapping[str, MediaRecord],
     fingerprints: Mapping[str, Fingerprints],
     load: Callable[[str], Fingerprints | None] | None = None,
+    matches: Sequence[MediaMatch] | None = None,
 ) -> list[Finding]:
     """All findings for ``claims`` (earliest first), from every detector.
 
     ``fingerprints`` may be light (see :class:`~provenance.matching.FrameTable`);
-    ``load`` gives one item's complete fingerprints by sha256.
+    ``load`` gives one item's complete fingerprints by sha256. ``matches`` are
+    the stored matches between media (every item matched once, see
+    :func:`~provenance.findings.copies.match_media`); without them every item
+    is matched with every other here.
     """
     # find_other_angles is not run yet: on the fixtures it calls two same-site pairs
     # (another day) other_angle, which would cost an original claim points. See
     # ``python scripts/bench.py angles`` and issue 4.
     readings = readings_of(fingerprints)
     return [
-        *find_copies(claims, media, fingerprints, load),
+        *(
+            find_copies(claims, media, fingerprints, load)
+            if matches is None
+            else copy_findings(claims, media, matches)
+        ),
         *find_recycled_identifiers(claims, readings),
         *find_missing_closeups(claims, media, readings),
     ]

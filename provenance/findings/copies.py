@@ -9,8 +9,9 @@ earliest claim holding the footage: that claim is the original.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 
 from ..fingerprint import Fingerprints
 from ..hashing import VARIANTS
@@ -92,17 +93,93 @@ def perceptual_copy(
     )
 
 
+MATCHER = "copies-v1"  # stored matches made by another matcher are made again
+
+
+@dataclass(frozen=True)
+class MediaMatch:
+    """Item ``sha256`` (the query) reuses footage of item ``other_sha256``."""
+
+    sha256: str
+    other_sha256: str
+    match: CopyMatch  # its ``other`` is meaningless once stored
+
+    def to_json(self) -> str:
+        data = asdict(self.match)
+        data.pop("other")
+        return json.dumps(data, separators=(",", ":"), default=_plain)
+
+    @classmethod
+    def from_json(cls, sha256: str, other_sha256: str, text: str) -> MediaMatch:
+        data = json.loads(text)
+        seg = data.pop("segment")
+        window = data.pop("window")
+        match = CopyMatch(
+            other=-1,
+            segment=None if seg is None else Segment(**seg),
+            window=None if window is None else tuple(window),
+            **data,
+        )
+        return cls(sha256, other_sha256, match)
+
+
+def match_media(
+    queries: Sequence[str],
+    claims: Sequence[StoredClaim],
+    fingerprints: Mapping[str, Fingerprints],
+    load: Callable[[str], Fingerprints | None] | None = None,
+) -> Iterator[tuple[str, list[MediaMatch]]]:
+    """What each of ``queries`` reuses among all held, fingerprinted items.
+
+    Yields per query item as soon as it is matched, so a caller can store it
+    (a run killed half-way keeps what it matched). Items held by the same
+    claims are not matched with each other. Matches are found from the
+    query's side only; :func:`copy_findings` also reads them the other way,
+    so matching each item once, when it is new, covers every pair.
+    """
+    holders = holders_by_sha(claims)
+    shas = [sha for sha in holders if sha in fingerprints]
+    table = FrameTable(
+        [fingerprints[sha] for sha in shas],
+        load=None if load is None else (lambda position: load(shas[position])),
+    )
+    position = {sha: i for i, sha in enumerate(shas)}
+    positions_of_claim: dict[str, set[int]] = {}
+    for sha in shas:
+        for h in holders[sha]:
+            positions_of_claim.setdefault(h.claim_id, set()).add(position[sha])
+    for sha in queries:
+        if sha not in position:
+            yield sha, []
+            continue
+        exclude = frozenset().union(*(positions_of_claim[h.claim_id] for h in holders[sha]))
+        query = table.full(position[sha])
+        found = [] if query is None else match_fingerprint(query, table, exclude=exclude)
+        yield sha, [MediaMatch(sha, shas[m.other], m) for m in found]
+
+
 def find_copies(
     claims: Sequence[StoredClaim],
     media: Mapping[str, MediaRecord],
     fingerprints: Mapping[str, Fingerprints],
     load: Callable[[str], Fingerprints | None] | None = None,
 ) -> list[Finding]:
+    """Match every item with every other, then :func:`copy_findings` (no stored matches)."""
+    shas = [sha for sha in holders_by_sha(claims) if sha in fingerprints]
+    matches = [m for _, found in match_media(shas, claims, fingerprints, load) for m in found]
+    return copy_findings(claims, media, matches)
+
+
+def copy_findings(
+    claims: Sequence[StoredClaim],
+    media: Mapping[str, MediaRecord],
+    matches: Iterable[MediaMatch],
+) -> list[Finding]:
     """One finding per media item whose footage an earlier claim already holds.
 
-    ``claims`` must be in archive order (earliest first). Perceptual matches
-    are taken in both directions (the later item is always the copy).
-    ``fingerprints`` may be light; ``load`` gives an item's complete ones.
+    ``claims`` must be in archive order (earliest first); ``matches`` are the
+    perceptual matches between items, each read in both directions (the
+    later item is always the copy). Same bytes are found here.
     """
     order = {stored.claim.id: i for i, stored in enumerate(claims)}
     holders = holders_by_sha(claims)
@@ -120,33 +197,16 @@ def find_copies(
             if found is not None:
                 offer(found)
 
-    shas = [sha for sha in holders if sha in fingerprints]
-    table = FrameTable(
-        [fingerprints[sha] for sha in shas],
-        load=None if load is None else (lambda position: load(shas[position])),
-    )
-    position = {sha: i for i, sha in enumerate(shas)}
-    positions_of_claim: dict[str, set[int]] = {}
-    for sha in shas:
-        for h in holders[sha]:
-            positions_of_claim.setdefault(h.claim_id, set()).add(position[sha])
-    for sha in shas:
-        # items held by the same claims are not evidence against each other
-        exclude = frozenset().union(*(positions_of_claim[h.claim_id] for h in holders[sha]))
-        query = table.full(position[sha])
-        if query is None:
-            continue
-        for match in match_fingerprint(query, table, exclude=exclude):
-            other_sha = shas[match.other]
-            for here in holders[sha]:
-                for there in holders[other_sha]:
-                    if order[there.claim_id] < order[here.claim_id]:
-                        offer(perceptual_copy(here.claim_id, here.path, match, there, ()))
-                    elif order[here.claim_id] < order[there.claim_id]:
-                        reverse = perceptual_copy(
-                            there.claim_id, there.path, _reverse(match), here, ()
-                        )
-                        offer(reverse, direct=False)
+    for pair in matches:
+        for here in holders.get(pair.sha256, ()):
+            for there in holders.get(pair.other_sha256, ()):
+                if order[there.claim_id] < order[here.claim_id]:
+                    offer(perceptual_copy(here.claim_id, here.path, pair.match, there, ()))
+                elif order[here.claim_id] < order[there.claim_id]:
+                    reverse = perceptual_copy(
+                        there.claim_id, there.path, _reverse(pair.match), here, ()
+                    )
+                    offer(reverse, direct=False)
 
     findings = []
     for offered in candidates.values():
@@ -171,6 +231,13 @@ def find_copies(
             )
         )
     return sorted(findings, key=lambda f: (order[f.claim_id], f.media))
+
+
+def _plain(value: object) -> object:
+    """NumPy scalars as Python numbers, for JSON."""
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"cannot store {type(value).__name__} in a match")
 
 
 def _reverse(match: CopyMatch) -> CopyMatch:
