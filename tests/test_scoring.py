@@ -111,3 +111,96 @@ def test_rating_bands(score: int, rating: str) -> None:
 
 def test_format_time() -> None:
     assert [format_time(s) for s in (0, 9.4, 61, 3725)] == ["00:00", "00:09", "01:01", "1:02:05"]
+
+
+# -- identifiers, close-ups and other angles (scoring model v2) -------------------------
+
+
+def _reading(serial: str):
+    from provenance.closeups import CloseupReading, Marking, match_key
+
+    mark = Marking(1.0, serial, match_key(serial), 0.99, (0.0, 0.0, 90.0, 40.0), 40.0, 0.1, 1.6)
+    return CloseupReading((1.0,), (mark,))
+
+
+def recycled(claim_id: str, media: str, serial: str = "BN-1042") -> Finding:
+    from provenance.closeups import match_key
+
+    return Finding(
+        FindingKind.RECYCLED_IDENTIFIER,
+        claim_id,
+        media,
+        0.99,
+        "C0",
+        "media/orig.jpg",
+        evidence={
+            "identifier": serial,
+            "key": match_key(serial),
+            "frame_s": 1.0,
+            "other_frame_s": 0.0,
+        },
+    )
+
+
+def test_a_fresh_identifier_adds_points_and_names_media_and_time() -> None:
+    cred = score_claim(stored("C1", ["a"]), [], {"a": done("a")}, {"a": _reading("BN-1042")})
+    (reason,) = cred.reasons
+    assert reason.code == "fresh_identifier" and reason.effect > 0
+    assert reason.text == (
+        "media/a.mp4 00:01 shows identifier BN-1042 in a close-up, not seen in any earlier claim"
+    )
+    assert cred.score == BASE_SCORE + EFFECTS["fresh_identifier"]
+
+
+def test_a_recycled_identifier_is_not_fresh_and_costs_points() -> None:
+    cred = score_claim(
+        stored("C1", ["a"]),
+        [recycled("C1", "media/a.mp4")],
+        {"a": done("a")},
+        {"a": _reading("BN-1O42")},  # the same key as BN-1042
+    )
+    assert [r.code for r in cred.reasons] == ["recycled_identifier"]
+    assert cred.reasons[0].text == (
+        "media/a.mp4 00:01 shows identifier BN-1042, already shown in media/orig.jpg 00:00"
+        " of earlier claim C0"
+    )
+    assert cred.score == BASE_SCORE + EFFECTS["recycled_identifier"] < BASE_SCORE
+
+
+def test_an_identifier_inside_copied_footage_is_counted_once() -> None:
+    findings = [copy_finding("C1", "media/a.mp4"), recycled("C1", "media/a.mp4")]
+    cred = score_claim(stored("C1", ["a"]), findings, {"a": done("a")})
+    codes = [r.code for r in cred.reasons]
+    assert codes == ["copy_of_earlier_claim", "recycled_identifier_in_copy"]
+    assert EFFECTS["recycled_identifier_in_copy"] == 0
+    assert cred.score == BASE_SCORE + EFFECTS["copy_of_earlier_claim"]
+
+
+def test_no_identifying_closeup_is_a_moderate_penalty() -> None:
+    no_closeup = Finding(
+        FindingKind.NO_CLOSEUP, "C1", "media/a.mp4", 1.0, evidence={"media_read": ["media/a.mp4"]}
+    )
+    cred = score_claim(stored("C1", ["a"]), [no_closeup], {"a": done("a")})
+    (reason,) = cred.reasons
+    assert reason.code == "no_identifying_closeup"
+    assert EFFECTS["copy_of_earlier_claim"] < reason.effect < 0
+    assert "(media/a.mp4)" in reason.text
+
+
+def test_other_angle_is_strong_and_reuse_inside_one_claim_is_not_evidence() -> None:
+    angle = Finding(
+        FindingKind.OTHER_ANGLE,
+        "C1",
+        "media/a.mp4",
+        0.9,
+        "C0",
+        "media/o.mp4",
+        evidence={"offset_s": -0.72},
+    )
+    inside = Finding(FindingKind.COPY, "C1", "media/b.mp4", 1.0, "C1", "media/a.mp4")
+    cred = score_claim(stored("C1", ["a", "b"]), [angle, inside], {"a": done("a"), "b": done("b")})
+    (reason,) = cred.reasons
+    assert reason.code == "other_angle_of_earlier_claim"
+    assert reason.effect <= EFFECTS["recycled_identifier"]
+    assert "media/a.mp4 shows the launch of media/o.mp4 of earlier claim C0" in reason.text
+    assert "-0.72 s" in reason.text
