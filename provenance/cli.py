@@ -19,6 +19,7 @@ import click
 from . import __version__
 from .archive import DEFAULT_ARCHIVE, open_archive
 from .check import CheckResult, check_media
+from .cluster import ClusterError
 from .errors import ArchiveError, ProvenanceError, UnreadableManifest
 from .ingest import ingest_manifest
 from .manifest import read_manifest
@@ -61,7 +62,7 @@ def fail(exc: ProvenanceError) -> NoReturn:
     click.echo(f"error: {exc.message}", err=True)
     if isinstance(exc, ArchiveError):
         sys.exit(EXIT_ARCHIVE)
-    if isinstance(exc, UnreadableManifest):
+    if isinstance(exc, UnreadableManifest | ClusterError):
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_PARTIAL)
 
@@ -191,16 +192,23 @@ def _print_check(result: CheckResult) -> None:
 @main.command(name="rescore")
 @archive_option
 @workers_option(default=1)
-def rescore_command(archive_path: Path, workers: int) -> None:
-    """Process pending media, then recompute findings and every claim's score.
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Send fingerprinting and matching to the Dask cluster at ADDRESS"
+    " (tcp://host:8786); see docs/cluster.md.",
+)
+def rescore_command(archive_path: Path, workers: int, scheduler: str | None) -> None:
+    """Process pending media, match new media, then recompute every claim's score.
 
-    Resumable and one run at a time. Example (cron):
+    Incremental, resumable and one run at a time. Examples (cron):
 
         provenance rescore --archive /srv/claims.db --workers 2
+        provenance rescore --archive /srv/claims.db --scheduler tcp://10.0.0.5:8786
     """
     try:
         with open_archive(archive_path, write=True) as archive:
-            summary = rescore(archive, workers=workers)
+            summary = rescore(archive, workers=workers, scheduler=scheduler)
     except ProvenanceError as exc:
         fail(exc)
     _print_rescore(summary)
@@ -211,7 +219,8 @@ def _print_rescore(summary: RescoreSummary) -> None:
     report_problems(f"{m.file}: {m.error}" for m in summary.failures)
     click.echo(
         f"run {summary.run_id}: {summary.claims} claims, {len(summary.media)} media fingerprinted "
-        f"({len(summary.failures)} unreadable), {summary.findings} findings, "
+        f"({len(summary.failures)} unreadable), {summary.matched} matched, "
+        f"{summary.findings} findings, "
         f"{len(summary.new_claims)} newly scored, {len(summary.changed_scores)} scores changed"
     )
     for change in summary.changed_scores:

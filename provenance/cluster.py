@@ -62,14 +62,13 @@ def cluster_map(
         raise ClusterError(address, f"the Dask scheduler refused this client ({exc})") from None
 
     try:
-        pending = distributed.as_completed(
-            client.map(fn, *iterables, pure=False), loop=client.loop
-        )
+        pending = distributed.as_completed(client.map(fn, *iterables, pure=False), loop=client.loop)
         for future in pending:
             try:
                 result = future.result()
             except CancelledError as exc:  # e.g. the scheduler went away mid-run
-                raise ClusterError(address, f"lost the Dask scheduler ({exc})") from None
+                reason = getattr(exc, "reason", None) or exc
+                raise ClusterError(address, f"lost the Dask scheduler mid-run ({reason})") from None
             future.release()  # frees the result on the worker: it is the caller's now
             del future
             yield result

@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .archive import Archive, ScoredClaim
+from .archive import Archive, ScoredClaim, open_archive
 from .findings import claim_order, find_all
 from .findings.closeups import readings_of
 from .findings.copies import MATCHER, MediaMatch, match_media
 from .model import Finding, ScoreChange
-from .process import MediaOutcome, full_prints, process_media, stored_prints
+from .process import MediaOutcome, full_prints, process_media, run_each, stored_prints
 from .progress import progress
 from .scoring import score_claim
 
@@ -53,10 +54,19 @@ class RescoreSummary:
         return [m for m in self.media if m.error is not None]
 
 
-def rescore(archive: Archive, *, workers: int = 1) -> RescoreSummary:
-    """Process pending media, match new media, then recompute every finding and score."""
+def rescore(
+    archive: Archive, *, workers: int = 1, scheduler: str | None = None
+) -> RescoreSummary:
+    """Process pending media, match new media, then recompute every finding and score.
+
+    Fingerprinting and matching run here, in ``workers`` local processes, or
+    on the Dask cluster at ``scheduler`` (whose workers must read the media
+    and the archive at the same paths); this process alone writes.
+    """
     run_id = archive.start_run("rescore")
-    outcomes = process_media(archive, archive.pending_media(), workers=workers)
+    outcomes = process_media(
+        archive, archive.pending_media(), workers=workers, scheduler=scheduler
+    )
     claims = sorted(archive.claims(), key=claim_order)
     media = {record.sha256: record for record in archive.all_media()}
     fingerprints = stored_prints(archive)
@@ -65,10 +75,21 @@ def rescore(archive: Archive, *, workers: int = 1) -> RescoreSummary:
         return full_prints(archive, sha)
 
     new = archive.unmatched_media(MATCHER)
-    for sha, found in progress(
-        match_media(new, claims, fingerprints, load), total=len(new), desc="matching"
-    ):
-        archive.record_matches(sha, {m.other_sha256: m.to_json() for m in found}, MATCHER, run_id)
+    if workers <= 1 and scheduler is None:
+        matched = match_media(new, claims, fingerprints, load)
+    else:
+        chunks = _chunks(new, 4 * max(workers, 2))
+        done = run_each(
+            match_chunk,
+            [str(archive.path)] * len(chunks),
+            [run_id] * len(chunks),
+            chunks,
+            workers=workers,
+            scheduler=scheduler,
+        )
+        matched = (item for chunk in done for item in chunk)
+    for sha, found in progress(matched, total=len(new), desc="matching"):
+        archive.record_matches(sha, dict(found), MATCHER, run_id)
     matches = [MediaMatch.from_json(*row) for row in archive.media_matches()]
 
     findings = find_all(claims, media, fingerprints, load, matches)
@@ -98,3 +119,38 @@ def rescore(archive: Archive, *, workers: int = 1) -> RescoreSummary:
         },
     )
     return summary
+
+
+def _chunks(items: Sequence[str], parts: int) -> list[tuple[str, ...]]:
+    """``items`` in about ``parts`` slices of at most 50 (progress, resumption)."""
+    size = max(1, min(50, -(-len(items) // max(parts, 1))))
+    return [tuple(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+_table_cache: dict[tuple[str, int], tuple] = {}
+
+
+def match_chunk(
+    archive_path: str, run_id: int, shas: Sequence[str]
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Match ``shas`` against the archive at ``archive_path``: what a worker does.
+
+    Opens the archive read-only (readers never wait for the writing run) and
+    builds the archive-wide table once per process and run. Returns per item
+    the stored form of its matches (other sha256, match JSON).
+    """
+    key = (archive_path, run_id)
+    if key not in _table_cache:
+        for stale, *_ in _table_cache.values():
+            stale.close()
+        _table_cache.clear()
+        reader = open_archive(archive_path, write=False)
+        claims = sorted(reader.claims(), key=claim_order)
+        _table_cache[key] = (reader, claims, stored_prints(reader))
+    reader, claims, fingerprints = _table_cache[key]
+    return [
+        (sha, [(m.other_sha256, m.to_json()) for m in found])
+        for sha, found in match_media(
+            shas, claims, fingerprints, lambda sha: full_prints(reader, sha)
+        )
+    ]

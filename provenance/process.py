@@ -8,12 +8,14 @@ processes; only the coordinating process writes the outcomes to the archive.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from . import closeups, views
 from .archive import Archive
+from .cluster import cluster_map
 from .errors import ProvenanceError
 from .fingerprint import KIND as FRAMES_KIND
 from .fingerprint import THUMBS_KIND, Fingerprints, MediaFingerprint, fingerprint_frames
@@ -25,6 +27,7 @@ from .model import MediaInfo, MediaRecord
 from .progress import progress
 
 log = logging.getLogger("provenance")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -155,15 +158,28 @@ def fingerprint_media(sha256: str, file: str) -> MediaOutcome:
 
 
 def process_media(
-    archive: Archive, records: Sequence[MediaRecord], *, workers: int = 1
+    archive: Archive,
+    records: Sequence[MediaRecord],
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
 ) -> list[MediaOutcome]:
     """Fingerprint ``records`` and store each outcome as soon as it is known.
 
     Each outcome is its own transaction, so a run killed half-way keeps what
-    it finished and the next run takes the rest.
+    it finished and the next run takes the rest. The work runs here, in
+    ``workers`` local processes, or on the Dask cluster at ``scheduler``;
+    only this process writes to the archive.
     """
     outcomes: list[MediaOutcome] = []
-    for outcome in progress(_run(records, workers), total=len(records), desc="fingerprinting"):
+    run = run_each(
+        fingerprint_media,
+        [r.sha256 for r in records],
+        [r.file for r in records],
+        workers=workers,
+        scheduler=scheduler,
+    )
+    for outcome in progress(run, total=len(records), desc="fingerprinting"):
         if outcome.info is not None:
             archive.record_media_info(outcome.sha256, outcome.info, outcome.fingerprints)
         else:
@@ -173,12 +189,25 @@ def process_media(
     return outcomes
 
 
-def _run(records: Sequence[MediaRecord], workers: int) -> Iterator[MediaOutcome]:
-    if workers <= 1 or len(records) <= 1:
-        for record in records:
-            yield fingerprint_media(record.sha256, record.file)
-        return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(
-            fingerprint_media, [r.sha256 for r in records], [r.file for r in records]
-        )
+def run_each(
+    fn: Callable[..., T],
+    *iterables: Sequence,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> Iterator[T]:
+    """``fn`` over the zipped ``iterables``: here, in local processes, or on a cluster.
+
+    Results come as they are done (not in order with workers or a cluster), so
+    the caller can store each at once. ``fn`` must be a module-level function
+    that catches its own errors.
+    """
+    count = min((len(i) for i in iterables), default=0)
+    if scheduler is not None:
+        yield from cluster_map(scheduler, fn, *iterables)
+    elif workers <= 1 or count <= 1:
+        yield from map(fn, *iterables)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(fn, *args) for args in zip(*iterables, strict=True)]
+            for future in as_completed(futures):
+                yield future.result()

@@ -7,6 +7,7 @@
     python scripts/bench.py angles        # other_angle/same_site on the fixtures, features compared
     python scripts/bench.py shortlist --items 10000   # other-angle shortlist, 10k archived videos
     python scripts/bench.py closeups             # close-up reader: cost, fingerprint pass, fixtures
+    python scripts/bench.py nightly              # rescore with 1 % new media: 100, 1k, 10k claims
 
 Footage is rendered with provenance.synth (a launch site at 1280x720, 30 fps,
 H.264, 2 s GOP) into .bench/ and reused between runs. Peers run in their own
@@ -19,6 +20,7 @@ same run.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -785,6 +787,124 @@ def bench_closeups(args: argparse.Namespace) -> dict:
     }
 
 
+def bench_nightly(args: argparse.Namespace) -> dict:
+    """A nightly ``rescore`` on archives of synthetic fingerprints, 1 % of them new.
+
+    Every claim holds one 7 s item whose fingerprints are those of a fixture
+    video (C002_a) made its own: random frame hashes and thumbnails, ORB
+    descriptors XORed with random bytes, so its visual words are its own too
+    (unrelated footage; the other-angle views are not used by the run). All but
+    1 % of the items are already matched; the run matches the new ones
+    against the whole archive, derives every finding and scores every claim.
+    Media are already fingerprinted: fingerprinting new media costs the same
+    per item whatever the archive's size (see the fingerprint benchmark).
+    For 1,000 claims (``--full-claims``) the run is also timed with nothing matched yet: the
+    first full re-scoring of an archive fingerprinted by ``ingest``.
+    """
+    from provenance.archive import open_archive
+    from provenance.archive.sqlite import format_utc, utc_now
+    from provenance.findings.copies import MATCHER
+    from provenance.fingerprint import KIND as FRAMES_KIND
+    from provenance.fingerprint import THUMBS_KIND, MediaFingerprint
+    from provenance.keypoints import KIND as KEYPOINTS_KIND
+    from provenance.keypoints import WORDS_KIND, features_to_bytes, word_bag
+    from provenance.nightly import rescore
+    from provenance.process import analyse_file, decode_prints
+
+    _info, stored = analyse_file(str(Path(args.fixtures) / "media" / "C002_a.mp4"))
+    template_prints = decode_prints(stored)
+    template = template_prints.frames
+    rng = np.random.default_rng(3)
+
+    def own_prints() -> dict[str, bytes]:
+        frames = MediaFingerprint(
+            template.time_s,
+            rng.integers(0, 2**63, template.hashes.shape, dtype=np.uint64),
+            template.detail,
+            template.portrait,
+            rng.integers(0, 256, template.thumbs.shape, dtype=np.uint8),
+        )
+        keyframes = [
+            dataclasses.replace(
+                k, descriptors=k.descriptors ^ rng.integers(0, 256, k.descriptors.shape, np.uint8)
+            )
+            for k in template_prints.keyframes
+        ]
+        return {
+            **stored,
+            FRAMES_KIND: frames.to_bytes(),
+            THUMBS_KIND: frames.thumbs_to_bytes(),
+            KEYPOINTS_KIND: features_to_bytes(keyframes),
+            WORDS_KIND: word_bag(keyframes).to_bytes(),
+        }
+
+    def build(n: int, matched_share: float) -> Path:
+        db = BENCH / f"nightly_{n}.db"
+        for leftover in (db, Path(f"{db}-wal"), Path(f"{db}-shm"), Path(f"{db}.lock")):
+            leftover.unlink(missing_ok=True)
+        now = format_utc(utc_now())
+        old = round(n * matched_share)
+        with open_archive(db, write=True) as archive, archive.transaction() as sql:
+            for i in range(n):
+                sha = f"{i:064x}"
+                sql.execute(
+                    "INSERT INTO media (sha256, size_bytes, file, status, kind, width, height,"
+                    " duration_s, first_seen_at) VALUES (?, 1, '/x', 'done', 'video', 480, 272,"
+                    " 7.0, ?)",
+                    (sha, now),
+                )
+                sql.execute(
+                    "INSERT INTO claims (id, claimed_at, group_name, first_seen_at)"
+                    " VALUES (?, ?, 'G', ?)",
+                    (f"N{i:06d}", f"2024-01-01T00:00:{i % 60:02d}.000000Z", now),
+                )
+                sql.execute(
+                    "INSERT INTO claim_media VALUES (?, 0, ?, ?)", (f"N{i:06d}", f"m{i}.mp4", sha)
+                )
+                for kind, blob in own_prints().items():
+                    sql.execute(
+                        "INSERT INTO fingerprints VALUES (?, ?, ?, ?)", (sha, kind, blob, now)
+                    )
+                if i < old:
+                    sql.execute(
+                        "INSERT INTO media_matched VALUES (?, ?, NULL, ?)", (sha, MATCHER, now)
+                    )
+        return db
+
+    def timed_run(db: Path, workers: int = 1) -> tuple[float, dict]:
+        started = time.perf_counter()
+        with open_archive(db, write=True) as archive:
+            summary = rescore(archive, workers=workers)
+        return time.perf_counter() - started, {
+            "matched": summary.matched,
+            "findings": summary.findings,
+            "scored": summary.claims,
+        }
+
+    sizes = [int(x) for x in args.claims.split(",")]
+    rows = {}
+    for n in sizes:
+        db = build(n, 0.99)
+        seconds, what = timed_run(db)
+        rows[n] = {"rescore_s": round(seconds, 2), **what,
+                   "archive_mb": round(db.stat().st_size / 2**20, 1)}
+    first = sizes[0]
+    growth = {
+        f"{n} vs {first}": f"{n / first:.0f}x claims, "
+        f"{rows[n]['rescore_s'] / rows[first]['rescore_s']:.1f}x time"
+        for n in sizes[1:]
+    }
+    full = {}
+    for workers in (1, 2):
+        seconds, what = timed_run(build(args.full_claims, 0.0), workers)
+        full[f"workers={workers}"] = {"rescore_s": round(seconds, 2), **what}
+    return {
+        "nightly_1pct_new (one process)": rows,
+        "growth": growth,
+        f"first_full_rescore_{args.full_claims}_claims_nothing_matched": full,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -800,6 +920,7 @@ def main() -> None:
             "angles",
             "shortlist",
             "closeups",
+            "nightly",
         ],
     )
     parser.add_argument("--repeat", type=int, default=5)
@@ -808,6 +929,10 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=5000, help="archive: stored items")
     parser.add_argument("--seconds", type=int, default=3600, help="memory: video length")
     parser.add_argument("--fixtures", default=str(REPO / "fixtures"))
+    parser.add_argument("--claims", default="100,1000,10000", help="nightly: archive sizes")
+    parser.add_argument(
+        "--full-claims", type=int, default=1000, help="nightly: size of the run matching all"
+    )
     args = parser.parse_args()
     runner = {
         "fingerprint": bench_fingerprint,
@@ -818,6 +943,7 @@ def main() -> None:
         "angles": bench_angles,
         "shortlist": bench_shortlist,
         "closeups": bench_closeups,
+        "nightly": bench_nightly,
     }[args.what]
     result = runner(args)
     result["machine"] = (

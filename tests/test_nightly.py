@@ -215,3 +215,44 @@ def test_a_second_run_exits_at_once_while_one_runs(tmp_path: Path, archive_path:
         first.communicate(timeout=300)
     assert first.returncode == 0
     assert _progress(archive_path) == (len(names), len(names), 1)
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_run_gives_what_a_local_run_gives(pending_archive, tmp_path: Path) -> None:
+    """Fingerprinting and matching on a LocalCluster; this process alone writes."""
+    distributed = pytest.importorskip("distributed")
+    source, reference = pending_archive
+    archive_path = tmp_path / "copy" / "provenance.db"
+    shutil.copytree(source.parent, archive_path.parent)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as cluster, open_archive(archive_path, write=True) as archive:
+        summary = rescore(archive, scheduler=cluster.scheduler_address)
+    assert len(summary.media) == 7 and summary.matched == 7 and not summary.failures
+    assert _results(archive_path) == reference
+
+
+@pytest.mark.slow
+def test_an_unreachable_scheduler_is_a_clear_usage_error(pending_archive, tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    source, _ = pending_archive
+    archive_path = tmp_path / "copy" / "provenance.db"
+    shutil.copytree(source.parent, archive_path.parent)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "provenance.cli",
+            "rescore",
+            "--archive",
+            str(archive_path),
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "tcp://127.0.0.1:9: cannot reach the Dask scheduler" in result.stderr
+    assert _progress(archive_path)[0] == 0  # no media touched
