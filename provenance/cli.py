@@ -223,6 +223,11 @@ def _print_rescore(summary: RescoreSummary) -> None:
         f"{summary.findings} findings, "
         f"{len(summary.new_claims)} newly scored, {len(summary.changed_scores)} scores changed"
     )
+    new = summary.new_claims
+    if new:
+        shown = ", ".join(f"{c.claim_id} ({c.new})" for c in new[:20])
+        more = f" and {len(new) - 20} more" if len(new) > 20 else ""
+        click.echo(f"  new claims scored: {shown}{more}")
     for change in summary.changed_scores:
         click.echo(f"  {change.claim_id}: {change.old} -> {change.new}  {change.reason or ''}")
 
