@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections import Counter
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from ..findings import ANALYSES
 from ..model import FindingKind, Rating
 from ..scoring import BASE_SCORE, EFFECTS, RATING_BANDS, SCORING_MODEL, format_time
 from . import ReportData
+from .charts import ChartClaim, weekly_ratings_svg
 from .jsonout import iso_utc
 
 _env = Environment(
@@ -30,10 +32,30 @@ def render_html(data: ReportData) -> str:
     ratings = Counter(v.credibility.rating for v in data.claims if v.credibility)
     findings = Counter(f.kind for v in data.claims for f in v.findings)
     groups = Counter(v.stored.claim.group for v in data.claims)
+    claims_with = Counter(kind for v in data.claims for kind in {f.kind for f in v.findings})
+    durations = {
+        (v.stored.claim.id, item.path): record.info.duration_s
+        for v in data.claims
+        for item, record in v.media
+        if record is not None and record.info is not None and record.info.duration_s
+    }
+    chart = weekly_ratings_svg(
+        [
+            ChartClaim(
+                v.stored.claim.group,
+                v.stored.claim.claimed_at,
+                v.credibility.rating.value if v.credibility else None,
+            )
+            for v in data.claims
+        ]
+    )
     return _env.get_template("report.html.j2").render(
         data=data,
+        chart=Markup(chart),  # built from escaped parts (charts.py)
         ratings=[(r.value, ratings.get(r, 0)) for r in Rating],
         findings=[(k.value, findings.get(k, 0)) for k in FindingKind],
+        claims_with=[(k.value, claims_with.get(k, 0)) for k in FindingKind],
+        durations=durations,
         groups=sorted(groups.items()),
         analyses=ANALYSES,
         model=SCORING_MODEL,
