@@ -11,6 +11,7 @@ more than a couple of frames at once.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Iterator
@@ -369,3 +370,33 @@ def transients_in(
                 changes.add(max(0.0, t), rotated, False)
             found.extend(x for x in changes.take() if start <= x.time_s <= end)
     return found
+
+
+def frame_at(path: str | Path, time_s: float, *, width: int = ANALYSIS_WIDTH) -> np.ndarray:
+    """The sampled-frame view (luma, borders cut, at most ``width``) at ``time_s``.
+
+    The same pixels the fingerprints were taken from, so boxes and points
+    stored with findings can be drawn on it. A still gives itself; a video
+    its first frame at or after ``time_s`` (a seek, then a short decode).
+    Raises :class:`MediaOpenError` if the file cannot be read.
+    """
+    path = Path(path)
+    still = read_still(path)
+    if still is not None:
+        return _prepare(still.grey, width)
+    container = _open_video(path)
+    with container:
+        stream = _video_stream(container, path)
+        base = _start_s(stream)
+        with contextlib.suppress(av.FFmpegError, ValueError):  # else decode from the start
+            container.seek(int(max(0.0, time_s - 1.0 + base) / stream.time_base), stream=stream)
+        last = None
+        for frame in _decode_tolerant(container, stream, path):
+            if frame is None or frame.time is None:
+                continue
+            last = frame
+            if frame.time - base >= time_s - 1e-3:
+                break
+        if last is None:
+            raise MediaOpenError(path, f"no frame at {time_s:.2f} s")
+        return _prepare(_rotate(_luma_view(last), last.rotation), width)

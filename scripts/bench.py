@@ -8,6 +8,7 @@
     python scripts/bench.py shortlist --items 10000   # other-angle shortlist, 10k archived videos
     python scripts/bench.py closeups             # close-up reader: cost, fingerprint pass, fixtures
     python scripts/bench.py nightly              # rescore with 1 % new media: 100, 1k, 10k claims
+    python scripts/bench.py report               # reports of 1,000 claims; Chromium load and sort
 
 Footage is rendered with provenance.synth (a launch site at 1280x720, 30 fps,
 H.264, 2 s GOP) into .bench/ and reused between runs. Peers run in their own
@@ -905,6 +906,75 @@ def bench_nightly(args: argparse.Namespace) -> dict:
     }
 
 
+def bench_report(args: argparse.Namespace) -> dict:
+    """Writing the reports of a large archive, and opening the HTML in Chromium.
+
+    ``--archive`` names a re-scored archive (e.g. ``.bench/nightly_1000.db``
+    left by ``bench.py nightly``). Its media files do not exist, so the HTML
+    has no evidence pictures: their cost is measured on the fixtures instead
+    (seconds per picture).
+    """
+    from provenance.archive import open_archive
+    from provenance.report import collect, write_report
+
+    out = Path(tempfile.mkdtemp(prefix="report-"))
+    times: dict[str, float] = {}
+    started = time.perf_counter()
+    with open_archive(args.archive, write=False) as archive:
+        data = collect(archive)
+    times["collect_s"] = time.perf_counter() - started
+    for fmt in ("html", "json", "csv"):
+        started = time.perf_counter()
+        write_report(data, fmt, out / f"report.{fmt}")
+        times[f"{fmt}_s"] = time.perf_counter() - started
+    result: dict = {
+        "claims": len(data.claims),
+        "findings": sum(len(v.findings) for v in data.claims),
+        **{k: round(v, 2) for k, v in times.items()},
+        "html_mb": round((out / "report.html").stat().st_size / 2**20, 2),
+    }
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if chromium and driver:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.options import Options
+        from selenium.webdriver.chrome.service import Service
+        from selenium.webdriver.common.by import By
+
+        options = Options()
+        options.binary_location = chromium
+        for arg in ("--headless=new", "--no-sandbox", "--disable-gpu"):
+            options.add_argument(arg)
+        browser = webdriver.Chrome(options=options, service=Service(driver))
+        try:
+            started = time.perf_counter()
+            browser.get((out / "report.html").as_uri())
+            result["browser_load_s"] = round(time.perf_counter() - started, 2)
+            head = browser.find_elements(By.CSS_SELECTOR, "#claims-table thead th")[4]
+            started = time.perf_counter()
+            head.click()
+            browser.execute_script("return document.body.offsetHeight")  # after the re-layout
+            result["browser_sort_by_score_s"] = round(time.perf_counter() - started, 2)
+        finally:
+            browser.quit()
+    # evidence pictures on the fixtures: cost per picture
+    from provenance.demo import run_demo
+
+    demo_dir = Path(tempfile.mkdtemp(prefix="report-demo-"))
+    run_demo(demo_dir, fixtures=Path(args.fixtures), workers=2)
+    with open_archive(demo_dir / "provenance.db", write=False) as archive:
+        fixture_data = collect(archive)
+    started = time.perf_counter()
+    write_report(fixture_data, "html", demo_dir / "again.html")
+    pictures = len(list((demo_dir / "again_files").glob("*.jpg")))
+    spent = time.perf_counter() - started
+    result["fixtures_html_with_pictures_s"] = round(spent, 2)
+    result["fixtures_pictures"] = pictures
+    result["s_per_picture"] = round(spent / max(pictures, 1), 3)
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(demo_dir, ignore_errors=True)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -921,6 +991,7 @@ def main() -> None:
             "shortlist",
             "closeups",
             "nightly",
+            "report",
         ],
     )
     parser.add_argument("--repeat", type=int, default=5)
@@ -930,6 +1001,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=3600, help="memory: video length")
     parser.add_argument("--fixtures", default=str(REPO / "fixtures"))
     parser.add_argument("--claims", default="100,1000,10000", help="nightly: archive sizes")
+    parser.add_argument("--archive", default=str(BENCH / "nightly_1000.db"), help="report: archive")
     parser.add_argument(
         "--full-claims", type=int, default=1000, help="nightly: size of the run matching all"
     )
@@ -944,6 +1016,7 @@ def main() -> None:
         "shortlist": bench_shortlist,
         "closeups": bench_closeups,
         "nightly": bench_nightly,
+        "report": bench_report,
     }[args.what]
     result = runner(args)
     result["machine"] = (

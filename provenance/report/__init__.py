@@ -67,9 +67,15 @@ def write_report(data: ReportData, fmt: str, out: Path) -> Path:
     from .html import render_html
     from .jsonout import render_json
 
-    renderers = {"json": render_json, "csv": render_csv, "html": render_html}
-    text = renderers[fmt](data)
     out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "html":
+        # the report is a file and a folder of pictures beside it
+        from .evidence import evidence_pictures
+
+        folder = out.with_name(out.stem + "_files")
+        text = render_html(data, evidence_pictures(data, folder, folder.name))
+    else:
+        text = {"json": render_json, "csv": render_csv}[fmt](data)
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text(text, encoding="utf-8", newline="")
     tmp.replace(out)

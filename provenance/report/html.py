@@ -7,6 +7,7 @@ text holding ``<script>`` shows as text.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -16,6 +17,7 @@ from ..model import FindingKind, Rating
 from ..scoring import BASE_SCORE, EFFECTS, RATING_BANDS, SCORING_MODEL, format_time
 from . import ReportData
 from .charts import ChartClaim, weekly_ratings_svg
+from .evidence import EvidencePicture
 from .jsonout import iso_utc
 
 _env = Environment(
@@ -28,7 +30,10 @@ _env.filters["iso"] = iso_utc
 _env.filters["mmss"] = format_time
 
 
-def render_html(data: ReportData) -> str:
+def render_html(
+    data: ReportData, pictures: Mapping[tuple[str, int], EvidencePicture] | None = None
+) -> str:
+    """The report page; ``pictures`` (by claim id and finding index) show the evidence."""
     ratings = Counter(v.credibility.rating for v in data.claims if v.credibility)
     findings = Counter(f.kind for v in data.claims for f in v.findings)
     groups = Counter(v.stored.claim.group for v in data.claims)
@@ -56,6 +61,7 @@ def render_html(data: ReportData) -> str:
         findings=[(k.value, findings.get(k, 0)) for k in FindingKind],
         claims_with=[(k.value, claims_with.get(k, 0)) for k in FindingKind],
         durations=durations,
+        pictures=pictures or {},
         groups=sorted(groups.items()),
         analyses=ANALYSES,
         model=SCORING_MODEL,

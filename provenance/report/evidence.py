@@ -1,0 +1,135 @@
+"""Evidence pictures for the HTML report: the matched frames side by side.
+
+For each finding between two media items, the frames it rests on are taken
+from the media files (as the fingerprints saw them: grey, borders cut, at
+most 640 px wide, so stored boxes and points fit) and put side by side:
+identifier boxes are drawn for recycled identifiers, and the matched
+keypoints joined by lines for other angles. Labels stay in the HTML caption
+(paths may hold any script). Media no longer at their ingested location get
+no picture, and the caption says so.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..errors import ProvenanceError
+from ..frames import frame_at
+from ..model import Finding, FindingKind
+from . import ReportData
+
+HEIGHT = 200  # px of each frame in a picture
+PICTURED = {
+    FindingKind.COPY,
+    FindingKind.OTHER_ANGLE,
+    FindingKind.SAME_SITE,
+    FindingKind.RECYCLED_IDENTIFIER,
+}
+
+
+@dataclass(frozen=True)
+class EvidencePicture:
+    """A finding's picture (``src`` relative to the report) or why there is none."""
+
+    src: str | None
+    time_s: float
+    other_time_s: float
+    missing: str | None = None
+
+
+def finding_times(finding: Finding) -> tuple[float, float]:
+    """The moments a finding's picture shows: in its media and in the other."""
+    ev = finding.evidence
+    if "frame_s" in ev:
+        return float(ev["frame_s"]), float(ev.get("other_frame_s", 0.0))
+    seg = finding.segment
+    if seg is None:
+        return 0.0, 0.0
+    return (seg.start_s + seg.end_s) / 2, (seg.other_start_s + seg.other_end_s) / 2
+
+
+def side_by_side(a: np.ndarray, b: np.ndarray, finding: Finding) -> np.ndarray:
+    """Two grey frames at one height, with the finding's boxes or matches drawn."""
+    sa, sb = HEIGHT / a.shape[0], HEIGHT / b.shape[0]
+    left = cv2.resize(a, (max(1, round(a.shape[1] * sa)), HEIGHT), interpolation=cv2.INTER_AREA)
+    right = cv2.resize(b, (max(1, round(b.shape[1] * sb)), HEIGHT), interpolation=cv2.INTER_AREA)
+    gap = 8
+    canvas = np.full((HEIGHT, left.shape[1] + gap + right.shape[1], 3), 255, np.uint8)
+    canvas[:, : left.shape[1]] = left[..., None]
+    canvas[:, left.shape[1] + gap :] = right[..., None]
+    dx = left.shape[1] + gap
+    ev = finding.evidence
+    if finding.kind is FindingKind.RECYCLED_IDENTIFIER:
+        for box, scale, x0 in ((ev.get("box"), sa, 0), (ev.get("other_box"), sb, dx)):
+            if box:
+                p0 = (x0 + round(box[0] * scale), round(box[1] * scale))
+                p1 = (x0 + round(box[2] * scale), round(box[3] * scale))
+                cv2.rectangle(canvas, p0, p1, (40, 40, 220), 2)
+    for xa, ya, xb, yb in ev.get("points", [])[:60]:
+        pa = (round(xa * sa), round(ya * sa))
+        pb = (dx + round(xb * sb), round(yb * sb))
+        cv2.line(canvas, pa, pb, (60, 170, 60), 1, cv2.LINE_AA)
+        cv2.circle(canvas, pa, 2, (0, 140, 255), -1)
+        cv2.circle(canvas, pb, 2, (0, 140, 255), -1)
+    return canvas
+
+
+def evidence_pictures(
+    data: ReportData, folder: Path, link: str
+) -> dict[tuple[str, int], EvidencePicture]:
+    """Write a JPEG per pictured finding into ``folder``; keys (claim id, finding index).
+
+    ``link`` is how the report refers to ``folder``. Frames are read in a few
+    threads (decoding releases the interpreter lock).
+    """
+    files: dict[tuple[str, str], str] = {
+        (v.stored.claim.id, item.path): record.file
+        for v in data.claims
+        for item, record in v.media
+        if record is not None
+    }
+    jobs = [
+        (position, view.stored.claim.id, i, finding)
+        for position, view in enumerate(data.claims)
+        for i, finding in enumerate(view.findings)
+        if finding.kind in PICTURED and finding.other_claim and finding.other_media
+    ]
+    if not jobs:
+        return {}
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def make(job: tuple[int, str, int, Finding]) -> tuple[tuple[str, int], EvidencePicture]:
+        position, claim_id, index, finding = job
+        here_s, there_s = finding_times(finding)
+        frames = [
+            _frame(files.get((claim_id, finding.media)), here_s),
+            _frame(files.get((finding.other_claim, finding.other_media)), there_s),
+        ]
+        if any(f is None for f in frames):
+            why = "a media file is no longer where it was ingested"
+            return (claim_id, index), EvidencePicture(None, here_s, there_s, why)
+        name = f"claim{position:05d}-{index}.jpg"  # ids may differ only in case
+        cv2.imwrite(
+            str(folder / name), side_by_side(*frames, finding), [cv2.IMWRITE_JPEG_QUALITY, 80]
+        )
+        return (claim_id, index), EvidencePicture(f"{link}/{name}", here_s, there_s)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(pool.map(make, jobs))
+
+
+def _frame(file: str | None, time_s: float) -> np.ndarray | None:
+    if file is None:
+        return None
+    try:
+        return frame_at(file, time_s)
+    except (ProvenanceError, OSError):
+        return None
+
+
+__all__ = ["EvidencePicture", "evidence_pictures", "finding_times", "side_by_side"]
