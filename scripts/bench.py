@@ -956,6 +956,37 @@ def bench_report(args: argparse.Namespace) -> dict:
             result["browser_sort_by_score_s"] = round(time.perf_counter() - started, 2)
         finally:
             browser.quit()
+    # 1,000 claims whose findings all have pictures: each claim re-posts one of
+    # the fixture files (same bytes), so every later claim holds a copy finding
+    from provenance.ingest import ingest_manifest
+    from provenance.manifest import read_manifest
+    from provenance.nightly import rescore
+
+    fixtures = Path(args.fixtures)
+    media = sorted(p.name for p in (fixtures / "media").iterdir())
+    posted = Path(tempfile.mkdtemp(prefix="report-posted-"))
+    manifest = posted / "claims.jsonl"
+    with manifest.open("w") as out_file:
+        for i in range(1000):
+            day = 1 + i % 28
+            line = {
+                "id": f"P{i:04d}",
+                "claimed_at": f"2024-{1 + (i // 28) % 12:02d}-{day:02d}T12:00:00Z",
+                "group": ["Brigade North", "Eastern Falcons", "Southern Hawks"][i % 3],
+                "media": [f"{fixtures.resolve()}/media/{media[i % len(media)]}"],
+            }
+            out_file.write(json.dumps(line) + "\n")
+    with open_archive(posted / "p.db", write=True) as archive:
+        ingest_manifest(archive, read_manifest(manifest, allow_outside=True), workers=2)
+        rescore(archive, workers=2)
+    with open_archive(posted / "p.db", write=False) as archive:
+        posted_data = collect(archive)
+    started = time.perf_counter()
+    write_report(posted_data, "html", posted / "report.html")
+    result["html_1000_claims_with_pictures_s"] = round(time.perf_counter() - started, 2)
+    result["pictures_in_it"] = len(list((posted / "report_files").glob("*.jpg")))
+    shutil.rmtree(posted, ignore_errors=True)
+
     # evidence pictures on the fixtures: cost per picture
     from provenance.demo import run_demo
 
