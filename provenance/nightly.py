@@ -76,7 +76,10 @@ def rescore(
 
     new = archive.unmatched_media(MATCHER)
     if workers <= 1 and scheduler is None:
-        matched = match_media(new, claims, fingerprints, load)
+        matched = (
+            (sha, _stored_form(found))
+            for sha, found in match_media(new, claims, fingerprints, load)
+        )
     else:
         chunks = _chunks(new, 4 * max(workers, 2))
         done = run_each(
@@ -88,8 +91,8 @@ def rescore(
             scheduler=scheduler,
         )
         matched = (item for chunk in done for item in chunk)
-    for sha, found in progress(matched, total=len(new), desc="matching"):
-        archive.record_matches(sha, dict(found), MATCHER, run_id)
+    for sha, stored in progress(matched, total=len(new), desc="matching"):
+        archive.record_matches(sha, dict(stored), MATCHER, run_id)
     matches = [MediaMatch.from_json(*row) for row in archive.media_matches()]
 
     findings = find_all(claims, media, fingerprints, load, matches)
@@ -149,8 +152,13 @@ def match_chunk(
         _table_cache[key] = (reader, claims, stored_prints(reader))
     reader, claims, fingerprints = _table_cache[key]
     return [
-        (sha, [(m.other_sha256, m.to_json()) for m in found])
+        (sha, _stored_form(found))
         for sha, found in match_media(
             shas, claims, fingerprints, lambda sha: full_prints(reader, sha)
         )
     ]
+
+
+def _stored_form(found: Sequence[MediaMatch]) -> list[tuple[str, str]]:
+    """An item's matches as the archive stores them: (other sha256, match JSON)."""
+    return [(m.other_sha256, m.to_json()) for m in found]

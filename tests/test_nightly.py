@@ -224,9 +224,12 @@ def test_a_dask_cluster_run_gives_what_a_local_run_gives(pending_archive, tmp_pa
     source, reference = pending_archive
     archive_path = tmp_path / "copy" / "provenance.db"
     shutil.copytree(source.parent, archive_path.parent)
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    ) as cluster, open_archive(archive_path, write=True) as archive:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        open_archive(archive_path, write=True) as archive,
+    ):
         summary = rescore(archive, scheduler=cluster.scheduler_address)
     assert len(summary.media) == 7 and summary.matched == 7 and not summary.failures
     assert _results(archive_path) == reference
@@ -256,3 +259,42 @@ def test_an_unreachable_scheduler_is_a_clear_usage_error(pending_archive, tmp_pa
     assert result.returncode == 2
     assert "tcp://127.0.0.1:9: cannot reach the Dask scheduler" in result.stderr
     assert _progress(archive_path)[0] == 0  # no media touched
+
+
+def _reencode(source: Path, target: Path, crf: int = 40) -> Path:
+    """A perceptual copy: the same pictures, encoded again at another quality."""
+    import av
+
+    with av.open(str(source)) as inp, av.open(str(target), "w") as out:
+        stream = inp.streams.video[0]
+        enc = out.add_stream("libx264", rate=stream.average_rate)
+        enc.width, enc.height, enc.pix_fmt = stream.width, stream.height, "yuv420p"
+        enc.options = {"crf": str(crf), "preset": "ultrafast"}
+        for frame in inp.decode(stream):
+            for packet in enc.encode(frame.reformat(format="yuv420p")):
+                out.mux(packet)
+        for packet in enc.encode():
+            out.mux(packet)
+    return target
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_perceptual_matches_are_stored_and_read_back(tmp_path: Path, archive_path: Path, workers):
+    names = _videos(tmp_path, range(60, 62))
+    _reencode(tmp_path / names[0], tmp_path / "media" / "again.mp4")
+    manifest = write_manifest(
+        tmp_path / "m.jsonl",
+        [
+            claim("A", [names[0]], day=1),
+            claim("B", [names[1]], day=2),
+            claim("C", ["media/again.mp4"], day=3),
+        ],
+    )
+    _ingest(manifest, archive_path, fingerprint=False)
+    with open_archive(archive_path, write=True) as archive:
+        summary = rescore(archive, workers=workers)
+        stored = archive.media_matches()
+    assert summary.matched == 3 and stored  # the copy and its source matched, both ways
+    findings, scores = _results(archive_path)
+    assert ("C", "copy", "media/again.mp4", "A", names[0]) in findings
+    assert "copy_of_earlier_claim" in scores["C"][1] and scores["C"][0] < scores["A"][0]
