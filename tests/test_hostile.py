@@ -1,0 +1,309 @@
+"""Hostile and broken media, end to end: a clear message, the rest goes on.
+
+Each case puts one bad file into a claim beside a claim with a good video,
+then runs ``ingest`` and ``rescore`` as a user would. Whatever the file
+holds: no traceback, exit code 1 (some inputs failed) or 0 (nothing failed),
+a message naming the file and its reason, the good claim analysed and
+scored, and the archive consistent.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import struct
+import zlib
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import claim, write_manifest, write_video
+from PIL import Image
+
+from provenance.cli import main
+
+
+def run(*args: str | Path):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=True)
+
+
+# -- makers: each writes one hostile file at ``path`` ----------------------------------
+
+
+def zero_bytes(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+def text_as_mp4(path: Path) -> None:
+    path.write_text("this is not a video\n" * 100)
+
+
+def _faststart_video(path: Path, seconds: float = 3.0) -> None:
+    write_video(path, seconds=seconds, fps=10, seed=5, size=(96, 64))
+
+
+def truncated_before_index(path: Path) -> None:
+    """An mp4 whose index (moov, written last by default) is cut off."""
+    full = path.with_suffix(".full.mp4")
+    _faststart_video(full)
+    data = full.read_bytes()
+    moov = data.rfind(b"moov")
+    path.write_bytes(data[: max(16, moov - 8)])
+    full.unlink()
+
+
+def truncated_mid_stream(path: Path) -> None:
+    full = path.with_suffix(".full.mp4")
+    with av.open(str(full), "w", options={"movflags": "faststart"}) as out:
+        stream = out.add_stream("libx264", rate=Fraction(10))
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
+        rng = np.random.default_rng(2)
+        for _ in range(40):
+            frame = rng.integers(0, 255, (64, 96, 3), dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    data = full.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    full.unlink()
+
+
+def corrupted_packets(path: Path) -> None:
+    _faststart_video(path, seconds=4.0)
+    data = bytearray(path.read_bytes())
+    rng = np.random.default_rng(3)
+    start, end = len(data) // 5, len(data) * 4 // 5
+    for i in rng.integers(start, end, 400):
+        data[i] = int(rng.integers(0, 256))
+    path.write_bytes(bytes(data))
+
+
+def no_frames(path: Path) -> None:
+    """A container whose header is written, and not one frame after it."""
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=Fraction(10))
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
+        out.start_encoding()
+
+
+def audio_only(path: Path) -> None:
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("aac", rate=16000)
+        samples = (np.sin(np.arange(16000) / 10.0) * 8000).astype(np.int16)[None, :]
+        frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
+        frame.sample_rate = 16000
+        for packet in stream.encode(frame):
+            out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+
+
+def one_pixel(path: Path) -> None:
+    Image.new("RGB", (1, 1), (200, 10, 10)).save(path, format="PNG")
+
+
+def png_bomb(path: Path) -> None:
+    """A PNG header claiming 20000x20000 pixels over a few bytes of zeros."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    header = struct.pack(">IIBBBBB", 20000, 20000, 8, 0, 0, 0, 0)
+    rows = zlib.compress(b"\x00" * (20001 * 50), 9)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+    )
+
+
+def ten_bit(path: Path) -> None:
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=Fraction(10))
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p10le"
+        rng = np.random.default_rng(4)
+        for _ in range(20):
+            frame = av.VideoFrame.from_ndarray(
+                rng.integers(0, 255, (64, 96, 3), dtype=np.uint8), format="rgb24"
+            ).reformat(format="yuv420p10le")
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+
+
+def absurd_frame_rate(path: Path) -> None:
+    """A stream whose header says 1/1000 s per frame while frames come once a second."""
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=Fraction(1000))
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
+        stream.time_base = Fraction(1, 1000)
+        rng = np.random.default_rng(6)
+        for i in range(5):
+            frame = av.VideoFrame.from_ndarray(
+                rng.integers(0, 255, (64, 96, 3), dtype=np.uint8), format="rgb24"
+            )
+            frame.pts = i * 1000
+            frame.time_base = Fraction(1, 1000)
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+
+
+CASES = {
+    "zero-byte.mp4": (zero_bytes, False),
+    "text.mp4": (text_as_mp4, False),
+    "truncated-before-index.mp4": (truncated_before_index, False),
+    "truncated-mid-stream.mp4": (truncated_mid_stream, None),  # the part before the cut may be read
+    "corrupted-packets.mp4": (corrupted_packets, None),
+    "no-frames.mp4": (no_frames, False),
+    "audio-only.mp4": (audio_only, False),
+    "one-pixel.png": (one_pixel, True),
+    "bomb.png": (png_bomb, False),
+    "ten-bit.mp4": (ten_bit, True),
+    "absurd-rate.mp4": (absurd_frame_rate, True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_a_hostile_file_gets_a_clear_message_and_the_rest_goes_on(
+    name: str, tmp_path: Path, archive_path: Path
+) -> None:
+    make, readable = CASES[name]
+    (tmp_path / "media").mkdir()
+    make(tmp_path / "media" / name)
+    write_video(tmp_path / "media" / "good.mp4", seed=1)
+    manifest = write_manifest(
+        tmp_path / "claims.jsonl",
+        [claim("BAD", [f"media/{name}"], day=1), claim("GOOD", ["media/good.mp4"], day=2)],
+    )
+
+    ingested = run("ingest", manifest, "--archive", archive_path)
+    assert ingested.exception is None or isinstance(ingested.exception, SystemExit), ingested.output
+    assert "Traceback" not in ingested.output
+    rescored = run("rescore", "--archive", archive_path)
+    assert rescored.exception is None or isinstance(rescored.exception, SystemExit)
+    assert rescored.exit_code == 0, rescored.output
+    report = tmp_path / "r.json"
+    assert (
+        run("report", "--archive", archive_path, "--format", "json", "--out", report).exit_code == 0
+    )
+    claims = {c["id"]: c for c in json.loads(report.read_text())["claims"]}
+
+    (bad,) = claims["BAD"]["media"]
+    if readable is False or (readable is None and bad["error"]):
+        assert ingested.exit_code == 1, ingested.output
+        assert name in ingested.output and bad["error"], ingested.output
+        assert bad["error"] in ingested.output  # the reason, as recorded
+    else:
+        assert ingested.exit_code == 0 and bad["error"] is None, ingested.output
+    assert claims["BAD"]["credibility"] is not None
+    good = claims["GOOD"]
+    assert good["media"][0]["error"] is None and good["credibility"]["score"] > 0
+
+    db = sqlite3.connect(archive_path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.execute("SELECT count(*) FROM media WHERE status = 'pending'").fetchone()[0] == 0
+    db.close()
+
+
+# -- long video, huge manifest line, kill -9 during ingest ------------------------------
+
+
+@pytest.mark.slow
+def test_a_two_hour_video_is_streamed_through(tmp_path: Path, archive_path: Path) -> None:
+    """Two hours at 32x24 and 1 frame a second: cheap to make, long to read."""
+    path = tmp_path / "media" / "two-hours.mp4"
+    path.parent.mkdir()
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=Fraction(1))
+        stream.width, stream.height, stream.pix_fmt = 32, 24, "yuv420p"
+        stream.options = {"preset": "ultrafast", "g": "60"}
+        rng = np.random.default_rng(8)
+        base = rng.integers(0, 255, (24, 32, 3), dtype=np.uint8)
+        for i in range(7200):
+            frame = np.roll(base, i % 32, axis=1)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    manifest = write_manifest(tmp_path / "claims.jsonl", [claim("LONG", ["media/two-hours.mp4"])])
+    result = run("ingest", manifest, "--archive", archive_path)
+    assert result.exit_code == 0, result.output
+    report = tmp_path / "r.json"
+    run("rescore", "--archive", archive_path)
+    run("report", "--archive", archive_path, "--format", "json", "--out", report)
+    (media,) = json.loads(report.read_text())["claims"][0]["media"]
+    assert media["error"] is None and media["duration_s"] == pytest.approx(7200, abs=2)
+
+
+def test_a_manifest_line_of_10_mb_is_refused_with_its_line_number(
+    tmp_path: Path, archive_path: Path
+) -> None:
+    write_video(tmp_path / "media" / "ok.mp4", seed=3)
+    huge = json.dumps(claim("HUGE", ["media/ok.mp4"], text="x" * 10_000_000))
+    manifest = write_manifest(tmp_path / "claims.jsonl", [huge, claim("FINE", ["media/ok.mp4"])])
+    result = run("ingest", manifest, "--archive", archive_path)
+    assert "Traceback" not in result.output
+    assert "claims.jsonl:1" in result.output and result.exit_code == 1, result.output
+    assert "1 claims added" in result.output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("after", [0, 2, 5])
+def test_kill_9_during_ingest_then_ingest_again_finishes(
+    tmp_path: Path, archive_path: Path, after: int
+) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    names = []
+    for seed in range(70, 78):
+        write_video(tmp_path / "media" / f"k{seed}.mp4", seed=seed, seconds=3.0)
+        names.append(f"media/k{seed}.mp4")
+    manifest = write_manifest(
+        tmp_path / "claims.jsonl", [claim(f"K{i}", [n], day=i + 1) for i, n in enumerate(names)]
+    )
+    command = [sys.executable, "-m", "provenance.cli", "-q", "ingest", str(manifest),
+               "--archive", str(archive_path)]  # fmt: skip
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def done() -> int:
+        try:
+            db = sqlite3.connect(f"file:{archive_path}?mode=ro", uri=True, timeout=5)
+            try:
+                return db.execute("SELECT count(*) FROM media WHERE status = 'done'").fetchone()[0]
+            finally:
+                db.close()
+        except sqlite3.OperationalError:
+            return 0
+
+    deadline = time.monotonic() + 120
+    while first.poll() is None and done() < after:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    rescored = subprocess.run(
+        [sys.executable, "-m", "provenance.cli", "-q", "rescore", "--archive", str(archive_path)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert rescored.returncode == 0, rescored.stderr
+    db = sqlite3.connect(archive_path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert db.execute("SELECT count(*) FROM claims").fetchone()[0] == 8
+    assert db.execute("SELECT count(*) FROM claim_media").fetchone()[0] == 8
+    assert dict(db.execute("SELECT status, count(*) FROM media GROUP BY status")) == {"done": 8}
+    assert db.execute("SELECT count(*) FROM scores").fetchone()[0] == 8
+    db.close()
