@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 
 from .archive import AddOutcome, Archive
-from .errors import ManifestError, ProvenanceError
+from .errors import ArchiveError, ManifestError, ProvenanceError
 from .manifest import Manifest, ManifestEntry
 from .media import sha256_file
 from .model import MediaFile
@@ -50,6 +50,8 @@ def ingest_manifest(
     for entry in progress(manifest.entries, total=len(manifest.entries), desc="claims"):
         try:
             result = archive.add_claim(entry.claim, _media_files(entry))
+        except ArchiveError:
+            raise  # the archive itself failed (disk full, I/O): no later claim would do better
         except ProvenanceError as exc:
             summary.problems.append(_at_line(exc, manifest, entry))
             continue

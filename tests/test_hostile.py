@@ -307,3 +307,50 @@ def test_kill_9_during_ingest_then_ingest_again_finishes(
     assert dict(db.execute("SELECT status, count(*) FROM media GROUP BY status")) == {"done": 8}
     assert db.execute("SELECT count(*) FROM scores").fetchone()[0] == 8
     db.close()
+
+
+def test_a_full_disk_during_a_write_is_a_clear_error_and_loses_nothing(
+    tmp_path: Path, archive_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's ``max_page_count`` stops the file growing, as a full disk does."""
+    import provenance.archive.sqlite as sqlite_archive
+
+    write_video(tmp_path / "media" / "first.mp4", seed=11)
+    first = write_manifest(tmp_path / "first.jsonl", [claim("FIRST", ["media/first.mp4"])])
+    assert run("ingest", first, "--archive", archive_path).exit_code == 0
+    assert run("rescore", "--archive", archive_path).exit_code == 0
+    before = sqlite3.connect(archive_path)
+    kept = before.execute("SELECT id, first_seen_at FROM claims").fetchall()
+    media = before.execute("SELECT sha256, status FROM media").fetchall()
+    before.close()
+
+    connect = sqlite_archive._connect
+
+    def full_disk(path, *, write):
+        db = connect(path, write=write)
+        if write:
+            pages = db.execute("PRAGMA page_count").fetchone()[0]
+            db.execute(f"PRAGMA max_page_count = {pages}")
+        return db
+
+    monkeypatch.setattr(sqlite_archive, "_connect", full_disk)
+    for seed in range(12, 16):
+        write_video(tmp_path / "media" / f"more{seed}.mp4", seed=seed, seconds=4.0)
+    more = write_manifest(
+        tmp_path / "more.jsonl",
+        [claim(f"M{s}", [f"media/more{s}.mp4"], text="y" * 5000) for s in range(12, 16)],
+    )
+    result = run("ingest", more, "--archive", archive_path)
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    assert "cannot write the archive (database or disk is full)" in result.output
+
+    monkeypatch.undo()
+    after = sqlite3.connect(archive_path)
+    assert after.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert set(kept) <= set(after.execute("SELECT id, first_seen_at FROM claims").fetchall())
+    assert set(media) <= set(after.execute("SELECT sha256, status FROM media").fetchall())
+    after.close()
+    # with room again, the same command finishes the work
+    assert run("ingest", more, "--archive", archive_path).exit_code == 0
+    assert run("rescore", "--archive", archive_path).exit_code == 0

@@ -201,14 +201,33 @@ class SQLiteArchive:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
-        self._db.execute("BEGIN IMMEDIATE")
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception.
+
+        SQLite's operational failures (disk full, I/O error) become an
+        :class:`ArchiveError` naming the archive: the step is rolled back, what
+        earlier transactions stored stays.
+        """
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _write_error(self.path, exc) from exc
         try:
             yield self._db
+        except sqlite3.OperationalError as exc:
+            self._rollback()
+            raise _write_error(self.path, exc) from exc
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise
-        self._db.execute("COMMIT")
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            self._rollback()
+            raise _write_error(self.path, exc) from exc
+
+    def _rollback(self) -> None:
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
 
     # -- claims and media ----------------------------------------------------------
 
@@ -677,6 +696,10 @@ class _LockFile:
 
 
 # -- row conversion ------------------------------------------------------------------
+
+
+def _write_error(path: str | Path, exc: sqlite3.OperationalError) -> ArchiveError:
+    return ArchiveError(path, f"cannot write the archive ({exc}); this step was rolled back")
 
 
 def _dump(value: Any) -> str:
