@@ -52,6 +52,10 @@ class MediaMissing(MediaError):
     """A media file named by a manifest does not exist."""
 
 
+class MediaTimeLimit(MediaError):
+    """Analysing a media item took longer than its time limit; it was stopped."""
+
+
 class MediaOpenError(MediaError):
     """A media file exists but is neither a decodable image nor a video."""
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +24,7 @@ import av
 import cv2
 import numpy as np
 
-from .errors import MediaOpenError
+from .errors import MediaOpenError, MediaTimeLimit
 from .media import MAX_VIDEO_PIXELS, read_still
 
 log = logging.getLogger("provenance")
@@ -168,11 +170,24 @@ def _start_s(stream: av.VideoStream) -> float:
     return float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
 
 
+# When analysing one media item must stop (time.monotonic()), if it must: set
+# by whoever runs an item (process.analyse_file) and checked between packets.
+DEADLINE: ContextVar[tuple[float, float] | None] = ContextVar("DEADLINE", default=None)
+
+
 def _decode_tolerant(
     container: av.container.InputContainer, stream: av.VideoStream, path: Path
 ) -> Iterator[av.VideoFrame | None]:
-    """Decoded frames; ``None`` for each packet the decoder rejected."""
+    """Decoded frames; ``None`` for each packet the decoder rejected.
+
+    Raises :class:`MediaTimeLimit` once the item's :data:`DEADLINE` has passed.
+    """
+    deadline = DEADLINE.get()
     for packet in container.demux(stream):
+        if deadline is not None and time.monotonic() > deadline[0]:
+            raise MediaTimeLimit(
+                path, f"still decoding after the time limit of {deadline[1]:g} s: stopped"
+            )
         try:
             frames = packet.decode()
         except (av.FFmpegError, ValueError):

@@ -8,6 +8,8 @@ processes; only the coordinating process writes the outcomes to the archive.
 from __future__ import annotations
 
 import logging
+import os
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -19,7 +21,7 @@ from .cluster import cluster_map
 from .errors import ProvenanceError
 from .fingerprint import KIND as FRAMES_KIND
 from .fingerprint import THUMBS_KIND, Fingerprints, MediaFingerprint, fingerprint_frames
-from .frames import Frame, extract_frames, transients_in
+from .frames import DEADLINE, Frame, extract_frames, transients_in
 from .keypoints import KIND as KEYPOINTS_KIND
 from .keypoints import WORDS_KIND, WordBag, features_from_bytes, features_to_bytes, word_bag
 from .media import probe_media
@@ -143,8 +145,26 @@ def full_prints(archive: Archive, sha256: str) -> Fingerprints | None:
     return decode_prints(stored)
 
 
+ITEM_TIME_LIMIT_S = 900.0  # decoding one item longer than this: stopped, recorded as failed
+
+
+def item_time_limit() -> float:
+    """The time limit of one item: ``$PROVENANCE_ITEM_TIME_LIMIT`` seconds, or the default."""
+    try:
+        return max(0.001, float(os.environ.get("PROVENANCE_ITEM_TIME_LIMIT", ITEM_TIME_LIMIT_S)))
+    except ValueError:
+        return ITEM_TIME_LIMIT_S
+
+
 def fingerprint_media(sha256: str, file: str) -> MediaOutcome:
-    """Analyse one media file. Never raises for bad media: the reason is returned."""
+    """Analyse one media file. Never raises for bad media: the reason is returned.
+
+    Decoding stops at the item's time limit (:func:`item_time_limit`), checked
+    between packets, and the item is recorded as failed with that reason. A
+    decoder stuck inside one call is not interrupted by this.
+    """
+    limit = item_time_limit()
+    token = DEADLINE.set((time.monotonic() + limit, limit))
     try:
         info, fingerprints = analyse_file(file)
     except ProvenanceError as exc:
@@ -154,6 +174,8 @@ def fingerprint_media(sha256: str, file: str) -> MediaOutcome:
     except Exception as exc:  # a decoder bug must not stop the batch
         log.exception("unexpected failure on %s", file)
         return MediaOutcome(sha256, file, error=f"unexpected {type(exc).__name__}: {exc}")
+    finally:
+        DEADLINE.reset(token)
     return MediaOutcome(sha256, file, info=info, fingerprints=fingerprints)
 
 

@@ -354,3 +354,35 @@ def test_a_full_disk_during_a_write_is_a_clear_error_and_loses_nothing(
     # with room again, the same command finishes the work
     assert run("ingest", more, "--archive", archive_path).exit_code == 0
     assert run("rescore", "--archive", archive_path).exit_code == 0
+
+
+def test_an_item_past_its_time_limit_is_recorded_as_failed_and_the_run_goes_on(
+    tmp_path: Path, archive_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A decoder that will not finish, as far as the run can tell: a long video, a short limit."""
+    path = tmp_path / "media" / "endless.mp4"
+    path.parent.mkdir()
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=Fraction(5))
+        stream.width, stream.height, stream.pix_fmt = 32, 24, "yuv420p"
+        stream.options = {"preset": "ultrafast"}
+        base = np.random.default_rng(9).integers(0, 255, (24, 32, 3), dtype=np.uint8)
+        for i in range(6000):
+            frame = np.roll(base, i % 32, axis=1)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    write_video(tmp_path / "media" / "good.mp4", seed=1)
+    manifest = write_manifest(
+        tmp_path / "claims.jsonl",
+        [claim("SLOW", ["media/endless.mp4"]), claim("GOOD", ["media/good.mp4"], day=2)],
+    )
+    monkeypatch.setenv("PROVENANCE_ITEM_TIME_LIMIT", "0.2")
+    result = run("ingest", manifest, "--archive", archive_path)
+    assert result.exit_code == 1, result.output
+    assert "endless.mp4: still decoding after the time limit of 0.2 s: stopped" in result.output
+    db = sqlite3.connect(archive_path)
+    statuses = dict(db.execute("SELECT file, status FROM media").fetchall())
+    db.close()
+    assert statuses == {str(path): "failed", str(tmp_path / "media" / "good.mp4"): "done"}
