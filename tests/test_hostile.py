@@ -386,3 +386,16 @@ def test_an_item_past_its_time_limit_is_recorded_as_failed_and_the_run_goes_on(
     statuses = dict(db.execute("SELECT file, status FROM media").fetchall())
     db.close()
     assert statuses == {str(path): "failed", str(tmp_path / "media" / "good.mp4"): "done"}
+
+
+def test_no_sql_or_shell_command_is_built_from_strings():
+    """Every SQL statement is a constant with ? parameters; no shell is ever asked."""
+    import re
+
+    source = Path(__file__).resolve().parents[1] / "provenance"
+    built = re.compile(r"execute(many)?\(\s*(f[\"']|[\"'][^\"']*[\"']\s*(%|\.format|\+))")
+    shell = re.compile(r"shell\s*=\s*True|os\.system|os\.popen")
+    for path in source.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not built.search(text), path
+        assert not shell.search(text), path

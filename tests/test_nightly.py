@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 import signal
 import sqlite3
@@ -298,3 +299,29 @@ def test_perceptual_matches_are_stored_and_read_back(tmp_path: Path, archive_pat
     findings, scores = _results(archive_path)
     assert ("C", "copy", "media/again.mp4", "A", names[0]) in findings
     assert "copy_of_earlier_claim" in scores["C"][1] and scores["C"][0] < scores["A"][0]
+
+
+# seeded: the same "random" moments every run, between 0.3 s and 4.4 s after the start
+RANDOM_DELAYS = sorted(random.Random(2026).sample([x / 10 for x in range(3, 45)], 6))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay_s", RANDOM_DELAYS)
+def test_kill_9_at_random_moments_then_the_next_run_finishes_consistently(
+    pending_archive, tmp_path: Path, delay_s: float
+) -> None:
+    source, reference = pending_archive
+    archive_path = tmp_path / "copy" / "provenance.db"
+    shutil.copytree(source.parent, archive_path.parent)
+    run = _start_rescore(archive_path)
+    time.sleep(delay_s)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    finish = _start_rescore(archive_path)
+    _, err = finish.communicate(timeout=300)
+    assert finish.returncode == 0, err
+    db = sqlite3.connect(archive_path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    db.close()
+    assert _results(archive_path) == reference
