@@ -58,12 +58,19 @@ def test_overview_chart_table_and_evidence_show(page):
     assert len(rows) == 24 and all(r.is_displayed() for r in rows)
     images = page.find_elements(By.CSS_SELECTOR, "#claim-C010 img.evidence")
     assert images, "C010's recycled identifier has no picture"
-    for image in images:
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    for image in images:  # lazy images load once scrolled to, asynchronously
         page.execute_script("arguments[0].scrollIntoView()", image)
-        loaded = page.execute_script(
-            "return arguments[0].complete && arguments[0].naturalWidth > 0", image
-        )
-        assert loaded, image.get_attribute("src")
+        try:
+            WebDriverWait(page, 10).until(
+                lambda d, img=image: d.execute_script(
+                    "return arguments[0].complete && arguments[0].naturalWidth > 0", img
+                )
+            )
+        except TimeoutException:
+            pytest.fail(f"evidence picture not shown: {image.get_attribute('src')}")
 
 
 def test_sorting_by_score_works_both_ways(page):
