@@ -215,23 +215,28 @@ def test_a_hostile_file_gets_a_clear_message_and_the_rest_goes_on(
 # -- long video, huge manifest line, kill -9 during ingest ------------------------------
 
 
-@pytest.mark.slow
-def test_a_two_hour_video_is_streamed_through(tmp_path: Path, archive_path: Path) -> None:
-    """Two hours at 32x24 and 1 frame a second: cheap to make, long to read."""
-    path = tmp_path / "media" / "two-hours.mp4"
-    path.parent.mkdir()
+def long_tiny_video(path: Path, *, frames: int, fps: int, seed: int) -> Path:
+    """A long video made cheaply: 32x24 pixels, a pattern sliding sideways."""
     with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=Fraction(1))
+        stream = out.add_stream("libx264", rate=Fraction(fps))
         stream.width, stream.height, stream.pix_fmt = 32, 24, "yuv420p"
-        stream.options = {"preset": "ultrafast", "g": "60"}
-        rng = np.random.default_rng(8)
-        base = rng.integers(0, 255, (24, 32, 3), dtype=np.uint8)
-        for i in range(7200):
+        stream.options = {"preset": "ultrafast", "g": str(60 * fps)}
+        base = np.random.default_rng(seed).integers(0, 255, (24, 32, 3), dtype=np.uint8)
+        for i in range(frames):
             frame = np.roll(base, i % 32, axis=1)
             for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
                 out.mux(packet)
         for packet in stream.encode():
             out.mux(packet)
+    return path
+
+
+@pytest.mark.slow
+def test_a_two_hour_video_is_streamed_through(tmp_path: Path, archive_path: Path) -> None:
+    """Two hours at 32x24 and 1 frame a second: cheap to make, long to read."""
+    path = tmp_path / "media" / "two-hours.mp4"
+    path.parent.mkdir()
+    long_tiny_video(path, frames=7200, fps=1, seed=8)
     manifest = write_manifest(tmp_path / "claims.jsonl", [claim("LONG", ["media/two-hours.mp4"])])
     result = run("ingest", manifest, "--archive", archive_path)
     assert result.exit_code == 0, result.output
@@ -362,17 +367,7 @@ def test_an_item_past_its_time_limit_is_recorded_as_failed_and_the_run_goes_on(
     """A decoder that will not finish, as far as the run can tell: a long video, a short limit."""
     path = tmp_path / "media" / "endless.mp4"
     path.parent.mkdir()
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=Fraction(5))
-        stream.width, stream.height, stream.pix_fmt = 32, 24, "yuv420p"
-        stream.options = {"preset": "ultrafast"}
-        base = np.random.default_rng(9).integers(0, 255, (24, 32, 3), dtype=np.uint8)
-        for i in range(6000):
-            frame = np.roll(base, i % 32, axis=1)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+    long_tiny_video(path, frames=6000, fps=5, seed=9)
     write_video(tmp_path / "media" / "good.mp4", seed=1)
     manifest = write_manifest(
         tmp_path / "claims.jsonl",

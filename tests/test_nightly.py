@@ -132,6 +132,32 @@ def _progress(archive_path: Path) -> tuple[int, int, int]:
     return done, matched, finished
 
 
+@pytest.fixture
+def pending_copy(pending_archive, tmp_path: Path) -> tuple[Path, tuple]:
+    """A fresh copy of the pending archive, and the clean run's results."""
+    source, reference = pending_archive
+    archive_path = tmp_path / "copy" / "provenance.db"
+    shutil.copytree(source.parent, archive_path.parent)
+    return archive_path, reference
+
+
+def _kill_then_finish(run: subprocess.Popen, archive_path: Path, reference: tuple) -> None:
+    """kill -9 ``run``; the next run must finish with a consistent archive and the
+    results of an uninterrupted run."""
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    finish = _start_rescore(archive_path)
+    _, err = finish.communicate(timeout=300)
+    assert finish.returncode == 0, err
+    db = sqlite3.connect(archive_path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    statuses = dict(db.execute("SELECT status, count(*) FROM media GROUP BY status").fetchall())
+    assert statuses == {"done": 7}
+    db.close()
+    assert _results(archive_path) == reference
+
+
 @pytest.fixture(scope="module")
 def pending_archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple]:
     """An ingested archive with 7 media pending (8 claims), and one clean run's results."""
@@ -159,11 +185,9 @@ def pending_archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tup
     ["at start", "after 1 fingerprinted", "after 5 fingerprinted", "while matching", "at the end"],
 )
 def test_kill_9_at_any_point_then_the_next_run_finishes_consistently(
-    pending_archive, tmp_path: Path, point: str
+    pending_copy, point: str
 ) -> None:
-    source, reference = pending_archive
-    archive_path = tmp_path / "copy" / "provenance.db"
-    shutil.copytree(source.parent, archive_path.parent)
+    archive_path, reference = pending_copy
     reached = {
         "at start": lambda p: True,
         "after 1 fingerprinted": lambda p: p[0] >= 1,
@@ -176,19 +200,7 @@ def test_kill_9_at_any_point_then_the_next_run_finishes_consistently(
     while run.poll() is None and not reached(_progress(archive_path)):
         assert time.monotonic() < deadline
         time.sleep(0.02)
-    run.send_signal(signal.SIGKILL)
-    run.wait()
-
-    finish = _start_rescore(archive_path)
-    _, err = finish.communicate(timeout=300)
-    assert finish.returncode == 0, err
-    db = sqlite3.connect(archive_path)
-    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
-    statuses = dict(db.execute("SELECT status, count(*) FROM media GROUP BY status").fetchall())
-    assert statuses == {"done": 7}
-    db.close()
-    assert _results(archive_path) == reference
+    _kill_then_finish(run, archive_path, reference)
 
 
 @pytest.mark.slow
@@ -219,12 +231,10 @@ def test_a_second_run_exits_at_once_while_one_runs(tmp_path: Path, archive_path:
 
 
 @pytest.mark.slow
-def test_a_dask_cluster_run_gives_what_a_local_run_gives(pending_archive, tmp_path: Path) -> None:
+def test_a_dask_cluster_run_gives_what_a_local_run_gives(pending_copy) -> None:
     """Fingerprinting and matching on a LocalCluster; this process alone writes."""
     distributed = pytest.importorskip("distributed")
-    source, reference = pending_archive
-    archive_path = tmp_path / "copy" / "provenance.db"
-    shutil.copytree(source.parent, archive_path.parent)
+    archive_path, reference = pending_copy
     with (
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
@@ -237,11 +247,9 @@ def test_a_dask_cluster_run_gives_what_a_local_run_gives(pending_archive, tmp_pa
 
 
 @pytest.mark.slow
-def test_an_unreachable_scheduler_is_a_clear_usage_error(pending_archive, tmp_path: Path) -> None:
+def test_an_unreachable_scheduler_is_a_clear_usage_error(pending_copy) -> None:
     pytest.importorskip("distributed")
-    source, _ = pending_archive
-    archive_path = tmp_path / "copy" / "provenance.db"
-    shutil.copytree(source.parent, archive_path.parent)
+    archive_path, _ = pending_copy
     result = subprocess.run(
         [
             sys.executable,
@@ -308,20 +316,9 @@ RANDOM_DELAYS = sorted(random.Random(2026).sample([x / 10 for x in range(3, 45)]
 @pytest.mark.slow
 @pytest.mark.parametrize("delay_s", RANDOM_DELAYS)
 def test_kill_9_at_random_moments_then_the_next_run_finishes_consistently(
-    pending_archive, tmp_path: Path, delay_s: float
+    pending_copy, delay_s: float
 ) -> None:
-    source, reference = pending_archive
-    archive_path = tmp_path / "copy" / "provenance.db"
-    shutil.copytree(source.parent, archive_path.parent)
+    archive_path, reference = pending_copy
     run = _start_rescore(archive_path)
     time.sleep(delay_s)
-    run.send_signal(signal.SIGKILL)
-    run.wait()
-    finish = _start_rescore(archive_path)
-    _, err = finish.communicate(timeout=300)
-    assert finish.returncode == 0, err
-    db = sqlite3.connect(archive_path)
-    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
-    db.close()
-    assert _results(archive_path) == reference
+    _kill_then_finish(run, archive_path, reference)
