@@ -99,6 +99,8 @@ def evidence_pictures(
         for i, finding in enumerate(view.findings)
         if finding.kind in PICTURED and finding.other_claim and finding.other_media
     ]
+    for stale in folder.glob("claim*.jpg"):  # pictures of an earlier report
+        stale.unlink()
     if not jobs:
         return {}
     folder.mkdir(parents=True, exist_ok=True)
