@@ -19,8 +19,8 @@ that ships inside its wheel (RapidOCR, ONNX), and sorts what it read:
 The measure behind the close-up decision is therefore the marking itself: how
 large its letters are (pixels, and share of the frame's height) and how sharp
 (fine-to-coarse gradient energy). A close-up that shows only scratches and no
-text is not recognised as identifying here; the reused-footage and airframe
-matching still compare it. Thresholds are justified on the fixtures in
+text is not recognised as identifying here (a copy of it is still found by
+the reused-footage matching). Thresholds are justified on the fixtures in
 BENCHMARKS.md.
 """
 
