@@ -43,7 +43,8 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
     prints = stored_prints(archive)
     shas = [sha for sha in prints if sha in holders]
     table = FrameTable(
-        [prints[sha] for sha in shas], load=lambda position: full_prints(archive, shas[position])
+        [prints[sha] for sha in shas],
+        load=lambda position: full_prints(archive, shas[position], with_views=False),
     )
     order = {stored.claim.id: i for i, stored in enumerate(claims)}
     identifiers = identifier_index(claims, readings_of(prints))

@@ -11,7 +11,6 @@ more than a couple of frames at once.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from collections import deque
@@ -346,6 +345,19 @@ def _band(rows: np.ndarray, tolerance: float, min_share: float, min_step: float,
     return run
 
 
+def _seek_before(
+    container: av.container.InputContainer, stream: av.VideoStream, stream_time_s: float
+) -> bool:
+    """Seek to the key frame at or before a second ahead of ``stream_time_s``."""
+    try:
+        container.seek(
+            int(max(0.0, stream_time_s - 1.0) / stream.time_base), stream=stream, backward=True
+        )
+    except (av.FFmpegError, ValueError):
+        return False
+    return True
+
+
 def transients_in(
     path: str | Path, windows: list[tuple[float, float]], *, width: int = ANALYSIS_WIDTH
 ) -> list[Transient]:
@@ -363,13 +375,7 @@ def transients_in(
         base = _start_s(stream)
         for start, end in windows:
             changes = _ChangeTracker()
-            try:
-                container.seek(
-                    int(max(0.0, start - 1.0 + base) / stream.time_base),
-                    stream=stream,
-                    backward=True,
-                )
-            except (av.FFmpegError, ValueError):
+            if not _seek_before(container, stream, base + start):
                 continue
             for frame in _decode_tolerant(container, stream, path):
                 if frame is None or frame.time is None:
@@ -403,8 +409,7 @@ def frame_at(path: str | Path, time_s: float, *, width: int = ANALYSIS_WIDTH) ->
     with container:
         stream = _video_stream(container, path)
         base = _start_s(stream)
-        with contextlib.suppress(av.FFmpegError, ValueError):  # else decode from the start
-            container.seek(int(max(0.0, time_s - 1.0 + base) / stream.time_base), stream=stream)
+        _seek_before(container, stream, base + time_s)  # if it fails, decode from the start
         last = None
         for frame in _decode_tolerant(container, stream, path):
             if frame is None or frame.time is None:

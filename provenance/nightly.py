@@ -54,9 +54,7 @@ class RescoreSummary:
         return [m for m in self.media if m.error is not None]
 
 
-def rescore(
-    archive: Archive, *, workers: int = 1, scheduler: str | None = None
-) -> RescoreSummary:
+def rescore(archive: Archive, *, workers: int = 1, scheduler: str | None = None) -> RescoreSummary:
     """Process pending media, match new media, then recompute every finding and score.
 
     Fingerprinting and matching run here, in ``workers`` local processes, or
@@ -64,15 +62,13 @@ def rescore(
     and the archive at the same paths); this process alone writes.
     """
     run_id = archive.start_run("rescore")
-    outcomes = process_media(
-        archive, archive.pending_media(), workers=workers, scheduler=scheduler
-    )
+    outcomes = process_media(archive, archive.pending_media(), workers=workers, scheduler=scheduler)
     claims = sorted(archive.claims(), key=claim_order)
     media = {record.sha256: record for record in archive.all_media()}
     fingerprints = stored_prints(archive)
 
-    def load(sha: str):
-        return full_prints(archive, sha)
+    def load(sha: str):  # for copy matching: no other-angle views
+        return full_prints(archive, sha, with_views=False)
 
     new = archive.unmatched_media(MATCHER)
     if workers <= 1 and scheduler is None:
@@ -154,7 +150,7 @@ def match_chunk(
     return [
         (sha, _stored_form(found))
         for sha, found in match_media(
-            shas, claims, fingerprints, lambda sha: full_prints(reader, sha)
+            shas, claims, fingerprints, lambda sha: full_prints(reader, sha, with_views=False)
         )
     ]
 

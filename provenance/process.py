@@ -126,21 +126,20 @@ def stored_prints(archive: Archive) -> dict[str, Fingerprints]:
     return prints
 
 
-def full_prints(archive: Archive, sha256: str) -> Fingerprints | None:
-    """One media item's complete fingerprints, thumbnails and key frames included."""
+_COPY_KINDS = (FRAMES_KIND, THUMBS_KIND, KEYPOINTS_KIND, WORDS_KIND, closeups.KIND)
+_VIEW_KINDS = (views.KIND, views.WORDS_KIND, views.TRACK_KIND)
+
+
+def full_prints(archive: Archive, sha256: str, *, with_views: bool = True) -> Fingerprints | None:
+    """One media item's complete fingerprints, thumbnails and key frames included.
+
+    ``with_views=False`` leaves out the other-angle views (SIFT key frames, the
+    largest kind): copy matching does not use them, and loading them was a
+    quarter of the time it spends loading candidates.
+    """
+    kinds = _COPY_KINDS + _VIEW_KINDS if with_views else _COPY_KINDS
     stored = {
-        kind: data
-        for kind in (
-            FRAMES_KIND,
-            THUMBS_KIND,
-            KEYPOINTS_KIND,
-            WORDS_KIND,
-            views.KIND,
-            views.WORDS_KIND,
-            views.TRACK_KIND,
-            closeups.KIND,
-        )
-        if (data := archive.fingerprint(sha256, kind)) is not None
+        kind: data for kind in kinds if (data := archive.fingerprint(sha256, kind)) is not None
     }
     return decode_prints(stored)
 
