@@ -183,6 +183,8 @@ def _print_check(result: CheckResult) -> None:
                     f" = {format_span(f.segment.other_start_s, f.segment.other_end_s)}"
                 )
             shown = f" {f.evidence['identifier']}" if "identifier" in f.evidence else ""
+            if "offset_s" in f.evidence:  # another camera: how its clock relates
+                shown += f" offset {f.evidence['offset_s']:+.2f} s"
             click.echo(
                 f"  {f.kind.value:<20} claim {f.other_claim} {f.other_media}{seg}{shown}"
                 f"  confidence {f.confidence:.2f}"
@@ -219,7 +221,8 @@ def _print_rescore(summary: RescoreSummary) -> None:
     report_problems(f"{m.file}: {m.error}" for m in summary.failures)
     click.echo(
         f"run {summary.run_id}: {summary.claims} claims, {len(summary.media)} media fingerprinted "
-        f"({len(summary.failures)} unreadable), {summary.matched} matched, "
+        f"({len(summary.failures)} unreadable), {summary.matched} matched for copies and "
+        f"{summary.related} for other angles, "
         f"{summary.findings} findings, "
         f"{len(summary.new_claims)} newly scored, {len(summary.changed_scores)} scores changed"
     )

@@ -175,8 +175,8 @@ DEADLINE: ContextVar[tuple[float, float] | None] = ContextVar("DEADLINE", defaul
 
 
 def _decode_tolerant(
-    container: av.container.InputContainer, stream: av.VideoStream, path: Path
-) -> Iterator[av.VideoFrame | None]:
+    container: av.container.InputContainer, stream: av.stream.Stream, path: Path
+) -> Iterator[av.VideoFrame | av.AudioFrame | None]:
     """Decoded frames; ``None`` for each packet the decoder rejected.
 
     Raises :class:`MediaTimeLimit` once the item's :data:`DEADLINE` has passed.
@@ -346,7 +346,7 @@ def _band(rows: np.ndarray, tolerance: float, min_share: float, min_step: float,
 
 
 def _seek_before(
-    container: av.container.InputContainer, stream: av.VideoStream, stream_time_s: float
+    container: av.container.InputContainer, stream: av.stream.Stream, stream_time_s: float
 ) -> bool:
     """Seek to the key frame at or before a second ahead of ``stream_time_s``."""
     try:
@@ -391,6 +391,55 @@ def transients_in(
                 changes.add(max(0.0, t), rotated, False)
             found.extend(x for x in changes.take() if start <= x.time_s <= end)
     return found
+
+
+SOUND_RATE = 8000  # Hz: a launch's bang, roar and engine are well below 4 kHz
+
+
+def sound_in(
+    path: str | Path, windows: list[tuple[float, float]], *, rate: int = SOUND_RATE
+) -> list[tuple[float, np.ndarray]]:
+    """The first audio stream inside ``windows``: (start, mono float32 samples at ``rate``).
+
+    Times are media seconds counted from the video's start, so sound and
+    pictures keep the file's sync. A file without sound gives no clips; a
+    window whose packets cannot be decoded gives none either.
+    """
+    path = Path(path)
+    clips: list[tuple[float, np.ndarray]] = []
+    container = _open_video(path)
+    with container:
+        if not container.streams.audio:
+            return clips
+        base = _start_s(_video_stream(container, path))
+        stream = container.streams.audio[0]
+        for start, end in windows:
+            if not _seek_before(container, stream, base + start):
+                continue
+            resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+            first: float | None = None
+            parts: list[np.ndarray] = []
+            try:
+                for frame in _decode_tolerant(container, stream, path):
+                    if frame is None or frame.time is None:
+                        continue
+                    t = frame.time - base
+                    if t > end:
+                        break
+                    if first is None:
+                        first = t
+                    parts.extend(r.to_ndarray().reshape(-1) for r in resampler.resample(frame))
+            except (av.FFmpegError, ValueError) as exc:  # sound is extra: the pictures stand
+                log.warning("%s: sound from %.1f s cannot be read (%s)", path, start, exc)
+                continue
+            if first is None or not parts:
+                continue
+            samples = np.concatenate(parts).astype(np.float32)
+            skip = max(0, round((start - first) * rate))
+            keep = samples[skip : max(skip, round((end - first) * rate))]
+            if len(keep):
+                clips.append((first + skip / rate, keep))
+    return clips
 
 
 def frame_at(path: str | Path, time_s: float, *, width: int = ANALYSIS_WIDTH) -> np.ndarray:

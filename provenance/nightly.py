@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from .archive import Archive, ScoredClaim, open_archive
-from .findings import claim_order, find_all
+from .findings import angles, claim_order, copies, find_all
 from .findings.closeups import readings_of
-from .findings.copies import MATCHER, MediaMatch, match_media
-from .model import Finding, ScoreChange
+from .fingerprint import Fingerprints
+from .model import Finding, MediaRecord, ScoreChange, StoredClaim
 from .process import MediaOutcome, full_prints, process_media, run_each, stored_prints
 from .progress import progress
 from .scoring import score_claim
@@ -39,7 +39,8 @@ class RescoreSummary:
     findings: int
     media: tuple[MediaOutcome, ...]  # fingerprinted in this run
     changes: tuple[ScoreChange, ...]
-    matched: int = 0  # media matched against the archive in this run
+    matched: int = 0  # media matched against the archive in this run (copies)
+    related: int = 0  # ... and for other angles
 
     @property
     def new_claims(self) -> list[ScoreChange]:
@@ -66,32 +67,29 @@ def rescore(archive: Archive, *, workers: int = 1, scheduler: str | None = None)
     claims = sorted(archive.claims(), key=claim_order)
     media = {record.sha256: record for record in archive.all_media()}
     fingerprints = stored_prints(archive)
-
-    def load(sha: str):  # for copy matching: no other-angle views
-        return full_prints(archive, sha, with_views=False)
-
-    new = archive.unmatched_media(MATCHER)
-    if workers <= 1 and scheduler is None:
-        matched = (
-            (sha, _stored_form(found))
-            for sha, found in match_media(new, claims, fingerprints, load)
-        )
-    else:
-        chunks = _chunks(new, 4 * max(workers, 2))
-        done = run_each(
-            match_chunk,
-            [str(archive.path)] * len(chunks),
-            [run_id] * len(chunks),
-            chunks,
-            workers=workers,
-            scheduler=scheduler,
-        )
-        matched = (item for chunk in done for item in chunk)
-    for sha, stored in progress(matched, total=len(new), desc="matching"):
-        archive.record_matches(sha, dict(stored), MATCHER, run_id)
-    matches = [MediaMatch.from_json(*row) for row in archive.media_matches()]
-
-    findings = find_all(claims, media, fingerprints, load, matches)
+    # copies first: the other-angle matcher leaves the copies they find out
+    matched: dict[str, int] = {}
+    for matcher in (copies.MATCHER, angles.MATCHER):
+        new = archive.unmatched_media(matcher)
+        if workers <= 1 and scheduler is None:
+            done = _matcher(matcher, archive, claims, media, fingerprints)(new)
+        else:
+            chunks = _chunks(new, 4 * max(workers, 2))
+            parts = run_each(
+                match_chunk,
+                [str(archive.path)] * len(chunks),
+                [run_id] * len(chunks),
+                [matcher] * len(chunks),
+                chunks,
+                workers=workers,
+                scheduler=scheduler,
+            )
+            done = (item for chunk in parts for item in chunk)
+        for sha, stored in progress(done, total=len(new), desc=f"matching ({matcher})"):
+            archive.record_matches(sha, dict(stored), matcher, run_id)
+        matched[matcher] = len(new)
+    matches, relations = _copy_matches(archive), _view_relations(archive)
+    findings = find_all(claims, media, fingerprints, matches=matches, relations=relations)
     by_claim: dict[str | None, list[Finding]] = defaultdict(list)
     for finding in findings:
         by_claim[finding.claim_id].append(finding)
@@ -102,7 +100,13 @@ def rescore(archive: Archive, *, workers: int = 1, scheduler: str | None = None)
     ]
     changes = archive.save_results(run_id, findings, scores)
     summary = RescoreSummary(
-        run_id, len(claims), len(findings), tuple(outcomes), tuple(changes), len(new)
+        run_id,
+        len(claims),
+        len(findings),
+        tuple(outcomes),
+        tuple(changes),
+        matched[copies.MATCHER],
+        matched[angles.MATCHER],
     )
     archive.finish_run(
         run_id,
@@ -111,7 +115,8 @@ def rescore(archive: Archive, *, workers: int = 1, scheduler: str | None = None)
             "claims": summary.claims,
             "findings": summary.findings,
             "fingerprinted": len(outcomes),
-            "matched": len(new),
+            "matched": summary.matched,
+            "related": summary.related,
             "failed": len(summary.failures),
             "new_claims": len(summary.new_claims),
             "changed_scores": len(summary.changed_scores),
@@ -130,13 +135,13 @@ _table_cache: dict[tuple[str, int], tuple] = {}
 
 
 def match_chunk(
-    archive_path: str, run_id: int, shas: Sequence[str]
+    archive_path: str, run_id: int, matcher: str, shas: Sequence[str]
 ) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Match ``shas`` against the archive at ``archive_path``: what a worker does.
+    """Match ``shas`` against the archive at ``archive_path`` with ``matcher``: what a worker does.
 
     Opens the archive read-only (readers never wait for the writing run) and
-    builds the archive-wide table once per process and run. Returns per item
-    the stored form of its matches (other sha256, match JSON).
+    reads the archive-wide fingerprints once per process and run. Returns per
+    item the stored form of its matches (other sha256, match JSON).
     """
     key = (archive_path, run_id)
     if key not in _table_cache:
@@ -145,16 +150,54 @@ def match_chunk(
         _table_cache.clear()
         reader = open_archive(archive_path, write=False)
         claims = sorted(reader.claims(), key=claim_order)
-        _table_cache[key] = (reader, claims, stored_prints(reader))
-    reader, claims, fingerprints = _table_cache[key]
-    return [
-        (sha, _stored_form(found))
-        for sha, found in match_media(
-            shas, claims, fingerprints, lambda sha: full_prints(reader, sha, with_views=False)
+        media = {record.sha256: record for record in reader.all_media()}
+        _table_cache[key] = (reader, claims, media, stored_prints(reader), {})
+    reader, claims, media, fingerprints, matchers = _table_cache[key]
+    if matcher not in matchers:
+        matchers[matcher] = _matcher(matcher, reader, claims, media, fingerprints)
+    return list(matchers[matcher](shas))
+
+
+def _matcher(
+    matcher: str,
+    archive: Archive,
+    claims: Sequence[StoredClaim],
+    media: Mapping[str, MediaRecord],
+    fingerprints: Mapping[str, Fingerprints],
+) -> Callable[[Sequence[str]], Iterator[tuple[str, list[tuple[str, str]]]]]:
+    """``matcher`` ready to match items against ``archive``: yields their stored form."""
+    if matcher == copies.MATCHER:
+
+        def load(sha: str) -> Fingerprints | None:  # copy matching needs no other-angle views
+            return full_prints(archive, sha, with_views=False)
+
+        def match(shas: Sequence[str]) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+            for sha, found in copies.match_media(shas, claims, fingerprints, load):
+                yield sha, [(m.other_sha256, m.to_json()) for m in found]
+
+        return match
+    if matcher == angles.MATCHER:
+        # the copy matches of this run are stored by now: their derived items stay out
+        found_copies = copies.copy_findings(claims, media, _copy_matches(archive))
+        index = angles.ViewIndex(
+            claims,
+            media,
+            fingerprints,
+            lambda sha: full_prints(archive, sha),
+            angles.derived_items(claims, found_copies),
         )
-    ]
+
+        def relate(shas: Sequence[str]) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+            for sha, found in angles.match_views(shas, index):
+                yield sha, [(r.other_sha256, r.to_json()) for r in found]
+
+        return relate
+    raise ValueError(f"no matcher {matcher!r}")
 
 
-def _stored_form(found: Sequence[MediaMatch]) -> list[tuple[str, str]]:
-    """An item's matches as the archive stores them: (other sha256, match JSON)."""
-    return [(m.other_sha256, m.to_json()) for m in found]
+def _copy_matches(archive: Archive) -> list[copies.MediaMatch]:
+    return [copies.MediaMatch.from_json(*row) for row in archive.media_matches(copies.MATCHER)]
+
+
+def _view_relations(archive: Archive) -> list[angles.ViewRelation]:
+    return [angles.ViewRelation.from_json(*row) for row in archive.media_matches(angles.MATCHER)]

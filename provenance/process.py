@@ -15,13 +15,13 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from . import closeups, views
+from . import closeups, sound, views
 from .archive import Archive
 from .cluster import cluster_map
 from .errors import ProvenanceError
 from .fingerprint import KIND as FRAMES_KIND
 from .fingerprint import THUMBS_KIND, Fingerprints, MediaFingerprint, fingerprint_frames
-from .frames import DEADLINE, Frame, extract_frames, transients_in
+from .frames import DEADLINE, SOUND_RATE, Frame, extract_frames, sound_in, transients_in
 from .keypoints import KIND as KEYPOINTS_KIND
 from .keypoints import WORDS_KIND, WordBag, features_from_bytes, features_to_bytes, word_bag
 from .media import probe_media
@@ -63,6 +63,7 @@ def analyse_file(file: str) -> tuple[MediaInfo, dict[str, bytes]]:
         refine=lambda windows: transients_in(file, windows),
     )
     reading = closeups.read_media_closeups(candidates.frames())
+    heard = _launch_sound(file, prints, info.duration_s)
     stored = {
         FRAMES_KIND: prints.frames.to_bytes(),
         THUMBS_KIND: prints.frames.thumbs_to_bytes(),
@@ -73,8 +74,20 @@ def analyse_file(file: str) -> tuple[MediaInfo, dict[str, bytes]]:
         stored[views.KIND] = prints.views.keyframes_to_bytes()
         stored[views.WORDS_KIND] = prints.views.words_to_bytes()
         stored[views.TRACK_KIND] = prints.views.track_to_bytes()
+        stored[sound.KIND] = heard.to_bytes()
     stored[closeups.KIND] = reading.to_bytes()
     return info, stored
+
+
+def _launch_sound(file: str, prints: Fingerprints, duration_s: float | None) -> sound.LaunchSound:
+    """The sound around the launch onsets the pictures show (nothing to hear: empty)."""
+    if prints.views is None or not len(prints.views.track):
+        return sound.LaunchSound(())
+    track = prints.views.track
+    windows = sound.sound_windows([float(track.time_s[i]) for i in track.onsets()], duration_s)
+    if not windows:
+        return sound.LaunchSound(())
+    return sound.launch_sound(sound_in(file, windows, rate=SOUND_RATE), SOUND_RATE)
 
 
 def decode_prints(stored: Mapping[str, bytes]) -> Fingerprints | None:
@@ -100,6 +113,7 @@ def decode_prints(stored: Mapping[str, bytes]) -> Fingerprints | None:
             views.SceneViews.track_from_bytes(stored[views.TRACK_KIND])
             if views.TRACK_KIND in stored
             else views.EventTrack.empty(),
+            sound.LaunchSound.from_bytes(stored[sound.KIND]) if sound.KIND in stored else None,
         )
     reading = (
         closeups.CloseupReading.from_bytes(stored[closeups.KIND])
@@ -127,7 +141,7 @@ def stored_prints(archive: Archive) -> dict[str, Fingerprints]:
 
 
 _COPY_KINDS = (FRAMES_KIND, THUMBS_KIND, KEYPOINTS_KIND, WORDS_KIND, closeups.KIND)
-_VIEW_KINDS = (views.KIND, views.WORDS_KIND, views.TRACK_KIND)
+_VIEW_KINDS = (views.KIND, views.WORDS_KIND, views.TRACK_KIND, sound.KIND)
 
 
 def full_prints(archive: Archive, sha256: str, *, with_views: bool = True) -> Fingerprints | None:

@@ -73,11 +73,16 @@ def score_claim(
     reasons: list[Reason] = []
     evidence = [f for f in findings if f.other_claim != own]
     copied = {(f.media, f.other_claim) for f in evidence if f.kind is FindingKind.COPY}
+    angles: dict[str, list[Finding]] = {}  # one launch: counted once per media item
+    for finding in evidence:
+        if finding.kind is FindingKind.OTHER_ANGLE:
+            angles.setdefault(finding.media, []).append(finding)
     for finding in evidence:
         if finding.kind is FindingKind.COPY:
             reasons.append(_reason("copy_of_earlier_claim", _copy_text(finding)))
-        elif finding.kind is FindingKind.OTHER_ANGLE:
-            reasons.append(_reason("other_angle_of_earlier_claim", _angle_text(finding)))
+        elif finding.kind is FindingKind.OTHER_ANGLE and finding is angles[finding.media][0]:
+            text = _angle_text(finding, [f.other_claim for f in angles[finding.media][1:]])
+            reasons.append(_reason("other_angle_of_earlier_claim", text))
         elif finding.kind is FindingKind.RECYCLED_IDENTIFIER:
             in_copy = (finding.media, finding.other_claim) in copied
             code = "recycled_identifier_in_copy" if in_copy else "recycled_identifier"
@@ -154,12 +159,14 @@ def _copy_text(finding: Finding) -> str:
     return f"{here} repeats {there} of earlier claim {finding.other_claim}{how}"
 
 
-def _angle_text(finding: Finding) -> str:
+def _angle_text(finding: Finding, also: Sequence[str | None] = ()) -> str:
     offset = finding.evidence.get("offset_s")
     when = f" (time offset {offset:+.2f} s)" if isinstance(offset, (int, float)) else ""
+    others = sorted({c for c in also if c and c != finding.other_claim})
+    and_in = f"; the same launch is also in claim {', '.join(others)}" if others else ""
     return (
         f"{finding.media} shows the launch of {finding.other_media} of earlier claim "
-        f"{finding.other_claim} from another camera{when}"
+        f"{finding.other_claim} from another camera{when}{and_in}"
     )
 
 

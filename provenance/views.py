@@ -28,12 +28,14 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
 
 from .frames import Transient
 from .keypoints import hull_share, keyframe_arrays, keyframe_rows
+from .sound import LaunchSound
 
 KIND = "sift-keyframes-v1"
 WORDS_KIND = "sift-words-v1"
@@ -69,7 +71,7 @@ class ViewFeatures:
     """SIFT keypoints of one key frame: points in pixels of a frame of ``size``.
 
     Descriptors are OpenCV's SIFT values, integers 0..255 by construction,
-    kept as bytes; :meth:`root` gives RootSIFT (Hellinger kernel) for matching.
+    kept as bytes; :attr:`rooted` gives RootSIFT (Hellinger kernel) for matching.
     """
 
     time_s: float
@@ -77,10 +79,17 @@ class ViewFeatures:
     points: np.ndarray  # float32 (K, 2)
     descriptors: np.ndarray  # uint8 (K, 128)
 
-    def root(self) -> np.ndarray:
+    @cached_property
+    def rooted(self) -> np.ndarray:
+        """RootSIFT descriptors: float32 (K, 128), each of unit length."""
         d = self.descriptors.astype(np.float32)
         d /= np.maximum(d.sum(axis=1, keepdims=True), 1e-7)
         return np.sqrt(d)
+
+    @cached_property
+    def word_set(self) -> frozenset[int]:
+        """The visual words of this key frame (:func:`words_of`), as a set."""
+        return frozenset(words_of(self).ravel().tolist())
 
 
 _sift = None
@@ -104,20 +113,24 @@ def sift_features(luma: np.ndarray, time_s: float) -> ViewFeatures:
 
 
 def _mutual_matches(a: np.ndarray, b: np.ndarray, ratio: float = RATIO) -> np.ndarray:
-    """(M, 2) index pairs: ``a``'s nearest in ``b`` passes the ratio test and is mutual."""
+    """(M, 2) index pairs: ``a``'s nearest in ``b`` passes the ratio test and is mutual.
+
+    ``a`` and ``b`` are unit-length (RootSIFT), so squared distances are
+    ``2 - 2 a.b``: one matrix product gives both directions.
+    """
     if len(a) < 2 or len(b) < 2:
         return np.zeros((0, 2), np.int64)
-    matcher = cv2.BFMatcher(cv2.NORM_L2)
-    forward = matcher.knnMatch(a, b, k=2)
-    backward = {m[0].queryIdx: m[0].trainIdx for m in matcher.knnMatch(b, a, k=1) if m}
-    pairs = [
-        (p[0].queryIdx, p[0].trainIdx)
-        for p in forward
-        if len(p) == 2
-        and p[0].distance < ratio * p[1].distance
-        and backward.get(p[0].trainIdx) == p[0].queryIdx
-    ]
-    return np.array(pairs, np.int64).reshape(-1, 2)
+    similarity = a @ b.T
+    rows = np.arange(len(a))
+    best = np.argmax(similarity, axis=1)
+    mutual = np.argmax(similarity, axis=0)[best] == rows
+    near = similarity[rows, best]
+    similarity[rows, best] = -np.inf
+    next_near = similarity.max(axis=1)
+    distance = np.sqrt(np.maximum(2.0 - 2.0 * near, 0.0))
+    next_distance = np.sqrt(np.maximum(2.0 - 2.0 * next_near, 0.0))
+    keep = (distance < ratio * next_distance) & mutual
+    return np.stack([rows[keep], best[keep]], axis=1).astype(np.int64)
 
 
 def drop_overlays(frames: Sequence[ViewFeatures]) -> tuple[list[ViewFeatures], np.ndarray]:
@@ -129,7 +142,7 @@ def drop_overlays(frames: Sequence[ViewFeatures]) -> tuple[list[ViewFeatures], n
     frames = list(frames)
     if len(frames) <= PIN_FRAMES:
         return frames, np.zeros((0, 2), np.float32)
-    roots = [f.root() for f in frames]
+    roots = [f.rooted for f in frames]
     hits = [np.zeros(len(f.points), np.int32) for f in frames]
     moved = []
     for i in range(len(frames)):
@@ -167,7 +180,7 @@ def words_of(features: ViewFeatures) -> np.ndarray:
     """(K, LSH_TABLES) visual word ids, each table in its own range."""
     if not len(features.descriptors):
         return np.zeros((0, LSH_TABLES), np.int64)
-    signs = ((features.root() - _CENTRE) @ _PROJECTIONS) > 0
+    signs = ((features.rooted - _CENTRE) @ _PROJECTIONS) > 0
     weights = 1 << np.arange(LSH_BITS - 1, -1, -1)
     words = signs.reshape(len(signs), LSH_TABLES, LSH_BITS).astype(np.int64) @ weights
     return words + (np.arange(LSH_TABLES) << LSH_BITS)
@@ -253,6 +266,7 @@ class SceneViews:
     words: np.ndarray  # uint32, sorted unique
     counts: np.ndarray  # uint8
     track: EventTrack
+    sound: LaunchSound | None = None  # None: not listened to (or not loaded)
 
     def keyframes_to_bytes(self) -> bytes:
         out = io.BytesIO()
@@ -362,7 +376,7 @@ PARALLAX_SHARE = 1.3
 
 def verify_pair(a: ViewFeatures, b: ViewFeatures) -> ViewMatch | None:
     """Match two key frames and fit a fundamental matrix and a homography robustly."""
-    pairs = _mutual_matches(a.root(), b.root())
+    pairs = _mutual_matches(a.rooted, b.rooted)
     if len(pairs) < MIN_MATCHES:
         return None
     src = a.points[pairs[:, 0]].astype(np.float64)
@@ -396,9 +410,9 @@ def verify_pair(a: ViewFeatures, b: ViewFeatures) -> ViewMatch | None:
 
 def _pair_order(a: Sequence[ViewFeatures], b: Sequence[ViewFeatures]) -> list[tuple[int, int]]:
     """Key-frame pairs, those sharing the most visual words first."""
-    words_a = [set(words_of(f).ravel().tolist()) for f in a]
-    words_b = [set(words_of(f).ravel().tolist()) for f in b]
-    scored = [(len(wa & wb), i, j) for i, wa in enumerate(words_a) for j, wb in enumerate(words_b)]
+    scored = [
+        (len(fa.word_set & fb.word_set), i, j) for i, fa in enumerate(a) for j, fb in enumerate(b)
+    ]
     scored.sort(key=lambda s: (-s[0], s[1], s[2]))
     return [(i, j) for _, i, j in scored]
 
@@ -422,6 +436,7 @@ def relate_views(a: Sequence[ViewFeatures], b: Sequence[ViewFeatures]) -> ViewMa
 class EventMatch:
     """The launch seen in both items: ``time_b = time_a - offset_s``."""
 
+    onset_s: float  # the launch's onset in ``a``
     offset_s: float
     consistent: int  # aligned frames where the moving spots obey the geometry
     checked: int
@@ -480,6 +495,7 @@ def _consistency(
         return None
     errors_arr = np.asarray(errors)
     return EventMatch(
+        start,
         round(offset, 2),
         int((errors_arr <= EVENT_TOLERANCE).sum()),
         len(errors),

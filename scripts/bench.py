@@ -516,6 +516,8 @@ def bench_angles(args: argparse.Namespace) -> dict:
                 "other": f.other_media,
                 "right": right_angle if f.kind is FindingKind.OTHER_ANGLE else right_site,
                 "offset_s": f.evidence.get("offset_s"),
+                "sound_correlation": f.evidence.get("sound_correlation"),
+                "sound_says": f.evidence.get("sound_says"),
             }
         )
     angle_pairs = {
@@ -792,18 +794,20 @@ def bench_nightly(args: argparse.Namespace) -> dict:
     """A nightly ``rescore`` on archives of synthetic fingerprints, 1 % of them new.
 
     Every claim holds one 7 s item whose fingerprints are those of a fixture
-    video (C002_a) made its own: random frame hashes and thumbnails, ORB
-    descriptors XORed with random bytes, so its visual words are its own too
-    (unrelated footage; the other-angle views are not used by the run). All but
-    1 % of the items are already matched; the run matches the new ones
-    against the whole archive, derives every finding and scores every claim.
+    video (C002_a) made its own: random frame hashes and thumbnails, ORB and
+    SIFT descriptors XORed with random bytes, so its visual words are its own
+    too (unrelated footage). All but 1 % of the items are already matched (for
+    copies and for other angles); the run matches the new ones against the
+    whole archive, derives every finding and scores every claim.
     Media are already fingerprinted: fingerprinting new media costs the same
     per item whatever the archive's size (see the fingerprint benchmark).
     For 1,000 claims (``--full-claims``) the run is also timed with nothing matched yet: the
     first full re-scoring of an archive fingerprinted by ``ingest``.
     """
+    from provenance import views
     from provenance.archive import open_archive
     from provenance.archive.sqlite import format_utc, utc_now
+    from provenance.findings.angles import MATCHER as VIEWS_MATCHER
     from provenance.findings.copies import MATCHER
     from provenance.fingerprint import KIND as FRAMES_KIND
     from provenance.fingerprint import THUMBS_KIND, MediaFingerprint
@@ -831,12 +835,22 @@ def bench_nightly(args: argparse.Namespace) -> dict:
             )
             for k in template_prints.keyframes
         ]
+        scene = template_prints.views
+        view_frames = [
+            dataclasses.replace(
+                k, descriptors=k.descriptors ^ rng.integers(0, 256, k.descriptors.shape, np.uint8)
+            )
+            for k in scene.keyframes
+        ]
+        own_scene = views.SceneViews(view_frames, *views.view_words(view_frames), scene.track)
         return {
             **stored,
             FRAMES_KIND: frames.to_bytes(),
             THUMBS_KIND: frames.thumbs_to_bytes(),
             KEYPOINTS_KIND: features_to_bytes(keyframes),
             WORDS_KIND: word_bag(keyframes).to_bytes(),
+            views.KIND: own_scene.keyframes_to_bytes(),
+            views.WORDS_KIND: own_scene.words_to_bytes(),
         }
 
     def build(n: int, matched_share: float) -> Path:
@@ -867,9 +881,11 @@ def bench_nightly(args: argparse.Namespace) -> dict:
                         "INSERT INTO fingerprints VALUES (?, ?, ?, ?)", (sha, kind, blob, now)
                     )
                 if i < old:
-                    sql.execute(
-                        "INSERT INTO media_matched VALUES (?, ?, NULL, ?)", (sha, MATCHER, now)
-                    )
+                    for matcher in (MATCHER, VIEWS_MATCHER):
+                        sql.execute(
+                            "INSERT INTO matched VALUES (?, ?, ?, NULL, ?)",
+                            (matcher.rpartition("-v")[0], sha, matcher, now),
+                        )
         return db
 
     def timed_run(db: Path, workers: int = 1) -> tuple[float, dict]:
@@ -878,6 +894,7 @@ def bench_nightly(args: argparse.Namespace) -> dict:
             summary = rescore(archive, workers=workers)
         return time.perf_counter() - started, {
             "matched": summary.matched,
+            "related": summary.related,
             "findings": summary.findings,
             "scored": summary.claims,
         }

@@ -58,7 +58,7 @@ def test_new_archive_is_migrated_and_uses_wal(archive_path: Path) -> None:
         assert archive.schema_version() == SCHEMA_VERSION
     db = sqlite3.connect(archive_path)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("SELECT version FROM schema_migrations").fetchall() == [(1,), (2,)]
+    assert db.execute("SELECT version FROM schema_migrations").fetchall() == [(1,), (2,), (3,)]
 
 
 def test_add_claim_and_read_back(archive_path: Path) -> None:
@@ -217,6 +217,47 @@ def test_migration_from_an_older_version_keeps_data(
     with open_archive(archive_path, write=True) as archive:
         assert archive.schema_version() == following
         assert archive.claim("C1").claim.group == "Brigade North"
+
+
+def test_copy_matches_stored_before_version_3_are_kept(
+    archive_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Version 3 keeps every matcher's matches in one table: version 2's copy matches move."""
+    a, b = media_file("a.mp4"), media_file("b.mp4")
+    version_2 = tuple(m for m in sqlite_archive.MIGRATIONS if m.version <= 2)
+    monkeypatch.setattr(sqlite_archive, "MIGRATIONS", version_2)
+    monkeypatch.setattr(sqlite_archive, "SCHEMA_VERSION", 2)
+    with open_archive(archive_path, write=True) as archive:
+        archive.add_claim(make_claim("C1", [a, b]), [a, b])
+        archive.record_media_info(a.sha256, MediaInfo(MediaKind.VIDEO, 64, 36, 1.0, 5.0, "h264"))
+        run = archive.start_run("rescore")
+    db = sqlite3.connect(archive_path)
+    with db:
+        db.execute("INSERT INTO media_matches VALUES (?, ?, ?)", (a.sha256, b.sha256, '{"x": 1}'))
+        db.execute(
+            "INSERT INTO media_matched VALUES (?, 'copies-v1', ?, '2026-11-01T00:00:00Z')",
+            (a.sha256, run),
+        )
+    db.close()
+    monkeypatch.undo()
+    with open_archive(archive_path, write=True) as archive:
+        assert archive.schema_version() == 3
+        assert archive.media_matches("copies-v1") == [(a.sha256, b.sha256, '{"x": 1}')]
+        assert archive.media_matches("views-v1") == []
+        assert a.sha256 not in archive.unmatched_media("copies-v1")
+        assert a.sha256 in archive.unmatched_media("copies-v2")  # a new version: again
+
+
+def test_matchers_keep_their_own_matches(archive_path: Path) -> None:
+    a, b = media_file("a.mp4"), media_file("b.mp4")
+    with open_archive(archive_path, write=True) as archive:
+        archive.add_claim(make_claim("C1", [a, b]), [a, b])
+        run = archive.start_run("rescore")
+        archive.record_matches(a.sha256, {b.sha256: "copy"}, "copies-v1", run)
+        archive.record_matches(a.sha256, {b.sha256: "view"}, "views-v1", run)
+        archive.record_matches(a.sha256, {}, "views-v1", run)  # replaces views only
+        assert archive.media_matches("copies-v1") == [(a.sha256, b.sha256, "copy")]
+        assert archive.media_matches("views-v1") == []
 
 
 def copy_finding() -> Finding:

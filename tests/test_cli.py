@@ -200,6 +200,25 @@ def test_check_reports_an_identifier_already_shown_in_the_archive(
     assert "recycled_identifier" in table and "claim C1 media/closeup.mp4 BN-1042" in table
 
 
+def test_check_tells_another_camera_from_another_day(tmp_path: Path, archive_path: Path) -> None:
+    """Fixture A1-cam1 archived: A1-cam2 is its launch from elsewhere, A2 that site on
+    another day (the sound tells them apart)."""
+    (tmp_path / "media").mkdir()
+    shutil.copy(FIXTURES / "media" / "C001_a.mp4", tmp_path / "media" / "cam1.mp4")
+    manifest = write_manifest(tmp_path / "claims.jsonl", [claim("C1", ["media/cam1.mp4"])])
+    assert run("ingest", manifest, "--archive", archive_path).exit_code == 0
+    other_camera, other_day = FIXTURES / "media" / "C024_a.mp4", FIXTURES / "media" / "C007_a.mp4"
+
+    result = run("check", other_camera, other_day, "--archive", archive_path, "--json")
+    assert result.exit_code == 0, result.output
+    found = {(f["media"], f["kind"]) for f in json.loads(result.output)["findings"]}
+    assert found == {(str(other_camera), "other_angle"), (str(other_day), "same_site")}
+    angle = next(f for f in json.loads(result.output)["findings"] if f["kind"] == "other_angle")
+    assert angle["other_claim"] == "C1" and angle["evidence"]["sound_says"] == "same launch"
+    table = run("check", other_camera, "--archive", archive_path).output
+    assert "other_angle" in table and "claim C1 media/cam1.mp4 offset" in table
+
+
 def test_check_bad_file_exits_1_and_goes_on(
     manifest: Path, archive_path: Path, tmp_path: Path
 ) -> None:
@@ -222,7 +241,14 @@ def test_check_bad_file_exits_1_and_goes_on(
     assert media[2]["error"] is None and media[2]["kind"] == "video"
 
 
-def test_csv_and_html_reports(manifest: Path, archive_path: Path, tmp_path: Path) -> None:
+def test_csv_and_html_reports(
+    manifest: Path, archive_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # an analysis this version would not run: the report must say its absence is no evidence
+    from provenance.report import html as html_report
+
+    off = ("future", "something not looked for in this version", False)
+    monkeypatch.setattr(html_report, "ANALYSES", (*html_report.ANALYSES, off))
     run("ingest", manifest, "--archive", archive_path)
     run("rescore", "--archive", archive_path)
     run("report", "--archive", archive_path, "--format", "csv", "--out", tmp_path / "r.csv")
@@ -234,7 +260,9 @@ def test_csv_and_html_reports(manifest: Path, archive_path: Path, tmp_path: Path
     html = (tmp_path / "r.html").read_text()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; удар" in html
-    assert 'id="claim-C3"' in html and "not analysed yet" in html
+    assert 'id="claim-C3"' in html
+    assert "something not looked for in this version: <em>not analysed yet" in html
+    assert html.count("not analysed yet") == 1  # every real analysis ran
 
 
 def test_csv_report_defuses_spreadsheet_formulas(

@@ -155,6 +155,51 @@ def absurd_frame_rate(path: Path) -> None:
             out.mux(packet)
 
 
+def _flash_with_sound(path: Path, *, layout: str = "mono", rate: int = 16000) -> list[int]:
+    """A 4 s video with a flash at 2 s (so its sound is read) and noise as its sound.
+
+    Returns the byte offsets of the sound's packets in the file.
+    """
+    rng = np.random.default_rng(8)
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=Fraction(10))
+        video.width, video.height, video.pix_fmt = 96, 64, "yuv420p"
+        sound = out.add_stream("aac", rate=rate)
+        sound.layout = layout
+        channels = len(av.AudioLayout(layout).channels)
+        for i in range(40):
+            picture = np.full((64, 96, 3), 40, np.uint8)
+            picture[20:44, 30:60] = 250 if 20 <= i < 23 else 40
+            for packet in video.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")):
+                out.mux(packet)
+        for packet in video.encode():
+            out.mux(packet)
+        for start in range(0, 4 * rate, 1024):
+            chunk = rng.standard_normal((channels, 1024)).astype(np.float32) * 0.1
+            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=layout)
+            frame.sample_rate, frame.pts = rate, start
+            for packet in sound.encode(frame):
+                out.mux(packet)
+        for packet in sound.encode():
+            out.mux(packet)
+    with av.open(str(path)) as container:
+        return [p.pos for p in container.demux(container.streams.audio[0]) if p.pos]
+
+
+def surround_sound(path: Path) -> None:
+    _flash_with_sound(path, layout="5.1", rate=48000)
+
+
+def broken_sound(path: Path) -> None:
+    """Good pictures, garbage where every packet of the sound should be."""
+    positions = _flash_with_sound(path)
+    data = bytearray(path.read_bytes())
+    rng = np.random.default_rng(9)
+    for pos in positions:
+        data[pos : pos + 40] = rng.integers(0, 256, 40, dtype=np.uint8).tobytes()
+    path.write_bytes(bytes(data))
+
+
 CASES = {
     "zero-byte.mp4": (zero_bytes, False),
     "text.mp4": (text_as_mp4, False),
@@ -167,6 +212,8 @@ CASES = {
     "bomb.png": (png_bomb, False),
     "ten-bit.mp4": (ten_bit, True),
     "absurd-rate.mp4": (absurd_frame_rate, True),
+    "surround-sound.mp4": (surround_sound, True),
+    "broken-sound.mp4": (broken_sound, True),
 }
 
 

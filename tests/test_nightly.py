@@ -15,6 +15,7 @@ import pytest
 from conftest import claim, write_manifest, write_video
 
 from provenance.archive import open_archive
+from provenance.findings.copies import MATCHER
 from provenance.ingest import ingest_manifest
 from provenance.manifest import read_manifest
 from provenance.nightly import rescore
@@ -123,7 +124,7 @@ def _progress(archive_path: Path) -> tuple[int, int, int]:
     db = sqlite3.connect(f"file:{archive_path}?mode=ro", uri=True, timeout=5)
     try:
         done = db.execute("SELECT count(*) FROM media WHERE status != 'pending'").fetchone()[0]
-        matched = db.execute("SELECT count(*) FROM media_matched").fetchone()[0]
+        matched = db.execute("SELECT count(*) FROM matched WHERE family = 'copies'").fetchone()[0]
         finished = db.execute("SELECT count(*) FROM runs WHERE status = 'done'").fetchone()[0]
     except sqlite3.OperationalError:  # not created yet
         return 0, 0, 0
@@ -302,7 +303,7 @@ def test_perceptual_matches_are_stored_and_read_back(tmp_path: Path, archive_pat
     _ingest(manifest, archive_path, fingerprint=False)
     with open_archive(archive_path, write=True) as archive:
         summary = rescore(archive, workers=workers)
-        stored = archive.media_matches()
+        stored = archive.media_matches(MATCHER)
     assert summary.matched == 3 and stored  # the copy and its source matched, both ways
     findings, scores = _results(archive_path)
     assert ("C", "copy", "media/again.mp4", "A", names[0]) in findings

@@ -16,13 +16,14 @@ import numpy as np
 import pytest
 
 from provenance.synth import FIXTURE_FORMAT, make_fixture_set, sites
+from provenance.synth import audio as au
 from provenance.synth import catalogue as cat
 from provenance.synth import edits as ed
 from provenance.synth.closeup import serial_height_px
 from provenance.synth.overlays import SH_INTRO, bumper_frames
 from provenance.synth.recipes import FPS, Built, Close, build
 from provenance.synth.scene import NEAR_M, base_pose, draw_textured, project
-from provenance.synth.videoio import decode_video, frame_at, read_image
+from provenance.synth.videoio import decode_video, encode_video, frame_at, read_image
 
 SEED = cat.DEFAULT_SEED
 
@@ -416,3 +417,141 @@ def test_plans_are_listed_after_their_sources():
     for p in cat.plans():
         assert all(n in seen for n in p.needs), p.path
         seen.add(p.path)
+
+
+# -------------------------------------------------------------------- sound
+
+
+def _launch_onset_s(x: np.ndarray, after_s: float) -> float:
+    """First time after ``after_s`` where the sound above 1 kHz jumps 10x over the ambient."""
+    from scipy import signal
+
+    y = signal.sosfiltfilt(signal.butter(4, 1000, "highpass", fs=au.SR, output="sos"), x)
+    env = np.sqrt(np.convolve(y**2, np.ones(32) / 32, mode="same"))
+    i0 = round(after_s * au.SR)
+    floor = np.sqrt(np.mean(env[: i0 - 800] ** 2))
+    return (i0 + int(np.argmax(env[i0:] > 10 * floor)) + 16) / au.SR
+
+
+def _ncc(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Normalised cross-correlation of ``b`` against every position in ``a``."""
+    from scipy import signal
+
+    c = signal.correlate(a, b, "valid")
+    e = np.concatenate([[0.0], np.cumsum(a**2)])
+    return c / (np.sqrt(e[len(b):] - e[: -len(b)]) * np.sqrt(b @ b) + 1e-12)
+
+
+def _heard_delay_s(event: str, camera: str) -> float:
+    ev, cam = sites.EVENTS[event], sites.CAMERAS[camera]
+    return float(np.linalg.norm(np.subtract(ev.launcher, cam.position))) / au.SOUND_SPEED
+
+
+def _decode_audio(path: Path) -> tuple[np.ndarray, float]:
+    with av.open(str(path)) as c:
+        s = c.streams.audio[0]
+        frames = list(c.decode(s))
+        assert frames[0].pts == 0 and s.rate == au.SR and s.channels == 1
+        return (np.concatenate([f.to_ndarray()[0] for f in frames]).astype(np.float64),
+                float(s.duration * s.time_base))
+
+
+def _tiny_frames(n: int) -> list[np.ndarray]:
+    return [np.full((48, 64, 3), 10 * i % 250, np.uint8) for i in range(n)]
+
+
+def test_audio_encoding_is_byte_reproducible_and_optional(tmp_path):
+    ev = sites.EVENTS["A1"]
+    sound = au.soundtrack(ev, sites.CAMERAS["A1-cam1"].position, 19.6, 1.0, 7,
+                          bumper_id=SH_INTRO.id, lead_s=0.5)
+    assert len(sound) == round(1.5 * au.SR) and 0.05 < np.abs(sound).max() < 0.9
+    frames = _tiny_frames(18)
+    for name in ("a1", "a2"):
+        encode_video(tmp_path / f"{name}.mp4", frames, fps=FPS, audio=sound)
+    for name in ("v1", "v2"):
+        encode_video(tmp_path / f"{name}.mp4", frames, fps=FPS)
+    encode_video(tmp_path / "vfr.mp4", frames, times=[i * 0.07 for i in range(18)],
+                 duration_s=1.3, audio=sound)  # longer than the video: trimmed
+    assert _sha(tmp_path / "a1.mp4") == _sha(tmp_path / "a2.mp4")
+    assert _sha(tmp_path / "v1.mp4") == _sha(tmp_path / "v2.mp4") != _sha(tmp_path / "a1.mp4")
+    with av.open(str(tmp_path / "v1.mp4")) as c:
+        assert not c.streams.audio
+    for name, dur in (("a1", 1.5), ("vfr", 1.3)):
+        x, audio_dur = _decode_audio(tmp_path / f"{name}.mp4")
+        assert abs(audio_dur - dur) < 1e-3 and len(x) >= round(dur * au.SR)
+    # the video is the same with or without sound
+    assert all(np.array_equal(a, b) for a, b in zip(
+        decode_video(tmp_path / "a1.mp4").frames, decode_video(tmp_path / "v1.mp4").frames,
+        strict=True))
+    # the jingle is the same for every use of a bumper
+    assert np.array_equal(au.jingle(SH_INTRO.id, 1.5), au.jingle(SH_INTRO.id, 1.5))
+    assert not np.array_equal(au.jingle(SH_INTRO.id, 1.5), au.jingle("other", 1.5))
+
+
+def test_launch_is_heard_after_the_sound_travel_time(tmp_path):
+    """Each camera hears the bang at launch + distance / 343 m/s, over quieter ambient."""
+    for event, camera in (("A1", "A1-cam1"), ("A1", "A1-cam2"), ("A1", "A1-cam3"),
+                          ("A2", "A2-cam1")):
+        ev = sites.EVENTS[event]
+        x = au.camera_track(ev, sites.CAMERAS[camera].position, ev.launch_t - 1.0, 2.0, 3)
+        heard = 1.0 + _heard_delay_s(event, camera)
+        assert abs(_launch_onset_s(x, 0.9) - heard) < 0.005, camera
+        pre, roar = x[: round(0.9 * au.SR)], x[round((heard + 0.2) * au.SR):]
+        snr_db = 10 * np.log10(np.mean(roar**2) / np.mean(pre**2))
+        assert 12 < snr_db < 28 and 0.2 < np.abs(x).max() < 0.9, (camera, snr_db)
+    # and through the AAC encoder, in media time
+    ev = sites.EVENTS["A1"]
+    sound = au.camera_track(ev, sites.CAMERAS["A1-cam2"].position, ev.launch_t - 1.0, 1.5, 4)
+    encode_video(tmp_path / "clip.mp4", _tiny_frames(18), fps=FPS, audio=sound)
+    x, _ = _decode_audio(tmp_path / "clip.mp4")
+    assert abs(_launch_onset_s(x, 0.9) - (1.0 + _heard_delay_s("A1", "A1-cam2"))) < 0.01
+
+
+def test_cameras_of_one_launch_share_its_sound_and_another_launch_does_not():
+    """The same launch correlates across cameras at the lag the distances predict;
+    a launch at the same site on another day does not, nor do the ambients."""
+    a1, a2 = sites.EVENTS["A1"], sites.EVENTS["A2"]
+    pos = {c: sites.CAMERAS[c].position for c in ("A1-cam1", "A1-cam2", "A1-cam3", "A2-cam1")}
+    ref = au.camera_track(a1, pos["A1-cam1"], a1.launch_t - 0.5, 2.0, 11)
+    other = au.camera_track(a2, pos["A2-cam1"], a2.launch_t - 0.5, 2.0, 12)
+    for camera, seed in (("A1-cam2", 13), ("A1-cam3", 14)):
+        x = au.camera_track(a1, pos[camera], a1.launch_t - 0.5, 2.0, seed)
+        start = round((0.5 + _heard_delay_s("A1", camera)) * au.SR)
+        window = x[start : start + au.SR // 2]  # half a second from the heard bang
+        c = _ncc(ref, window)
+        lag = start + round((_heard_delay_s("A1", "A1-cam1") - _heard_delay_s("A1", camera))
+                            * au.SR)
+        assert abs(int(np.argmax(c)) - lag) <= 3, camera
+        assert c.max() > 0.25, (camera, c.max())
+        off = np.abs(np.delete(c, np.arange(lag - 80, lag + 80)))
+        c_other = np.abs(_ncc(other, window))
+        assert c.max() > 2.5 * max(off.max(), c_other.max()), camera
+        assert c_other.max() < 0.15, camera
+    assert np.array_equal(au.launch_source(a1), au.launch_source(sites.EVENTS["A1"]))
+    s1, s2 = au.launch_source(a1), au.launch_source(a2)
+    assert abs(np.corrcoef(s1, s2)[0, 1]) < 0.05
+    w1, w2 = au.ambient(1, au.SR * 2), au.ambient(2, au.SR * 2)
+    assert abs(np.corrcoef(w1, w2)[0, 1]) < 0.1 and np.array_equal(w1, au.ambient(1, au.SR * 2))
+
+
+def test_wide_fixture_files_have_sound_and_other_files_do_not(fixture_set, truth):
+    with_sound = set()
+    for path, e in truth["media"].items():
+        if e["kind"] != "video":
+            assert e["audio"] is False, path
+            continue
+        with av.open(str(fixture_set / path)) as c:
+            assert len(c.streams.audio) == int(e["audio"]), path
+        if e["audio"]:
+            with_sound.add(path)
+            x, dur = _decode_audio(fixture_set / path)
+            assert abs(dur - e["duration_s"]) < 1e-3 and 0.1 < np.abs(x).max() < 0.9, path
+            if e["content"] in ("wide", "night") and e["launch_at_s"] is not None:
+                heard = e["launch_at_s"] + _heard_delay_s(e["event"], e["camera"])
+                assert abs(_launch_onset_s(x, e["launch_at_s"] - 0.1) - heard) < 0.02, path
+    wides = {p for p, e in truth["media"].items() if e["content"] in ("wide", "night")}
+    assert wides <= with_sound and with_sound - wides == {"media/C012_a.mp4"}  # identical copy
+    # the channel's jingle is the same in unrelated videos with its bumper
+    jingles = [_decode_audio(fixture_set / p)[0][: au.SR] for p in sorted(with_sound)
+               if truth["media"][p]["bumper"]]
+    assert len(jingles) >= 2 and np.abs(jingles[0] - jingles[1]).max() < 1e-3

@@ -24,6 +24,12 @@ from ..model import (
 )
 
 
+def matcher_family(matcher: str) -> str:
+    """``"copies-v1"`` -> ``"copies"``: the versions of one matcher share their stored matches."""
+    family, _, version = matcher.rpartition("-v")
+    return family if family and version.isdigit() else matcher
+
+
 class AddOutcome(str, Enum):
     ADDED = "added"
     UNCHANGED = "unchanged"  # the same claim was ingested before
@@ -68,12 +74,12 @@ class Archive(Protocol):
     def fingerprint(self, sha256: str, kind: str) -> bytes | None: ...
     def fingerprints(self, kind: str) -> dict[str, bytes]: ...
 
-    # media matches: what each item was matched to, kept between runs
+    # media matches: what each matcher matched each item to, kept between runs
     def unmatched_media(self, matcher: str) -> list[str]: ...
     def record_matches(
         self, sha256: str, matches: Mapping[str, str], matcher: str, run_id: int
     ) -> None: ...
-    def media_matches(self) -> list[tuple[str, str, str]]: ...
+    def media_matches(self, matcher: str) -> list[tuple[str, str, str]]: ...
 
     # findings and scores, recomputed by a re-scoring run
     def save_results(

@@ -38,7 +38,7 @@ from ..model import (
     Segment,
     StoredClaim,
 )
-from .base import AddOutcome, AddResult, ScoredClaim
+from .base import AddOutcome, AddResult, ScoredClaim, matcher_family
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -155,6 +155,31 @@ MIGRATIONS: tuple[Migration, ...] = (
             run_id INTEGER REFERENCES runs(id),
             matched_at TEXT NOT NULL
         );
+        """,
+    ),
+    Migration(
+        3,
+        "matches of several matchers (copies, other angles), each kept between runs",
+        """
+        CREATE TABLE matches (
+            family TEXT NOT NULL,
+            sha256 TEXT NOT NULL REFERENCES media(sha256) ON DELETE CASCADE,
+            other_sha256 TEXT NOT NULL REFERENCES media(sha256) ON DELETE CASCADE,
+            match_json TEXT NOT NULL,
+            PRIMARY KEY (family, sha256, other_sha256)
+        );
+        CREATE TABLE matched (
+            family TEXT NOT NULL,
+            sha256 TEXT NOT NULL REFERENCES media(sha256) ON DELETE CASCADE,
+            matcher TEXT NOT NULL,
+            run_id INTEGER REFERENCES runs(id),
+            matched_at TEXT NOT NULL,
+            PRIMARY KEY (family, sha256)
+        );
+        INSERT INTO matches SELECT 'copies', sha256, other_sha256, match_json FROM media_matches;
+        INSERT INTO matched SELECT 'copies', sha256, matcher, run_id, matched_at FROM media_matched;
+        DROP TABLE media_matches;
+        DROP TABLE media_matched;
         """,
     ),
 )
@@ -377,38 +402,43 @@ class SQLiteArchive:
         return {row["sha256"]: bytes(row["data"]) for row in rows}
 
     # -- media matches ---------------------------------------------------------------
+    # A matcher is named "<family>-v<version>": a new version matches every item again.
 
     def unmatched_media(self, matcher: str) -> list[str]:
         """Fingerprinted media not yet matched against the archive by ``matcher``."""
         rows = self._db.execute(
-            "SELECT m.sha256 FROM media m LEFT JOIN media_matched d ON d.sha256 = m.sha256"
+            "SELECT m.sha256 FROM media m"
+            " LEFT JOIN matched d ON d.sha256 = m.sha256 AND d.family = ?"
             " WHERE m.status = 'done' AND (d.matcher IS NULL OR d.matcher != ?)"
             " ORDER BY m.first_seen_at, m.sha256",
-            (matcher,),
+            (matcher_family(matcher), matcher),
         )
         return [row["sha256"] for row in rows]
 
     def record_matches(
         self, sha256: str, matches: Mapping[str, str], matcher: str, run_id: int
     ) -> None:
-        """Replace what ``sha256`` was matched to (other sha256 -> match JSON), at once."""
+        """Replace what ``matcher`` matched ``sha256`` to (other sha256 -> JSON), at once."""
+        family = matcher_family(matcher)
         with self.transaction() as db:
-            db.execute("DELETE FROM media_matches WHERE sha256 = ?", (sha256,))
+            db.execute("DELETE FROM matches WHERE family = ? AND sha256 = ?", (family, sha256))
             db.executemany(
-                "INSERT INTO media_matches (sha256, other_sha256, match_json) VALUES (?, ?, ?)",
-                [(sha256, other, data) for other, data in matches.items()],
+                "INSERT INTO matches (family, sha256, other_sha256, match_json)"
+                " VALUES (?, ?, ?, ?)",
+                [(family, sha256, other, data) for other, data in matches.items()],
             )
             db.execute(
-                "INSERT OR REPLACE INTO media_matched (sha256, matcher, run_id, matched_at)"
-                " VALUES (?, ?, ?, ?)",
-                (sha256, matcher, run_id, format_utc(utc_now())),
+                "INSERT OR REPLACE INTO matched (family, sha256, matcher, run_id, matched_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (family, sha256, matcher, run_id, format_utc(utc_now())),
             )
 
-    def media_matches(self) -> list[tuple[str, str, str]]:
-        """Every stored match: (sha256, other sha256, match JSON), in a stable order."""
+    def media_matches(self, matcher: str) -> list[tuple[str, str, str]]:
+        """Every stored match of ``matcher``'s family: (sha256, other sha256, JSON), in order."""
         rows = self._db.execute(
-            "SELECT sha256, other_sha256, match_json FROM media_matches"
-            " ORDER BY sha256, other_sha256"
+            "SELECT sha256, other_sha256, match_json FROM matches WHERE family = ?"
+            " ORDER BY sha256, other_sha256",
+            (matcher_family(matcher),),
         )
         return [(row["sha256"], row["other_sha256"], row["match_json"]) for row in rows]
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from ..fingerprint import Fingerprints
 from ..model import Finding, MediaRecord, StoredClaim
+from .angles import ViewRelation, angle_findings, derived_items, find_other_angles
 from .closeups import find_missing_closeups, find_recycled_identifiers, readings_of
 from .copies import MediaMatch, copy_findings, find_copies, identical_copy
 
@@ -26,10 +27,11 @@ ANALYSES: tuple[tuple[str, str, bool], ...] = (
     ),
     (
         "other_angle",
-        "the same launch filmed from another camera: features and geometry are computed"
-        " and stored, but the findings are not reported yet (the same place on another"
-        " day is not yet told apart reliably)",
-        False,
+        "the same launch filmed from another camera (epipolar geometry, the launch's"
+        " track, and its sound where both have it), and the same place on another day"
+        " (same_site); cameras at one height without the launch's sound cannot tell a"
+        " launch from another a few metres away on another day",
+        True,
     ),
     (
         "closeup",
@@ -47,25 +49,32 @@ def find_all(
     fingerprints: Mapping[str, Fingerprints],
     load: Callable[[str], Fingerprints | None] | None = None,
     matches: Sequence[MediaMatch] | None = None,
+    relations: Sequence[ViewRelation] | None = None,
 ) -> list[Finding]:
     """All findings for ``claims`` (earliest first), from every detector.
 
     ``fingerprints`` may be light (see :class:`~provenance.matching.FrameTable`);
-    ``load`` gives one item's complete fingerprints by sha256. ``matches`` are
-    the stored matches between media (every item matched once, see
-    :func:`~provenance.findings.copies.match_media`); without them every item
-    is matched with every other here.
+    ``load`` gives one item's complete fingerprints by sha256. ``matches`` and
+    ``relations`` are the stored copy matches and view relations between media
+    (every item matched once, see :func:`~provenance.findings.copies.match_media`
+    and :func:`~provenance.findings.angles.match_views`); without them every
+    item is matched with every other here, which needs ``load`` for the views.
     """
-    # find_other_angles is not run yet: on the fixtures it calls two same-site pairs
-    # (another day) other_angle, which would cost an original claim points. See
-    # ``python scripts/bench.py angles`` and issue 4.
     readings = readings_of(fingerprints)
+    copies = (
+        find_copies(claims, media, fingerprints, load)
+        if matches is None
+        else copy_findings(claims, media, matches)
+    )
+    if relations is not None:
+        views = angle_findings(claims, relations, derived_items(claims, copies))
+    elif load is not None:
+        views = find_other_angles(claims, media, fingerprints, load, copies)
+    else:
+        views = []
     return [
-        *(
-            find_copies(claims, media, fingerprints, load)
-            if matches is None
-            else copy_findings(claims, media, matches)
-        ),
+        *copies,
+        *views,
         *find_recycled_identifiers(claims, readings),
         *find_missing_closeups(claims, media, readings),
     ]

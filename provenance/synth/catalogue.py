@@ -37,7 +37,7 @@ from .recipes import (
 )
 from .scene import Look
 
-FIXTURE_FORMAT = 1
+FIXTURE_FORMAT = 2  # 2: wide shots have sound
 DEFAULT_SEED = 20241106
 
 BN, EF, SH = "Brigade North", "Eastern Falcons", "Southern Hawks"

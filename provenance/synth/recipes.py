@@ -26,6 +26,7 @@ from . import edits as ed
 from . import sites
 from . import textures as tx
 from .airframe import AIRFRAMES
+from .audio import soundtrack
 from .closeup import CloseupSpec, render_closeup, serial_height_px, serial_in_frame
 from .overlays import Bumper, Overlays, apply_overlays, bumper_frames
 from .render import Shot, render_frame
@@ -166,7 +167,8 @@ def entry(kind: str, *, width: int, height: int, content: str, duration_s: float
           launch_at_s: float | None = None, closeup: bool = False, airframe: str | None = None,
           serial: str | None = None, serial_readable: bool = False,
           serial_text_height_px: float | None = None, overlay_text=(),
-          bumper: dict | None = None, night: bool = False, vfr: bool = False) -> dict:
+          bumper: dict | None = None, night: bool = False, vfr: bool = False,
+          audio: bool = False) -> dict:
     """A ground-truth media entry with every field, in the documented order."""
     return {
         "claim": None, "kind": kind,
@@ -181,6 +183,7 @@ def entry(kind: str, *, width: int, height: int, content: str, duration_s: float
         "serial_text_height_px": None if serial_text_height_px is None else round(
             serial_text_height_px, 1),
         "overlay_text": list(overlay_text), "bumper": bumper, "night": night, "vfr": vfr,
+        "audio": audio,
     }
 
 
@@ -220,18 +223,22 @@ def build_wide(r: Wide, out: Path, seed: int) -> Built:
         texts = [r.bumper.title, *[t for t in texts if t != r.bumper.title]]
         bumper = {"id": r.bumper.id, "start_s": 0.0, "end_s": r.bumper.duration_s}
     total = lead + r.duration_s
+    sound = soundtrack(ev, cam.position, r.start_s, r.duration_s,
+                       sub_seed(seed, f"{r.camera}/audio/{out.name}"),
+                       bumper_id=r.bumper.id if r.bumper else None, lead_s=lead)
     settings = EncodeSettings(crf=ORIGINAL_CRF)
     if r.vfr:
-        encode_video(out, frames, times=media_times, duration_s=total, settings=settings)
+        encode_video(out, frames, times=media_times, duration_s=total, settings=settings,
+                     audio=sound)
     else:
-        encode_video(out, frames, fps=FPS, settings=settings)
+        encode_video(out, frames, fps=FPS, settings=settings, audio=sound)
     clock0 = r.start_s - lead
     return Built(entry(
         "video", width=cam.width, height=cam.height, duration_s=total,
         fps="vfr" if r.vfr else FPS, content="night" if ev.lighting.night else "wide",
         site=ev.site, event=ev.id, camera=r.camera, event_clock_start_s=clock0,
         launch_at_s=ev.launch_t - clock0 if 0 <= ev.launch_t - r.start_s < r.duration_s else None,
-        overlay_text=texts, bumper=bumper, night=ev.lighting.night, vfr=r.vfr))
+        overlay_text=texts, bumper=bumper, night=ev.lighting.night, vfr=r.vfr, audio=True))
 
 
 def build_close(r: Close, out: Path, seed: int) -> Built:

@@ -3,6 +3,8 @@
 Every encoder setting that could vary between runs is pinned: one x264
 thread, fixed CRF and preset, a fixed GOP, ``+bitexact`` muxing and explicit
 packet durations, so that the same frames always give the same file bytes.
+An optional soundtrack is AAC (FFmpeg's built-in encoder, bit-exact flags,
+1024-sample frames with explicit pts), equally reproducible.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ import numpy as np
 from PIL import Image
 
 VFR_TIME_BASE = Fraction(1, 90000)
+AUDIO_RATE = 16000
+AUDIO_BITRATE = 40000
+AUDIO_FRAME = 1024  # samples per AAC frame
 
 
 @dataclass(frozen=True)
@@ -47,12 +52,16 @@ def encode_video(
     times: Sequence[float] | None = None,
     duration_s: float | None = None,
     settings: EncodeSettings = EncodeSettings(),
+    audio: np.ndarray | None = None,
 ) -> None:
     """Write RGB ``frames`` as H.264 in MP4.
 
     Constant rate when ``fps`` is given (``times`` ignored); variable rate when
     ``times`` (seconds, increasing) is given: they become the frames' pts on a
     1/90000 time base, and ``duration_s`` fixes the end of the last frame.
+    ``audio`` (float mono in [-1, 1] at 16000 Hz, media time 0 = first sample)
+    adds an AAC stream, padded with silence or trimmed to the video's duration;
+    without it the file has no audio stream.
     """
     if not frames:
         raise ValueError("no frames to encode")
@@ -89,7 +98,13 @@ def encode_video(
             "threads": "1",
             "x264-params": "threads=1:lookahead-threads=1:sliced-threads=0",
         }
+        sound = None
+        if audio is not None:
+            total = ends[-1] * time_base
+            sound = _AudioTrack(out, _fit(audio, round(total * AUDIO_RATE)))
         for frame, p in zip(frames, pts, strict=True):
+            if sound:
+                sound.encode_until(p * time_base)
             vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
             vf.pts = p
             vf.time_base = time_base
@@ -97,6 +112,47 @@ def encode_video(
                 _mux(out, packet, durations, time_base)
         for packet in stream.encode():
             _mux(out, packet, durations, time_base)
+        if sound:
+            sound.finish()
+
+
+def _fit(audio: np.ndarray, n: int) -> np.ndarray:
+    """``audio`` as float32 mono of exactly ``n`` samples (trimmed or padded with silence)."""
+    x = np.clip(np.asarray(audio, np.float64).reshape(-1), -1.0, 1.0).astype(np.float32)
+    return np.pad(x[:n], (0, max(0, n - len(x))))
+
+
+class _AudioTrack:
+    """An AAC stream fed in fixed 1024-sample frames with explicit pts (1/16000 s)."""
+
+    def __init__(self, out: av.container.OutputContainer, samples: np.ndarray) -> None:
+        self.out, self.samples, self.pos = out, samples, 0
+        self.tb = Fraction(1, AUDIO_RATE)
+        self.stream = out.add_stream("aac", rate=AUDIO_RATE)
+        self.stream.layout = "mono"
+        self.stream.codec_context.bit_rate = AUDIO_BITRATE
+        self.stream.codec_context.time_base = self.tb
+        self.stream.time_base = self.tb
+        self.stream.codec_context.thread_count = 1
+        self.stream.codec_context.options = {"flags": "+bitexact"}
+
+    def encode_until(self, t: Fraction) -> None:
+        """Encode the frames starting before media time ``t`` (keeps the muxer interleaved)."""
+        while self.pos < len(self.samples) and self.pos * self.tb < t:
+            chunk = self.samples[self.pos : self.pos + AUDIO_FRAME]
+            af = av.AudioFrame.from_ndarray(chunk[None, :], format="fltp", layout="mono")
+            af.sample_rate = AUDIO_RATE
+            af.pts = self.pos
+            af.time_base = self.tb
+            for packet in self.stream.encode(af):
+                self.out.mux(packet)
+            self.pos += len(chunk)
+
+    def finish(self) -> None:
+        """Encode what is left and flush the encoder."""
+        self.encode_until(Fraction(len(self.samples), AUDIO_RATE) + 1)
+        for packet in self.stream.encode():
+            self.out.mux(packet)
 
 
 def _mux(out: av.container.OutputContainer, packet: av.Packet, durations: dict, tb) -> None:

@@ -1,0 +1,98 @@
+"""Stored view relations -> other_angle and same_site findings, and how they are scored."""
+
+from test_copies import MEDIA, stored
+
+from provenance.findings import claim_order, find_all
+from provenance.findings.angles import ViewRelation, angle_findings
+from provenance.model import FindingKind
+from provenance.scoring import score_claim
+
+
+def relation(a: str, b: str, *, same_event: bool = True, confidence: float = 0.8) -> ViewRelation:
+    """``a`` shows ``b``'s place; ``a``'s media time = ``b``'s + 1.5 s."""
+    return ViewRelation(
+        a,
+        b,
+        same_event,
+        confidence,
+        {
+            "frame_s": 1.0,
+            "other_frame_s": 2.0,
+            "frame_size": [480, 272],
+            "other_frame_size": [272, 480],
+            "points": [[10.0, 20.0, 30.0, 40.0]],
+            "offset_s": 1.5,
+            "sound_lag_s": 0.04,
+            "launch_loudness_db": [20.0, 12.0],
+        },
+    )
+
+
+def test_a_relation_reads_both_ways_and_survives_storage():
+    rel = relation("a", "b")
+    back = ViewRelation.from_json("a", "b", rel.to_json())
+    assert back == rel
+    flipped = rel.reversed()
+    assert (flipped.sha256, flipped.other_sha256) == ("b", "a")
+    d = flipped.details
+    assert (d["frame_s"], d["other_frame_s"]) == (2.0, 1.0)
+    assert (d["frame_size"], d["other_frame_size"]) == ([272, 480], [480, 272])
+    assert d["points"] == [[30.0, 40.0, 10.0, 20.0]]
+    assert (d["offset_s"], d["sound_lag_s"], d["launch_loudness_db"]) == (-1.5, -0.04, [12.0, 20.0])
+    assert flipped.reversed() == rel
+
+
+def test_the_later_claim_carries_the_finding_whichever_side_was_matched():
+    claims = sorted(
+        [stored("FIRST", 2, 2, [("m/a.mp4", "a")]), stored("LATER", 5, 1, [("m/b.mp4", "b")])],
+        key=claim_order,
+    )
+    # stored from a's side (a was new when matched), but b's claim is the later one
+    found = angle_findings(claims, [relation("a", "b")])
+    assert [(f.claim_id, f.media, f.other_claim, f.other_media) for f in found] == [
+        ("LATER", "m/b.mp4", "FIRST", "m/a.mp4")
+    ]
+    assert found[0].kind is FindingKind.OTHER_ANGLE and found[0].evidence["offset_s"] == -1.5
+    # related from both sides (both new in one run): one finding, the surer side's
+    both = angle_findings(claims, [relation("a", "b"), relation("b", "a", confidence=0.9)])
+    assert len(both) == 1 and both[0].confidence == 0.9 and both[0].evidence["offset_s"] == 1.5
+
+
+def test_same_site_copies_and_unknown_items_stay_apart():
+    claims = sorted(
+        [
+            stored("ONE", 1, 1, [("m/a.mp4", "a")]),
+            stored("TWO", 2, 2, [("m/b.mp4", "b")]),
+            stored("THREE", 3, 3, [("m/c.mp4", "c")]),
+        ],
+        key=claim_order,
+    )
+    found = angle_findings(
+        claims,
+        [relation("b", "a", same_event=False), relation("c", "a"), relation("d", "a")],
+        derived=frozenset({"c"}),
+    )
+    assert [(f.kind, f.claim_id) for f in found] == [(FindingKind.SAME_SITE, "TWO")]
+
+
+def test_one_launch_seen_by_several_earlier_claims_costs_once():
+    claims = sorted(
+        [
+            stored("ONE", 1, 1, [("m/a.mp4", "a")]),
+            stored("TWO", 2, 2, [("m/b.mp4", "b")]),
+            stored("THREE", 3, 3, [("m/c.mp4", "c")]),
+        ],
+        key=claim_order,
+    )
+    relations = [relation("b", "a"), relation("c", "a"), relation("c", "b")]
+    findings = find_all(claims, MEDIA, {}, matches=[], relations=relations)
+    three = [f for f in findings if f.claim_id == "THREE"]
+    assert [(f.kind, f.other_claim) for f in three] == [
+        (FindingKind.OTHER_ANGLE, "ONE"),
+        (FindingKind.OTHER_ANGLE, "TWO"),
+    ]
+    score = score_claim(claims[2], three, MEDIA)
+    angled = [r for r in score.reasons if r.code == "other_angle_of_earlier_claim"]
+    assert len(angled) == 1 and "also in claim TWO" in angled[0].text
+    same_site = angle_findings(claims, [relation("b", "a", same_event=False)])
+    assert not [r for r in score_claim(claims[1], same_site, MEDIA).reasons if r.effect]
