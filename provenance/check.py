@@ -22,7 +22,13 @@ from .fingerprint import Fingerprints
 from .matching import FrameTable, match_fingerprint
 from .media import sha256_file
 from .model import Finding, MediaInfo, MediaRecord, MediaStatus, StoredClaim
-from .process import decode_prints, fingerprint_media, full_prints, stored_prints
+from .process import (
+    decode_prints,
+    fingerprint_media,
+    full_prints,
+    stored_prints,
+    stored_views,
+)
 from .progress import progress
 
 
@@ -108,4 +114,4 @@ def _view_index(
     media = {record.sha256: record for record in archive.all_media()}
     matches = [MediaMatch.from_json(*row) for row in archive.media_matches(COPIES)]
     derived = derived_items(claims, copy_findings(claims, media, matches))
-    return ViewIndex(claims, media, prints, lambda sha: full_prints(archive, sha), derived)
+    return ViewIndex(claims, media, prints, lambda sha: stored_views(archive, sha), derived)

@@ -25,7 +25,14 @@ from .findings import angles, claim_order, copies, find_all
 from .findings.closeups import readings_of
 from .fingerprint import Fingerprints
 from .model import Finding, MediaRecord, ScoreChange, StoredClaim
-from .process import MediaOutcome, full_prints, process_media, run_each, stored_prints
+from .process import (
+    MediaOutcome,
+    full_prints,
+    process_media,
+    run_each,
+    stored_prints,
+    stored_views,
+)
 from .progress import progress
 from .scoring import score_claim
 
@@ -183,7 +190,7 @@ def _matcher(
             claims,
             media,
             fingerprints,
-            lambda sha: full_prints(archive, sha),
+            lambda sha: stored_views(archive, sha),
             angles.derived_items(claims, found_copies),
         )
 

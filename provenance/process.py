@@ -8,12 +8,18 @@ processes; only the coordinating process writes the outcomes to the archive.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import TypeVar
+
+import cv2
+import pebble
+from threadpoolctl import threadpool_limits
 
 from . import closeups, sound, views
 from .archive import Archive
@@ -48,6 +54,8 @@ def analyse_file(file: str) -> tuple[MediaInfo, dict[str, bytes]]:
 
     One decoding pass: the close-up reader keeps its few candidate frames as
     the frames stream past the fingerprinting, and reads them afterwards.
+    Then the few seconds of sound around each launch onset the pictures show
+    are decoded (a seek each).
     """
     info = probe_media(file)
     candidates = closeups.CandidateFrames()
@@ -101,26 +109,29 @@ def decode_prints(stored: Mapping[str, bytes]) -> Fingerprints | None:
     frames = MediaFingerprint.from_bytes(stored[FRAMES_KIND], stored.get(THUMBS_KIND))
     keyframes = features_from_bytes(stored[KEYPOINTS_KIND]) if KEYPOINTS_KIND in stored else []
     words = WordBag.from_bytes(stored[WORDS_KIND]) if WORDS_KIND in stored else word_bag(keyframes)
-    scene = None
-    if views.WORDS_KIND in stored:
-        view_words, view_counts = views.SceneViews.words_from_bytes(stored[views.WORDS_KIND])
-        scene = views.SceneViews(
-            views.SceneViews.keyframes_from_bytes(stored[views.KIND])
-            if views.KIND in stored
-            else [],
-            view_words,
-            view_counts,
-            views.SceneViews.track_from_bytes(stored[views.TRACK_KIND])
-            if views.TRACK_KIND in stored
-            else views.EventTrack.empty(),
-            sound.LaunchSound.from_bytes(stored[sound.KIND]) if sound.KIND in stored else None,
-        )
+    scene = _decode_views(stored)
     reading = (
         closeups.CloseupReading.from_bytes(stored[closeups.KIND])
         if closeups.KIND in stored
         else None
     )
     return Fingerprints(frames, keyframes, words, scene, reading)
+
+
+def _decode_views(stored: Mapping[str, bytes]) -> views.SceneViews | None:
+    """The other-angle views among ``stored`` (None without their words)."""
+    if views.WORDS_KIND not in stored:
+        return None
+    view_words, view_counts = views.SceneViews.words_from_bytes(stored[views.WORDS_KIND])
+    return views.SceneViews(
+        views.SceneViews.keyframes_from_bytes(stored[views.KIND]) if views.KIND in stored else [],
+        view_words,
+        view_counts,
+        views.SceneViews.track_from_bytes(stored[views.TRACK_KIND])
+        if views.TRACK_KIND in stored
+        else views.EventTrack.empty(),
+        sound.LaunchSound.from_bytes(stored[sound.KIND]) if sound.KIND in stored else None,
+    )
 
 
 def stored_prints(archive: Archive) -> dict[str, Fingerprints]:
@@ -142,6 +153,13 @@ def stored_prints(archive: Archive) -> dict[str, Fingerprints]:
 
 _COPY_KINDS = (FRAMES_KIND, THUMBS_KIND, KEYPOINTS_KIND, WORDS_KIND, closeups.KIND)
 _VIEW_KINDS = (views.KIND, views.WORDS_KIND, views.TRACK_KIND, sound.KIND)
+
+
+def stored_views(archive: Archive, sha256: str) -> views.SceneViews | None:
+    """One media item's complete other-angle views, and nothing else (None if none)."""
+    return _decode_views(
+        {kind: data for kind in _VIEW_KINDS if (data := archive.fingerprint(sha256, kind))}
+    )
 
 
 def full_prints(archive: Archive, sha256: str, *, with_views: bool = True) -> Fingerprints | None:
@@ -169,14 +187,19 @@ def item_time_limit() -> float:
         return ITEM_TIME_LIMIT_S
 
 
-def fingerprint_media(sha256: str, file: str) -> MediaOutcome:
+HANG_GRACE_S = 5.0  # a process still busy this long past its item's time limit is stopped
+
+
+def fingerprint_media(sha256: str, file: str, limit: float | None = None) -> MediaOutcome:
     """Analyse one media file. Never raises for bad media: the reason is returned.
 
-    Decoding stops at the item's time limit (:func:`item_time_limit`), checked
-    between packets, and the item is recorded as failed with that reason. A
-    decoder stuck inside one call is not interrupted by this.
+    Decoding stops at the item's time limit (``limit``, else
+    :func:`item_time_limit`), checked between packets, and the item is
+    recorded as failed with that reason. A decoder stuck inside one call is
+    not interrupted by this: :func:`process_media` runs each item in a process
+    it stops then.
     """
-    limit = item_time_limit()
+    limit = item_time_limit() if limit is None else limit
     token = DEADLINE.set((time.monotonic() + limit, limit))
     try:
         info, fingerprints = analyse_file(file)
@@ -202,18 +225,31 @@ def process_media(
     """Fingerprint ``records`` and store each outcome as soon as it is known.
 
     Each outcome is its own transaction, so a run killed half-way keeps what
-    it finished and the next run takes the rest. The work runs here, in
-    ``workers`` local processes, or on the Dask cluster at ``scheduler``;
-    only this process writes to the archive.
+    it finished and the next run takes the rest. The work runs in ``workers``
+    local processes, each item stopped if it hangs (:func:`run_guarded`), or
+    on the Dask cluster at ``scheduler``; only this process writes to the
+    archive.
     """
     outcomes: list[MediaOutcome] = []
-    run = run_each(
-        fingerprint_media,
-        [r.sha256 for r in records],
-        [r.file for r in records],
-        workers=workers,
-        scheduler=scheduler,
-    )
+    limit = item_time_limit()
+    if scheduler is not None:
+        run = run_each(
+            fingerprint_media,
+            [r.sha256 for r in records],
+            [r.file for r in records],
+            [limit] * len(records),
+            scheduler=scheduler,
+        )
+    else:
+        run = (
+            result if error is None else MediaOutcome(sha, file, error=error)
+            for (sha, file, _), result, error in run_guarded(
+                fingerprint_media,
+                [(r.sha256, r.file, limit) for r in records],
+                workers=workers,
+                timeout=limit + HANG_GRACE_S,
+            )
+        )
     for outcome in progress(run, total=len(records), desc="fingerprinting"):
         if outcome.info is not None:
             archive.record_media_info(outcome.sha256, outcome.info, outcome.fingerprints)
@@ -222,6 +258,50 @@ def process_media(
             archive.record_media_failure(outcome.sha256, outcome.error or "unknown failure")
         outcomes.append(outcome)
     return outcomes
+
+
+def one_thread_each() -> None:
+    """In one of several worker processes: NumPy's BLAS and OpenCV use one thread.
+
+    Two processes each running both cores' worth of threads went at half the
+    speed (measured: an 800x800 descriptor product, 6.0 ms against 3.0 ms).
+    Only in a clean process (forkserver): after a fork of a process whose BLAS
+    threads run, changing them deadlocks.
+    """
+    threadpool_limits(1)
+    cv2.setNumThreads(1)
+
+
+def run_guarded(
+    fn: Callable[..., T], calls: Sequence[tuple], *, workers: int = 1, timeout: float
+) -> Iterator[tuple[tuple, T | None, str | None]]:
+    """``fn(*args)`` for each of ``calls`` in child processes that are stopped when stuck.
+
+    Yields (args, result, None), or (args, None, why) for a call still running
+    after ``timeout`` seconds (its process is killed: a decoder stuck inside
+    one C call cannot be stopped any other way) or whose process died (a
+    decoder crash); the other calls go on in a fresh process. Results come as
+    they are done. Children start from a clean server process (forkserver):
+    nothing this process has loaded (an ONNX runtime, threads) is forked.
+    """
+    if not calls:
+        return
+    context = multiprocessing.get_context("forkserver")
+    processes = max(1, min(workers, len(calls)))
+    with pebble.ProcessPool(
+        max_workers=processes,
+        context=context,
+        initializer=one_thread_each if processes > 1 else None,
+    ) as pool:
+        futures = {pool.schedule(fn, args=args, timeout=timeout): args for args in calls}
+        for future in as_completed(futures):
+            args = futures[future]
+            try:
+                yield args, future.result(), None
+            except FutureTimeout:
+                yield args, None, f"still busy {timeout:g} s after it started: stopped (hung)"
+            except pebble.ProcessExpired as exc:
+                yield args, None, f"its process died (exit code {exc.exitcode}): a decoder crash"
 
 
 def run_each(
@@ -242,7 +322,11 @@ def run_each(
     elif workers <= 1 or count <= 1:
         yield from map(fn, *iterables)
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("forkserver"),
+            initializer=one_thread_each,
+        ) as pool:
             futures = [pool.submit(fn, *args) for args in zip(*iterables, strict=True)]
             for future in as_completed(futures):
                 yield future.result()

@@ -20,7 +20,9 @@ say "same place". :func:`co_occurrence` then asks whether the launch itself
 is shared: after aligning the two tracks on their onsets, the bright moving
 spot (flash, booster, drone) in one video must lie on the epipolar lines of
 its position in the other, frame after frame. Two launches at one site
-align in time as easily, but not in space.
+align in time as easily, but not always in space: cameras standing at one
+height see near-horizontal epipolar lines, which cannot place a launch along
+them; the launch's sound (:mod:`provenance.sound`) then tells.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ MIN_MATCHES = 15
 F_THRESHOLD_PX = 1.0  # epipolar distance, at the ~640 px analysis width
 H_THRESHOLD_PX = 3.0
 PAIRS_TO_VERIFY = 4  # key-frame pairs per media pair, chosen by shared words
+PAIRS_BEFORE_GIVING_UP = 2  # ... unless the first this many all match too little
 
 # Overlays: a keypoint found at the same place (within PIN_PX) in PIN_FRAMES
 # other key frames is pinned to the screen, if the scene around it moved.
@@ -418,14 +421,20 @@ def _pair_order(a: Sequence[ViewFeatures], b: Sequence[ViewFeatures]) -> list[tu
 
 
 def relate_views(a: Sequence[ViewFeatures], b: Sequence[ViewFeatures]) -> ViewMatch | None:
-    """The best geometric relation between two items' key frames (most F inliers)."""
+    """The best geometric relation between two items' key frames (most F inliers).
+
+    Most shortlisted candidates show another place: when the two key-frame
+    pairs sharing the most words both match too little, the rest are not tried.
+    """
     best: ViewMatch | None = None
-    for i, j in _pair_order(a, b)[:PAIRS_TO_VERIFY]:
+    for tried, (i, j) in enumerate(_pair_order(a, b)[:PAIRS_TO_VERIFY]):
         found = verify_pair(a[i], b[j])
         if found is not None and (
             best is None or found.fundamental_inliers > best.fundamental_inliers
         ):
             best = found
+        if best is None and tried + 1 >= PAIRS_BEFORE_GIVING_UP:
+            break
     return best
 
 
@@ -452,7 +461,12 @@ SPOT_SHARE = 0.3  # a frame counts if its spot gains this share of the onset's g
 
 
 def co_occurrence(a: EventTrack, b: EventTrack, view: ViewMatch) -> EventMatch | None:
-    """Whether the launch in ``a`` is the launch in ``b``, seen through ``view``."""
+    """Whether the launch in ``a`` is the launch in ``b``, seen through ``view``.
+
+    Only the spot's distance from the epipolar lines is tested: with cameras at
+    one height the lines are near horizontal, and another launch a few metres
+    to the side, climbing alike, passes too (:mod:`provenance.sound` tells).
+    """
     best: EventMatch | None = None
     for ia in a.onsets():
         for ib in b.onsets():

@@ -10,6 +10,7 @@ scored, and the archive consistent.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import struct
 import zlib
@@ -428,6 +429,32 @@ def test_an_item_past_its_time_limit_is_recorded_as_failed_and_the_run_goes_on(
     statuses = dict(db.execute("SELECT file, status FROM media").fetchall())
     db.close()
     assert statuses == {str(path): "failed", str(tmp_path / "media" / "good.mp4"): "done"}
+
+
+def test_a_decoder_stuck_in_one_call_is_stopped_and_the_run_goes_on(
+    tmp_path: Path, archive_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file swapped for a named pipe after ingest: opening it blocks inside one C call
+    (no writer ever comes), which no check between packets can interrupt."""
+    media = tmp_path / "media"
+    media.mkdir()
+    write_video(media / "stuck.mp4", seed=3)
+    write_video(media / "good.mp4", seed=1)
+    manifest = write_manifest(
+        tmp_path / "claims.jsonl",
+        [claim("STUCK", ["media/stuck.mp4"]), claim("GOOD", ["media/good.mp4"], day=2)],
+    )
+    assert run("ingest", manifest, "--archive", archive_path, "--no-fingerprint").exit_code == 0
+    (media / "stuck.mp4").unlink()
+    os.mkfifo(media / "stuck.mp4")
+    monkeypatch.setenv("PROVENANCE_ITEM_TIME_LIMIT", "1")
+    result = run("rescore", "--archive", archive_path)
+    assert result.exit_code == 1, result.output
+    assert "stuck.mp4: still busy 6 s after it started: stopped (hung)" in result.output
+    db = sqlite3.connect(archive_path)
+    statuses = dict(db.execute("SELECT file, status FROM media").fetchall())
+    db.close()
+    assert statuses == {str(media / "stuck.mp4"): "failed", str(media / "good.mp4"): "done"}
 
 
 def test_no_sql_or_shell_command_is_built_from_strings():

@@ -4,12 +4,15 @@ Only original footage is compared: an item already found to copy another
 (:mod:`provenance.findings.copies`) would just repeat its source's relations,
 and its claim already has the stronger finding. For each original a
 shortlist of archived originals comes from their visual words
-(:class:`~provenance.keypoints.WordIndex`, tf-idf over the SIFT words of
-:mod:`provenance.views`); claim dates only order the results, never exclude
-a candidate. Each candidate pair is verified geometrically; with enough
-well-spread epipolar inliers it is the same place, and if the launch
-co-occurs in both (:func:`~provenance.views.co_occurrence`) the same event.
-The later claim's media carries the finding, pointing to the earliest claim
+(:class:`ViewIndex`, tf-idf over the SIFT words of :mod:`provenance.views`);
+claim dates only order the results, never exclude a candidate. Each candidate
+pair is verified geometrically; with enough well-spread epipolar inliers it is
+the same place, and if the launch co-occurs in both
+(:func:`~provenance.views.co_occurrence`) and its sound, where both have it,
+does not say otherwise (:func:`~provenance.sound.sound_agreement`), the same
+launch. The nightly job stores each item's relations once, when the item is
+new (:func:`match_views`); :func:`angle_findings` turns them into findings:
+the later claim's media carries the finding, pointing to the earliest claim
 holding the other media.
 """
 
@@ -224,8 +227,8 @@ class ViewIndex:
     """The archive's original videos, ready to relate a video's views with.
 
     ``fingerprints`` may be light (visual words only); ``load`` gives an
-    item's complete fingerprints, other-angle views included (a few stay
-    cached). Items in ``derived`` are left out.
+    item's complete other-angle views (a few stay cached). Items in
+    ``derived`` are left out.
     """
 
     def __init__(
@@ -233,7 +236,7 @@ class ViewIndex:
         claims: Sequence[StoredClaim],
         media: Mapping[str, MediaRecord],
         fingerprints: Mapping[str, Fingerprints],
-        load: Callable[[str], Fingerprints | None],
+        load: Callable[[str], SceneViews | None],
         derived: frozenset[str] = frozenset(),
     ):
         self.holders = holders_by_sha(claims)
@@ -260,8 +263,7 @@ class ViewIndex:
         if sha in self._full:
             self._full.move_to_end(sha)
         else:
-            loaded = self._load(sha)
-            self._full[sha] = loaded.views if loaded is not None else None
+            self._full[sha] = self._load(sha)
             if len(self._full) > VIEWS_CACHE:
                 self._full.popitem(last=False)
         return self._full[sha]
@@ -351,9 +353,15 @@ def find_other_angles(
 ) -> list[Finding]:
     """Relate every original with the archive, then :func:`angle_findings` (nothing stored).
 
-    ``copies`` are the copy findings, whose derived items are left out.
+    ``load`` gives an item's complete fingerprints; ``copies`` are the copy
+    findings, whose derived items are left out.
     """
     derived = derived_items(claims, copies)
-    index = ViewIndex(claims, media, fingerprints, load, derived)
+
+    def views_of(sha: str) -> SceneViews | None:
+        loaded = load(sha)
+        return loaded.views if loaded is not None else None
+
+    index = ViewIndex(claims, media, fingerprints, views_of, derived)
     relations = [rel for _, found in match_views(index.originals, index) for rel in found]
     return angle_findings(claims, relations, derived)
