@@ -98,10 +98,14 @@ def keyframe_arrays(frames: Sequence, descriptor_bytes: int) -> dict[str, np.nda
 def keyframe_rows(
     z: Mapping[str, np.ndarray],
 ) -> Iterator[tuple[float, tuple[int, int], np.ndarray, np.ndarray]]:
-    """Back from :func:`keyframe_arrays`: (time, size, points, descriptors) per key frame."""
+    """Back from :func:`keyframe_arrays`: (time, size, points, descriptors) per key frame.
+
+    Each array is read once (an ``NpzFile`` reads and parses it again at every access).
+    """
+    points, descriptors = z["points"], z["descriptors"]
     bounds = np.concatenate([[0], np.cumsum(z["counts"])])
     for t, s, a, b in zip(z["times"], z["sizes"], bounds[:-1], bounds[1:], strict=True):
-        yield float(t), (int(s[0]), int(s[1])), z["points"][a:b], z["descriptors"][a:b]
+        yield float(t), (int(s[0]), int(s[1])), points[a:b], descriptors[a:b]
 
 
 def features_to_bytes(frames: Sequence[FrameFeatures]) -> bytes:

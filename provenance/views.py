@@ -90,9 +90,9 @@ class ViewFeatures:
         return np.sqrt(d)
 
     @cached_property
-    def word_set(self) -> frozenset[int]:
-        """The visual words of this key frame (:func:`words_of`), as a set."""
-        return frozenset(words_of(self).ravel().tolist())
+    def word_ids(self) -> np.ndarray:
+        """The distinct visual words of this key frame (:func:`words_of`), sorted."""
+        return np.unique(words_of(self).ravel())
 
 
 _sift = None
@@ -413,9 +413,13 @@ def verify_pair(a: ViewFeatures, b: ViewFeatures) -> ViewMatch | None:
 
 def _pair_order(a: Sequence[ViewFeatures], b: Sequence[ViewFeatures]) -> list[tuple[int, int]]:
     """Key-frame pairs, those sharing the most visual words first."""
-    scored = [
-        (len(fa.word_set & fb.word_set), i, j) for i, fa in enumerate(a) for j, fb in enumerate(b)
-    ]
+    if not a or not b:
+        return []
+    present = np.zeros((VOCABULARY, len(b)), np.int32)  # word -> which of b's frames hold it
+    for j, fb in enumerate(b):
+        present[fb.word_ids, j] = 1
+    shared = np.stack([present[fa.word_ids].sum(axis=0) for fa in a])  # (len(a), len(b))
+    scored = [(int(shared[i, j]), i, j) for i in range(len(a)) for j in range(len(b))]
     scored.sort(key=lambda s: (-s[0], s[1], s[2]))
     return [(i, j) for _, i, j in scored]
 
