@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .archive import Archive
 from .closeups import CloseupReading
 from .findings import claim_order
-from .findings.angles import ViewIndex, ViewRelation, derived_items, describe, relation_finding
+from .findings.angles import ViewIndex, ViewRelation, describe, relation_finding
 from .findings.closeups import identifier_index, readings_of, recycled_finding
-from .findings.copies import MATCHER as COPIES
-from .findings.copies import (
-    MediaMatch,
-    copy_findings,
-    holders_by_sha,
-    identical_copy,
-    perceptual_copy,
-)
-from .fingerprint import Fingerprints
+from .findings.copies import holders_by_sha, identical_copy, perceptual_copy
 from .matching import FrameTable, match_fingerprint
 from .media import sha256_file
-from .model import Finding, MediaInfo, MediaRecord, MediaStatus, StoredClaim
-from .process import (
-    decode_prints,
-    fingerprint_media,
-    full_prints,
-    stored_prints,
-    stored_views,
-)
+from .model import Finding, MediaInfo, MediaRecord, MediaStatus
+from .nightly import view_index
+from .process import decode_prints, fingerprint_media, full_prints, stored_prints
 from .progress import progress
 
 
@@ -100,18 +87,9 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
             findings.append(found)
         elif new_prints.views is not None:  # original footage: another angle of a launch?
             if views is None:
-                views = _view_index(archive, claims, prints)
+                media = {record.sha256: record for record in archive.all_media()}
+                views = view_index(archive, claims, media, prints)
             for other, evidence in views.relate(new_prints.views):
                 relation = ViewRelation(sha, other, *describe(evidence))
                 findings.append(relation_finding(None, path, relation, holders[other][0]))
     return CheckResult(tuple(checked), tuple(findings))
-
-
-def _view_index(
-    archive: Archive, claims: Sequence[StoredClaim], prints: Mapping[str, Fingerprints]
-) -> ViewIndex:
-    """The archive's originals for other-angle checks (copies the nightly run found: out)."""
-    media = {record.sha256: record for record in archive.all_media()}
-    matches = [MediaMatch.from_json(*row) for row in archive.media_matches(COPIES)]
-    derived = derived_items(claims, copy_findings(claims, media, matches))
-    return ViewIndex(claims, media, prints, lambda sha: stored_views(archive, sha), derived)

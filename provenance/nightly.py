@@ -185,14 +185,7 @@ def _matcher(
         return match
     if matcher == angles.MATCHER:
         # the copy matches of this run are stored by now: their derived items stay out
-        found_copies = copies.copy_findings(claims, media, _copy_matches(archive))
-        index = angles.ViewIndex(
-            claims,
-            media,
-            fingerprints,
-            lambda sha: stored_views(archive, sha),
-            angles.derived_items(claims, found_copies),
-        )
+        index = view_index(archive, claims, media, fingerprints)
 
         def relate(shas: Sequence[str]) -> Iterator[tuple[str, list[tuple[str, str]]]]:
             for sha, found in angles.match_views(shas, index):
@@ -200,6 +193,24 @@ def _matcher(
 
         return relate
     raise ValueError(f"no matcher {matcher!r}")
+
+
+def view_index(
+    archive: Archive,
+    claims: Sequence[StoredClaim],
+    media: Mapping[str, MediaRecord],
+    fingerprints: Mapping[str, Fingerprints],
+) -> angles.ViewIndex:
+    """The archive's original videos for other-angle matching: the copies that the
+    stored copy matches show are left out, views are loaded when verified."""
+    found_copies = copies.copy_findings(claims, media, _copy_matches(archive))
+    return angles.ViewIndex(
+        claims,
+        media,
+        fingerprints,
+        lambda sha: stored_views(archive, sha),
+        angles.derived_items(claims, found_copies),
+    )
 
 
 def _copy_matches(archive: Archive) -> list[copies.MediaMatch]:

@@ -58,8 +58,9 @@ def test_the_later_claim_carries_the_finding_whichever_side_was_matched():
     assert len(both) == 1 and both[0].confidence == 0.9 and both[0].evidence["offset_s"] == 1.5
 
 
-def test_same_site_copies_and_unknown_items_stay_apart():
-    claims = sorted(
+def three_claims() -> list:
+    """ONE, TWO and THREE, on days 1-3, holding a, b and c."""
+    return sorted(
         [
             stored("ONE", 1, 1, [("m/a.mp4", "a")]),
             stored("TWO", 2, 2, [("m/b.mp4", "b")]),
@@ -67,6 +68,10 @@ def test_same_site_copies_and_unknown_items_stay_apart():
         ],
         key=claim_order,
     )
+
+
+def test_same_site_copies_and_unknown_items_stay_apart():
+    claims = three_claims()
     found = angle_findings(
         claims,
         [relation("b", "a", same_event=False), relation("c", "a"), relation("d", "a")],
@@ -76,14 +81,7 @@ def test_same_site_copies_and_unknown_items_stay_apart():
 
 
 def test_one_launch_seen_by_several_earlier_claims_costs_once():
-    claims = sorted(
-        [
-            stored("ONE", 1, 1, [("m/a.mp4", "a")]),
-            stored("TWO", 2, 2, [("m/b.mp4", "b")]),
-            stored("THREE", 3, 3, [("m/c.mp4", "c")]),
-        ],
-        key=claim_order,
-    )
+    claims = three_claims()
     relations = [relation("b", "a"), relation("c", "a"), relation("c", "b")]
     findings = find_all(claims, MEDIA, {}, matches=[], relations=relations)
     three = [f for f in findings if f.claim_id == "THREE"]
