@@ -12,8 +12,8 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -273,12 +273,12 @@ def one_thread_each() -> None:
 
 
 def run_guarded(
-    fn: Callable[..., T], calls: Sequence[tuple], *, workers: int = 1, timeout: float
+    fn: Callable[..., T], calls: Sequence[tuple], *, workers: int = 1, timeout: float | None
 ) -> Iterator[tuple[tuple, T | None, str | None]]:
     """``fn(*args)`` for each of ``calls`` in child processes that are stopped when stuck.
 
     Yields (args, result, None), or (args, None, why) for a call still running
-    after ``timeout`` seconds (its process is killed: a decoder stuck inside
+    after ``timeout`` seconds (None: no limit) (its process is killed: a decoder stuck inside
     one C call cannot be stopped any other way) or whose process died (a
     decoder crash); the other calls go on in a fresh process. Results come as
     they are done. Children start from a clean server process (forkserver):
@@ -322,11 +322,8 @@ def run_each(
     elif workers <= 1 or count <= 1:
         yield from map(fn, *iterables)
     else:
-        with ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("forkserver"),
-            initializer=one_thread_each,
-        ) as pool:
-            futures = [pool.submit(fn, *args) for args in zip(*iterables, strict=True)]
-            for future in as_completed(futures):
-                yield future.result()
+        calls = list(zip(*iterables, strict=True))
+        for _args, result, error in run_guarded(fn, calls, workers=workers, timeout=None):
+            if error is not None:
+                raise RuntimeError(f"a worker process of {fn.__name__} failed: {error}")
+            yield result
