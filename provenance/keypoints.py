@@ -39,6 +39,15 @@ RATIO = 0.8  # Lowe's ratio test on Hamming distances
 MIN_MATCHES = 12
 RANSAC_PX = 4.0  # at the 640 px analysis width
 
+# A usable homography (usable_homography), in units of each frame's diagonal so that frame
+# sizes and aspect ratios do not matter. Copies, crops, zooms and insets lie far inside
+# these bounds (condition ~1-3, area scale ~0.1-10); what a robust fit makes of degenerate
+# point sets (keypoints on one line or one spot: flat frames, colour bars) does not.
+H_MAX_CONDITION = 1e4  # a 1 %-wide inset is ~1e2
+H_MIN_AREA_SCALE = 1e-4  # local area scale at each corner of the frame (a 1 %-wide inset)
+H_MAX_AREA_SCALE = 1e4
+H_MIN_W = 1e-9  # w at every corner, the matrix scaled to entries of at most 1
+
 
 @dataclass(frozen=True)
 class FrameFeatures:
@@ -71,7 +80,10 @@ def orb_features(luma: np.ndarray, time_s: float, *, mirrored: bool = False) -> 
     if _orb is None:
         _orb = cv2.ORB_create(nfeatures=ORB_FEATURES)
     image = np.ascontiguousarray(luma[:, ::-1] if mirrored else luma)
-    keypoints, descriptors = _orb.detectAndCompute(image, None)
+    if min(image.shape[:2]) < 2:  # OpenCV's ORB fails on a frame one pixel wide or tall
+        keypoints, descriptors = (), None
+    else:
+        keypoints, descriptors = _orb.detectAndCompute(image, None)
     if descriptors is None:
         descriptors = np.zeros((0, 32), np.uint8)
     points = np.array([k.pt for k in keypoints], np.float32).reshape(-1, 2)
@@ -215,7 +227,8 @@ def verify(a: FrameFeatures, b: FrameFeatures) -> Geometry:
 
     The homography maps ``a``'s frame (as shown, even when ``a`` holds the
     features of its mirror image) into ``b``'s; a mirror has a negative
-    determinant.
+    determinant. A fit that is no usable homography (:func:`usable_homography`)
+    counts as no fit: ``homography`` is None and no point is an inlier.
     """
     if len(a.descriptors) < MIN_MATCHES or len(b.descriptors) < 2:
         return Geometry(0, 0, 0, None, 0.0)
@@ -231,6 +244,12 @@ def verify(a: FrameFeatures, b: FrameFeatures) -> Geometry:
         homography, mask = None, None
     if homography is None or mask is None:
         return Geometry(len(good), 0, 0, None, 0.0)
+    if a.mirrored:  # undo the mirror: x_mirrored = width - x
+        flip = np.array([[-1.0, 0.0, a.size[0]], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+        homography = homography @ flip
+    if not usable_homography(homography, a.size, b.size):
+        # fitted to a degenerate point set (one line, one spot): no relation, as no fit
+        return Geometry(len(good), 0, 0, None, 0.0)
     inliers = mask.ravel().astype(bool)
     fundamental_inliers = 0
     if len(good) >= 8:
@@ -239,9 +258,6 @@ def verify(a: FrameFeatures, b: FrameFeatures) -> Geometry:
         except cv2.error:
             f_mask = None
         fundamental_inliers = int(f_mask.sum()) if f_mask is not None else 0
-    if a.mirrored:  # undo the mirror: x_mirrored = width - x
-        flip = np.array([[-1.0, 0.0, a.size[0]], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
-        homography = homography @ flip
     return Geometry(
         len(good),
         int(inliers.sum()),
@@ -256,14 +272,86 @@ def hull_share(points: np.ndarray, size: tuple[int, int]) -> float:
     if len(points) < 3:
         return 0.0
     hull = cv2.convexHull(points.astype(np.float32))
-    return float(cv2.contourArea(hull)) / float(size[0] * size[1])
+    return float(cv2.contourArea(hull)) / max(1.0, float(size[0] * size[1]))
 
 
-def mapped_box(homography: np.ndarray, size: tuple[int, int]) -> tuple[float, float, float, float]:
-    """Where a whole frame of ``size`` lands under ``homography``: (x0, y0, x1, y1)."""
+def usable_homography(
+    homography: np.ndarray | None,
+    size: tuple[int, int],
+    other_size: tuple[int, int] | None = None,
+) -> bool:
+    """Whether ``homography`` (a frame of ``size`` into one of ``other_size``) can be used.
+
+    Usable: a finite 3x3 matrix, well conditioned, that maps the frame's four
+    corners to finite points with positive w (the frame does not fold through
+    infinity), with a local area scale there (the determinant of the 2x2
+    linear part, the Jacobian) neither tiny nor huge. Measured with both
+    frames scaled to a unit diagonal, so frame sizes do not matter. Robust fits
+    to degenerate point sets (keypoints of flat frames or colour bars, all on
+    one line or one spot) give singular or folding maps: those must never be
+    inverted or trusted to place a window. The one test of this for the
+    whole package.
+    """
+    unit = _unit_map(homography, size, size if other_size is None else other_size)
+    if unit is None:
+        return False
+    n, corners = unit
+    w = corners @ n[2]
+    if not (w > H_MIN_W).all():
+        return False
+    try:
+        singular = np.linalg.svd(n, compute_uv=False)
+    except np.linalg.LinAlgError:
+        return False
+    if not singular[-1] * H_MAX_CONDITION >= singular[0]:
+        return False
+    area = np.abs(np.linalg.det(n) / w**3)  # Jacobian determinant of the map at each corner
+    return bool(np.all((area >= H_MIN_AREA_SCALE) & (area <= H_MAX_AREA_SCALE)))
+
+
+def _unit_map(
+    homography: np.ndarray | None, size: tuple[int, int], other_size: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """``homography`` between the frames scaled to a unit diagonal (entries at most 1), and
+    the first frame's corners in those units (homogeneous, (4, 3)); None if it is no
+    finite 3x3 matrix."""
+    if homography is None:
+        return None
+    h = np.asarray(homography, dtype=np.float64)
+    d_a, d_b = _diagonal(size), _diagonal(other_size)
+    if h.shape != (3, 3) or not np.isfinite(h).all() or d_a is None or d_b is None:
+        return None
+    # diag(1/d_b, 1/d_b, 1) @ H @ diag(d_a, d_a, 1)
+    n = h * np.outer([1.0 / d_b, 1.0 / d_b, 1.0], [d_a, d_a, 1.0])
+    top = float(np.abs(n).max())
+    if not (np.isfinite(top) and top > 0.0):
+        return None
+    x, y = float(size[0]) / d_a, float(size[1]) / d_a
+    corners = np.array([[0.0, 0.0, 1.0], [x, 0.0, 1.0], [x, y, 1.0], [0.0, y, 1.0]])
+    return n / top, corners
+
+
+def _diagonal(size: tuple[int, int]) -> float | None:
+    d = float(np.hypot(float(size[0]), float(size[1])))
+    return max(d, 1.0) if np.isfinite(d) else None
+
+
+def mapped_box(
+    homography: np.ndarray, size: tuple[int, int]
+) -> tuple[float, float, float, float] | None:
+    """Where a whole frame of ``size`` lands under ``homography``: (x0, y0, x1, y1).
+
+    None when it does not land on finite points: a corner's w not positive
+    (the frame folds through infinity) or the matrix not finite.
+    """
+    unit = _unit_map(homography, size, size)
+    if unit is None or not (unit[1] @ unit[0][2] > H_MIN_W).all():
+        return None
     w, h = size
     corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]]).reshape(-1, 1, 2)
-    mapped = cv2.perspectiveTransform(corners, homography).reshape(-1, 2)
+    mapped = cv2.perspectiveTransform(corners, np.asarray(homography, np.float64)).reshape(-1, 2)
+    if not np.isfinite(mapped).all():
+        return None
     return (
         float(mapped[:, 0].min()),
         float(mapped[:, 1].min()),

@@ -30,7 +30,15 @@ import numpy as np
 from .fingerprint import Fingerprints, MediaFingerprint
 from .hashing import THUMB, phash_thumbnails
 from .index import HashIndex, Hits, make_index
-from .keypoints import FrameFeatures, WordIndex, mapped_box, verify, visual_words, word_bag
+from .keypoints import (
+    FrameFeatures,
+    WordIndex,
+    mapped_box,
+    usable_homography,
+    verify,
+    visual_words,
+    word_bag,
+)
 from .model import Segment
 
 RADIUS_BITS = 10  # frames within this pHash distance match (of 64 bits)
@@ -280,12 +288,22 @@ def _align_window(
     mine: FrameFeatures,
     other_size,
 ) -> CopyMatch | None:
-    """Hash the inner window the homography shows, both sides tone-normalised, then align."""
-    query_in_other = _normalised(mapped_box(geometry.homography, mine.size), other_size)
-    other_in_query = _normalised(
-        mapped_box(np.linalg.inv(geometry.homography), other_size), mine.size
-    )
-    mirrored = bool(np.linalg.det(geometry.homography[:2, :2]) < 0)
+    """Hash the inner window the homography shows, both sides tone-normalised, then align.
+
+    Degenerate geometry (:func:`~provenance.keypoints.usable_homography`) is no
+    relation: None, and the homography is never inverted.
+    """
+    homography = geometry.homography
+    if not usable_homography(homography, mine.size, other_size):
+        return None
+    mine_box = mapped_box(homography, mine.size)
+    # well conditioned (usable): the inverse exists
+    other_box = mapped_box(np.linalg.inv(homography), other_size)
+    if mine_box is None or other_box is None:  # a frame folds through infinity
+        return None
+    query_in_other = _normalised(mine_box, other_size)
+    other_in_query = _normalised(other_box, mine.size)
+    mirrored = bool(np.linalg.det(homography[:2, :2]) < 0)
     full = (0.0, 0.0, 1.0, 1.0)
     if _area(query_in_other) >= MIN_WINDOW_AREA and _area(query_in_other) <= _area(other_in_query):
         # the query shows (a crop of) the other: hash that window of the other's frames
@@ -342,6 +360,7 @@ def _refine_window(outer: MediaFingerprint, box, mirrored: bool, inner: MediaFin
     shifts and scalings of the window are scored by how many of the inner
     item's frames then find a close hash, and the best is kept.
     """
+    box = tuple(float(v) for v in np.clip(np.nan_to_num(box, nan=0.0), 0.0, 1.0))
     inner_hashes = _spaced(inner.hashes[inner.detail >= MIN_DETAIL, 0], REFINE_FRAMES)
     if not len(inner_hashes):
         return box
@@ -431,22 +450,26 @@ def _area(box) -> float:
 def _window_hashes(
     fp: MediaFingerprint, box, mirrored: bool, frames: np.ndarray | None = None
 ) -> np.ndarray:
-    """pHash of the window ``box`` (normalised) of the stored thumbnails (all, or ``frames``)."""
+    """pHash of the window ``box`` (normalised) of the stored thumbnails (all, or ``frames``).
+
+    One hash per frame, whatever ``box`` is: it is clipped to the frame and
+    keeps at least one pixel (two where the frame allows).
+    """
     thumbs = fp.thumbs if frames is None else fp.thumbs[frames]
     if not len(thumbs):
         return np.zeros(0, np.uint64)
     th, tw = thumbs.shape[1:]
-    x0, y0, x1, y1 = box
-    c0, c1 = int(np.floor(x0 * tw)), max(int(np.ceil(x1 * tw)), int(np.floor(x0 * tw)) + 2)
-    r0, r1 = int(np.floor(y0 * th)), max(int(np.ceil(y1 * th)), int(np.floor(y0 * th)) + 2)
+    x0, y0, x1, y1 = (float(v) for v in np.clip(np.nan_to_num(box, nan=0.0), 0.0, 1.0))
+    c0 = min(int(np.floor(x0 * tw)), tw - 1)
+    c1 = max(int(np.ceil(x1 * tw)), c0 + 2)
+    r0 = min(int(np.floor(y0 * th)), th - 1)
+    r1 = max(int(np.ceil(y1 * th)), r0 + 2)
     windows = _tone_normalised(thumbs[:, r0:r1, c0:c1])
-    # one resize call for many windows: frames as channels (OpenCV takes up to 512)
-    stacks = []
-    for start in range(0, len(windows), 512):
-        chunk = np.ascontiguousarray(windows[start : start + 512].transpose(1, 2, 0))
-        resized = cv2.resize(chunk, (THUMB, THUMB), interpolation=cv2.INTER_LINEAR)
-        stacks.append(resized.reshape(THUMB, THUMB, -1).transpose(2, 0, 1))
-    stack = np.concatenate(stacks).astype(np.float64)
+    # frame by frame: OpenCV limits the channels of one array (512 in 4.x, 128 in 5.0),
+    # and with frames as channels a frame's result depended on how many shared the call
+    stack = np.empty((len(windows), THUMB, THUMB), np.float64)
+    for i, window in enumerate(windows):
+        stack[i] = cv2.resize(window, (THUMB, THUMB), interpolation=cv2.INTER_LINEAR)
     if mirrored:
         stack = stack[:, :, ::-1]
     return phash_thumbnails(stack)
@@ -552,6 +575,26 @@ def _align(
 
     Returns the match and the indices of the pairs on it.
     """
+    tq, tr = np.asarray(tq, np.float64), np.asarray(tr, np.float64)
+    weights, dist = np.asarray(weights, np.float64), np.asarray(dist, np.float64)
+    variant = np.asarray(variant, np.int64)
+    usable = np.isfinite(tq) & np.isfinite(tr) & np.isfinite(weights) & np.isfinite(dist)
+    if not usable.all():  # a broken timestamp is no evidence (and no crash)
+        keep = np.flatnonzero(usable)
+        found = _align(
+            tq[keep],
+            tr[keep],
+            weights[keep],
+            dist[keep],
+            variant[keep],
+            other=other,
+            other_duration=other_duration,
+            query_still=query_still,
+            other_still=other_still,
+        )
+        return None if found is None else (found[0], keep[found[1]])
+    if not len(tq):
+        return None
     if query_still or other_still:
         return _align_still(tq, tr, weights, dist, variant, other, query_still, other_still)
     # votes[s, bin]: summed weight of matches whose offset under speed s falls in bin
@@ -559,19 +602,20 @@ def _align(
     bins = np.floor(offsets / OFFSET_BIN_S).astype(np.int64)
     lo = bins.min()
     width = int(bins.max() - lo) + 2
-    votes = np.zeros((len(SPEEDS), width))
     speed_idx = np.repeat(np.arange(len(SPEEDS)), len(tq))
     # closer hashes vote more: in still scenes every frame resembles every other,
     # and only the closest pairs tell the true moment
     closeness = (1.0 - dist / (RADIUS_BITS + 1.0)) ** 2
-    np.add.at(votes, (speed_idx, (bins - lo).ravel()), np.tile(weights * closeness, len(SPEEDS)))
+    votes = _Votes(
+        speed_idx * width + (bins - lo).ravel(), np.tile(weights * closeness, len(SPEEDS)), width
+    )
     # a match straddling a bin edge counts in its neighbour too; unedited speed wins ties
-    smoothed = votes[:, :-1] + votes[:, 1:]
-    s_idx, b_idx = np.unravel_index(np.argmax(smoothed), smoothed.shape)
+    s_idx, b_idx, best = votes.best()
     # unedited speed unless another is clearly better: in still scenes all speeds fit alike
     unedited = int(np.argmin(np.abs(SPEEDS - 1.0)))
-    if smoothed[s_idx, b_idx] < SPEED_EVIDENCE * smoothed[unedited].max():
-        s_idx, b_idx = unedited, int(np.argmax(smoothed[unedited]))
+    _, unedited_bin, unedited_best = votes.best(row=unedited)
+    if best < SPEED_EVIDENCE * unedited_best:
+        s_idx, b_idx = unedited, unedited_bin
     speed = float(SPEEDS[s_idx])
     offset = (lo + b_idx + 1) * OFFSET_BIN_S
     inl = np.abs(tr - (offset + speed * tq)) <= INLIER_TOL_S + OFFSET_BIN_S
@@ -606,6 +650,38 @@ def _align(
         confidence=_confidence(weight, mean_dist, RADIUS_BITS),
     )
     return match, np.flatnonzero(inl)
+
+
+class _Votes:
+    """Votes on a (speed, offset bin) grid, held sparse: only occupied cells exist.
+
+    A grid of every speed times every bin from the earliest to the latest
+    offset would take gigabytes when a broken timestamp lies hours away; the
+    best cell is the same either way (the first maximum in row-major order).
+    Smoothed values sum a bin and its right neighbour.
+    """
+
+    def __init__(self, cells: np.ndarray, values: np.ndarray, width: int) -> None:
+        self.width = width
+        self.cells, inverse = np.unique(cells, return_inverse=True)
+        self.values = np.bincount(inverse.ravel(), weights=values, minlength=len(self.cells))
+
+    def _at(self, cells: np.ndarray) -> np.ndarray:
+        where = np.minimum(np.searchsorted(self.cells, cells), len(self.cells) - 1)
+        return np.where(self.cells[where] == cells, self.values[where], 0.0)
+
+    def best(self, row: int | None = None) -> tuple[int, int, float]:
+        """(row, bin, smoothed votes) of the best cell, of ``row`` if given."""
+        starts = np.concatenate([self.cells, self.cells[self.cells % self.width > 0] - 1])
+        starts = np.unique(starts)
+        if row is not None:
+            starts = starts[starts // self.width == row]
+            if not len(starts):
+                return row, 0, 0.0
+        smoothed = self._at(starts) + self._at(starts + 1)
+        top = int(np.argmax(smoothed))
+        cell = int(starts[top])
+        return cell // self.width, cell % self.width, float(smoothed[top])
 
 
 def _align_still(

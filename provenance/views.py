@@ -36,7 +36,7 @@ import cv2
 import numpy as np
 
 from .frames import Transient
-from .keypoints import hull_share, keyframe_arrays, keyframe_rows
+from .keypoints import hull_share, keyframe_arrays, keyframe_rows, usable_homography
 from .sound import LaunchSound
 
 KIND = "sift-keyframes-v1"
@@ -359,7 +359,7 @@ class ViewMatch:
     homography_inliers: int
     spread: float  # smaller share of either frame covered by the inliers' hull
     fundamental: np.ndarray | None  # x_b^T F x_a = 0
-    homography: np.ndarray | None  # x_b ~ H x_a
+    homography: np.ndarray | None  # x_b ~ H x_a; None if none fits or it is degenerate
     points_a: np.ndarray  # (I, 2) the fundamental inliers
     points_b: np.ndarray
     size_a: tuple[int, int]
@@ -372,13 +372,25 @@ class ViewMatch:
             self.homography_inliers + PARALLAX_MARGIN, PARALLAX_SHARE * self.homography_inliers
         )
 
+    @cached_property
+    def point_map(self) -> np.ndarray | None:
+        """The homography, if usable to carry points of ``a`` into ``b`` (else None)."""
+        usable = usable_homography(self.homography, self.size_a, self.size_b)
+        return self.homography if usable else None
+
 
 PARALLAX_MARGIN = 8
 PARALLAX_SHARE = 1.3
 
 
 def verify_pair(a: ViewFeatures, b: ViewFeatures) -> ViewMatch | None:
-    """Match two key frames and fit a fundamental matrix and a homography robustly."""
+    """Match two key frames and fit a fundamental matrix and a homography robustly.
+
+    None when the fundamental matrix is degenerate (not finite, or zero). A
+    degenerate homography (:func:`~provenance.keypoints.usable_homography`) is
+    left out (``homography`` None); its inliers still count as points one 2D
+    map explains, so they still speak against parallax.
+    """
     pairs = _mutual_matches(a.rooted, b.rooted)
     if len(pairs) < MIN_MATCHES:
         return None
@@ -391,10 +403,12 @@ def verify_pair(a: ViewFeatures, b: ViewFeatures) -> ViewMatch | None:
         homography, h_mask = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, H_THRESHOLD_PX)
     except cv2.error:  # degenerate point sets have no model
         return None
-    if fundamental is None or f_mask is None or fundamental.shape != (3, 3):
+    if fundamental is None or f_mask is None or not _usable_fundamental(fundamental):
         return None
     inliers = f_mask.ravel().astype(bool)
     h_count = int(h_mask.sum()) if h_mask is not None else 0
+    if not usable_homography(homography, a.size, b.size):
+        homography = None
     return ViewMatch(
         a.time_s,
         b.time_s,
@@ -403,12 +417,18 @@ def verify_pair(a: ViewFeatures, b: ViewFeatures) -> ViewMatch | None:
         h_count,
         min(hull_share(src[inliers], a.size), hull_share(dst[inliers], b.size)),
         fundamental,
-        homography if h_count else None,
+        homography if h_count and homography is not None else None,
         src[inliers].astype(np.float32),
         dst[inliers].astype(np.float32),
         a.size,
         b.size,
     )
+
+
+def _usable_fundamental(fundamental: np.ndarray) -> bool:
+    """A finite, non-zero 3x3 fundamental matrix (OpenCV stacks several when unsure)."""
+    f = np.asarray(fundamental)
+    return f.shape == (3, 3) and bool(np.isfinite(f).all()) and bool(np.abs(f).max() > 0)
 
 
 def _pair_order(a: Sequence[ViewFeatures], b: Sequence[ViewFeatures]) -> list[tuple[int, int]]:
@@ -508,7 +528,7 @@ def _consistency(
             continue
         w = (t - t0) / max(t1 - t0, 1e-6)
         point_b = b.spot[before, :2] * (1 - w) + b.spot[after, :2] * w
-        errors.append(_transfer_error(view, a.spot[k, :2], point_b) / view.size_b[0])
+        errors.append(_transfer_error(view, a.spot[k, :2], point_b) / max(view.size_b[0], 1))
     if not errors:
         return None
     errors_arr = np.asarray(errors)
@@ -526,18 +546,39 @@ def _transfer_error(view: ViewMatch, point_a: np.ndarray, point_b: np.ndarray) -
 
     With parallax only the epipolar line is known; when one homography
     explains the scene (a camera turned, or moved little), the point itself.
+    Infinite when the homography cannot place ``point_a``: degenerate (its
+    inliers tell that a 2D map explains the scene, but not which), or the
+    point lies beyond the line it sends to infinity.
     """
-    if view.parallax or view.homography is None:
+    if view.parallax or (view.homography is None and not view.homography_inliers):
         return _epipolar_error(view.fundamental, point_a, point_b)
-    mapped = cv2.perspectiveTransform(
-        np.asarray(point_a, np.float64).reshape(1, 1, 2), view.homography
-    ).ravel()
-    return float(np.hypot(*(mapped - point_b)))
+    homography = view.point_map
+    if homography is None:
+        return float("inf")
+    point = np.asarray(point_a, np.float64).reshape(1, 1, 2)
+    w = float(homography[2] @ np.array([point[0, 0, 0], point[0, 0, 1], 1.0]))
+    if not w > 0.0:  # beyond the line the homography sends to infinity
+        return float("inf")
+    mapped = cv2.perspectiveTransform(point, homography).ravel()
+    error = float(np.hypot(*(mapped - np.asarray(point_b, np.float64))))
+    return error if np.isfinite(error) else float("inf")
 
 
-def _epipolar_error(fundamental: np.ndarray, point_a: np.ndarray, point_b: np.ndarray) -> float:
-    """Distance of ``point_b`` to the epipolar line of ``point_a``, in pixels of ``b``."""
+def _epipolar_error(
+    fundamental: np.ndarray | None, point_a: np.ndarray, point_b: np.ndarray
+) -> float:
+    """Distance of ``point_b`` to the epipolar line of ``point_a``, in pixels of ``b``.
+
+    Infinite when there is no such line: no (or a degenerate) fundamental
+    matrix, or ``point_a`` at its epipole (a zero matrix put every point on
+    every line).
+    """
+    if fundamental is None or np.shape(fundamental) != (3, 3):
+        return float("inf")
     xa = np.array([point_a[0], point_a[1], 1.0])
     xb = np.array([point_b[0], point_b[1], 1.0])
-    line = fundamental @ xa
-    return float(abs(xb @ line) / max(np.hypot(line[0], line[1]), 1e-12))
+    line = np.asarray(fundamental, np.float64) @ xa
+    norm = float(np.hypot(line[0], line[1]))
+    if not (np.isfinite(line).all() and np.isfinite(xb).all() and norm > 1e-12):
+        return float("inf")
+    return float(abs(xb @ line) / norm)
