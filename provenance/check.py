@@ -1,22 +1,63 @@
-"""``provenance check``: compare new footage with the archive without storing it."""
+"""``provenance check``: compare new footage with the archive without storing it.
+
+Each file is analysed as ``rescore`` would analyse it, then taken as the
+footage of one more claim, made after every archived claim, and the very
+functions of the nightly job say what it repeats: the same matchers, the same
+"who is the original" order (:func:`~provenance.findings.claim_order`) and the
+same detectors (:func:`~provenance.findings.find_all`). Only that claim's
+findings about repeated footage and identifiers are shown (:data:`REPEATS`).
+Failures follow the nightly job's policy: footage that cannot be decoded is
+unreadable, a bug of ours on a file or a pair is that file's internal error
+(logged with its traceback), and the other files go on.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 
 from .archive import Archive
 from .closeups import CloseupReading
-from .findings import claim_order
-from .findings.angles import ViewIndex, ViewRelation, describe, relation_finding
-from .findings.closeups import identifier_index, readings_of, recycled_finding
-from .findings.copies import holders_by_sha, identical_copy, perceptual_copy
-from .matching import FrameTable, match_fingerprint
+from .findings import angles, claim_order, copies, find_all
+from .fingerprint import Fingerprints
 from .media import sha256_file
-from .model import Finding, MediaInfo, MediaRecord, MediaStatus
-from .nightly import view_index
-from .process import decode_prints, fingerprint_media, full_prints, stored_prints
+from .model import (
+    Claim,
+    ClaimMedia,
+    Finding,
+    FindingKind,
+    MediaInfo,
+    MediaKind,
+    MediaRecord,
+    MediaStatus,
+    Problem,
+    StoredClaim,
+)
+from .nightly import copy_matches, view_index, view_relations
+from .process import (
+    decode_prints,
+    fingerprint_media,
+    full_prints,
+    log_internal_errors,
+    log_problem,
+    stored_prints,
+)
 from .progress import progress
+
+CHECKED_CLAIM = "checked"  # the claim a checked file stands for: after every archived claim
+# What check reports: what the footage repeats of the archive. Whether a claim
+# as a whole shows an identifying close-up (no_closeup) is no question for one
+# lone file; its media object's ``closeup`` says what it shows.
+REPEATS = frozenset(
+    {
+        FindingKind.COPY,
+        FindingKind.OTHER_ANGLE,
+        FindingKind.SAME_SITE,
+        FindingKind.RECYCLED_IDENTIFIER,
+    }
+)
+_AFTER_ALL = datetime(9999, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -26,6 +67,15 @@ class CheckedMedia:
     info: MediaInfo | None
     error: str | None
     closeup: CloseupReading | None = None
+    status: MediaStatus = MediaStatus.DONE
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def record(self) -> MediaRecord:
+        """The media record the report's media objects are made from."""
+        return MediaRecord(
+            self.sha256 or "", 0, self.path, self.status, self.info, self.error, self.problems
+        )
 
 
 @dataclass(frozen=True)
@@ -35,61 +85,93 @@ class CheckResult:
 
     @property
     def failed(self) -> list[CheckedMedia]:
-        return [m for m in self.media if m.error is not None]
+        """Files that could not be checked in full, whoever's failure it was."""
+        return [m for m in self.media if m.record.reported_status.failed]
 
 
 def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
     """Analyse each file and find what the archive already holds of it."""
-    claims = sorted(archive.claims(), key=claim_order)
-    holders = holders_by_sha(claims)
-    prints = stored_prints(archive)
-    shas = [sha for sha in prints if sha in holders]
-    table = FrameTable(
-        [prints[sha] for sha in shas],
-        load=lambda position: full_prints(archive, shas[position], with_views=False),
+    with archive.snapshot():
+        claims = sorted(archive.claims(), key=claim_order)
+        media = {record.sha256: record for record in archive.all_media()}
+        prints = stored_prints(archive)
+        matches = copy_matches(archive)
+        relations = view_relations(archive)
+    matcher = copies.CopyMatcher(
+        claims, prints, lambda sha: full_prints(archive, sha, with_views=False)
     )
-    order = {stored.claim.id: i for i, stored in enumerate(claims)}
-    identifiers = identifier_index(claims, readings_of(prints))
+    views: angles.ViewIndex | None = None  # built when a file needs it
+    last_seq = max((c.seq for c in claims), default=0)
 
     checked: list[CheckedMedia] = []
     findings: list[Finding] = []
-    views: ViewIndex | None = None  # built when a file needs it
     for path in progress(paths, total=len(paths), desc="checking"):
         try:
             sha = sha256_file(path)
         except OSError as exc:
-            checked.append(CheckedMedia(path, None, None, f"cannot read ({exc.strerror or exc})"))
+            why = f"cannot read ({exc.strerror or exc})"
+            checked.append(CheckedMedia(path, None, None, why, status=MediaStatus.UNREADABLE))
             continue
-        outcome = fingerprint_media(sha, path)  # bad media: its reason, never an exception
-        if outcome.info is None:
-            checked.append(CheckedMedia(path, sha, outcome.info, outcome.error))
-            continue
+        outcome = fingerprint_media(sha, path)  # never raises: whose failure it was, if any
+        log_internal_errors(outcome)
         new_prints = decode_prints(outcome.fingerprints)
-        reading = new_prints.closeup if new_prints is not None else None
-        checked.append(CheckedMedia(path, sha, outcome.info, outcome.error, reading))
-        for marking in reading.identifiers if reading is not None else ():
-            if marking.key in identifiers:
-                findings.append(recycled_finding(None, path, marking, identifiers[marking.key][0]))
+        if outcome.info is None or new_prints is None:
+            checked.append(CheckedMedia(path, sha, None, outcome.error, status=outcome.status))
+            continue
         record = MediaRecord(sha, 0, path, MediaStatus.DONE, outcome.info)
-        found = identical_copy(None, path, record, holders.get(sha, []))
-        if found is None:  # not archived bytes: look for edited copies
-            matches = match_fingerprint(new_prints, table)
-            # the original is the earliest claim holding any matched footage
-            ranked = sorted(
-                ((order[h.claim_id], h, m) for m in matches for h in holders[shas[m.other]]),
-                key=lambda x: (x[0], -x[2].confidence),
-            )
-            if ranked:
-                _, original, match = ranked[0]
-                also = [h.claim_id for _, h, _ in ranked[1:] if h.claim_id != original.claim_id]
-                found = perceptual_copy(None, path, match, original, also)
-        if found is not None:
-            findings.append(found)
-        elif new_prints.views is not None:  # original footage: another angle of a launch?
+        claim = StoredClaim(
+            Claim(CHECKED_CLAIM, _AFTER_ALL, "", (path,)),
+            last_seq + 1,
+            datetime.now(timezone.utc),
+            (ClaimMedia(path, sha),),
+        )
+        problems = list(outcome.problems)
+        new_matches: list[copies.MediaMatch] = []
+        try:
+            new_matches = matcher.match_prints(sha, new_prints)
+        except Exception as exc:  # a bug of ours: this file's problem, the others go on
+            problems.append(Problem.internal("matching (copies)", exc))
+        everything = [*claims, claim]
+        known = {**media, sha: media.get(sha, record)}
+        copied = [
+            f
+            for f in copies.copy_findings(everything, known, [*matches, *new_matches])
+            if f.claim_id == CHECKED_CLAIM
+        ]
+        new_relations: tuple[angles.ViewRelation, ...] = ()
+        if not copied and outcome.info.kind is MediaKind.VIDEO and new_prints.views is not None:
             if views is None:
-                media = {record.sha256: record for record in archive.all_media()}
                 views = view_index(archive, claims, media, prints)
-            for other, evidence in views.relate(new_prints.views):
-                relation = ViewRelation(sha, other, *describe(evidence))
-                findings.append(relation_finding(None, path, relation, holders[other][0]))
+            related = views.relations_of(sha, new_prints.views, stage="matching (views)")
+            new_relations, problems = related.relations, problems + list(related.problems)
+        found = find_all(
+            everything,
+            known,
+            _with(prints, sha, new_prints),
+            matches=[*matches, *new_matches],
+            relations=[*relations, *new_relations],
+        )
+        findings.extend(
+            replace(f, claim_id=None)
+            for f in found
+            if f.claim_id == CHECKED_CLAIM and f.kind in REPEATS
+        )
+        for problem in problems[len(outcome.problems) :]:
+            log_problem(path, problem)
+        checked.append(
+            CheckedMedia(
+                path,
+                sha,
+                outcome.info,
+                None,
+                new_prints.closeup,
+                MediaStatus.DONE,
+                tuple(problems),
+            )
+        )
     return CheckResult(tuple(checked), tuple(findings))
+
+
+def _with(prints: dict[str, Fingerprints], sha: str, new: Fingerprints) -> dict[str, Fingerprints]:
+    """``prints`` with the checked item's (archived ones keep theirs: the same bytes)."""
+    return prints if sha in prints else {**prints, sha: new}

@@ -23,6 +23,7 @@ from .cluster import ClusterError
 from .errors import ArchiveError, ProvenanceError, UnreadableManifest
 from .ingest import ingest_manifest
 from .manifest import read_manifest
+from .model import MediaStatus
 from .nightly import RescoreSummary, rescore
 from .report import collect, write_report
 from .report.jsonout import finding_dict, media_dict
@@ -75,7 +76,30 @@ def report_problems(problems: Iterable[str]) -> int:
     return count
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group: a bug that escapes a whole command is said to be ours.
+
+    Per-item failures never get here (each is recorded against its item); what
+    does is a failure of a whole step, such as scoring. It is logged at ERROR
+    with its traceback, and the exit code is 1.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            log.error("internal error in provenance (a bug, not your input)", exc_info=exc)
+            click.echo(
+                f"error: internal error in provenance ({type(exc).__name__}: {exc});"
+                " this is a bug, not a property of your input: the traceback is above",
+                err=True,
+            )
+            sys.exit(EXIT_PARTIAL)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="provenance")
 @click.option("-v", "--verbose", is_flag=True, help="Log debugging detail.")
 @click.option("-q", "--quiet", is_flag=True, help="Log warnings and errors only.")
@@ -116,18 +140,25 @@ def ingest(
     """
     try:
         parsed = read_manifest(manifest, allow_outside=allow_outside)
-        with open_archive(archive_path, write=True) as archive:
+        with open_archive(archive_path, write=True, create=True) as archive:
             summary = ingest_manifest(
                 archive, parsed, fingerprint=not no_fingerprint, workers=workers
             )
     except ProvenanceError as exc:
         fail(exc)
     errors = report_problems(p.message for p in summary.problems)
-    errors += report_problems(f"{m.file}: {m.error}" for m in summary.failed_media)
+    unreadable = [m for m in summary.media if m.status is MediaStatus.UNREADABLE]
+    ours = [(m.file, p) for m in summary.media for p in m.internal_errors]
+    errors += report_problems(f"{m.file}: unreadable: {m.error}" for m in unreadable)
+    errors += report_problems(
+        f"{file}: internal error in {p.stage} (a bug in provenance, not in the footage;"
+        f" the traceback is in the log): {p.reason}"
+        for file, p in ours
+    )
     click.echo(
         f"{len(summary.added)} claims added, {len(summary.unchanged)} already in the archive, "
         f"{len(summary.problems)} refused; {len(summary.media)} new media fingerprinted, "
-        f"{len(summary.failed_media)} unreadable"
+        f"{len(unreadable)} unreadable, {len(ours)} internal errors"
     )
     sys.exit(EXIT_PARTIAL if errors else EXIT_OK)
 
@@ -150,9 +181,7 @@ def check(media: tuple[str, ...], archive_path: Path, as_json: bool) -> None:
         fail(exc)
     if as_json:
         payload = {
-            "media": [
-                media_dict(m.path, m.sha256, m.info, m.error, m.closeup) for m in result.media
-            ],
+            "media": [media_dict(m.path, m.record, m.closeup) for m in result.media],
             "findings": [finding_dict(f) for f in result.findings],
         }
         click.echo(json.dumps(payload, indent=1, ensure_ascii=False))
@@ -163,9 +192,12 @@ def check(media: tuple[str, ...], archive_path: Path, as_json: bool) -> None:
 
 def _print_check(result: CheckResult) -> None:
     for m in result.media:
-        if m.error:
-            click.echo(f"{m.path}: unreadable: {m.error}", err=True)
+        status, why = m.record.reported_status, m.record.reported_error
+        if m.info is None:
+            click.echo(f"{m.path}: {status.value.replace('_', ' ')}: {why}", err=True)
             continue
+        if why:
+            click.echo(f"{m.path}: checked in part: {why}", err=True)
         info = m.info
         what = f"{info.kind.value} {info.width}x{info.height}" if info else ""
         if info and info.duration_s:
@@ -214,14 +246,20 @@ def rescore_command(archive_path: Path, workers: int, scheduler: str | None) -> 
     except ProvenanceError as exc:
         fail(exc)
     _print_rescore(summary)
-    sys.exit(EXIT_PARTIAL if summary.failures else EXIT_OK)
+    sys.exit(EXIT_PARTIAL if summary.unreadable or summary.internal_errors else EXIT_OK)
 
 
 def _print_rescore(summary: RescoreSummary) -> None:
-    report_problems(f"{m.file}: {m.error}" for m in summary.failures)
+    report_problems(f"{m.file}: unreadable: {m.error}" for m in summary.unreadable)
+    report_problems(
+        f"{where}: internal error in {p.stage} (a bug in provenance, not in the footage;"
+        f" the traceback is in the log): {p.reason}"
+        for where, p in summary.internal_errors
+    )
     click.echo(
         f"run {summary.run_id}: {summary.claims} claims, {len(summary.media)} media fingerprinted "
-        f"({len(summary.failures)} unreadable), {summary.matched} matched for copies and "
+        f"({len(summary.unreadable)} unreadable, {len(summary.internal_errors)} internal errors), "
+        f"{summary.matched} matched for copies and "
         f"{summary.related} for other angles, "
         f"{summary.findings} findings, "
         f"{len(summary.new_claims)} newly scored, {len(summary.changed_scores)} scores changed"

@@ -51,7 +51,7 @@ def run_demo(out: Path, *, fixtures: Path | None = None, workers: int = 1) -> De
     )
     archive_path = out / "provenance.db"
     manifest = read_manifest(manifest_path)
-    with open_archive(archive_path, write=True) as archive:
+    with open_archive(archive_path, write=True, create=True) as archive:
         ingest_manifest(archive, manifest, fingerprint=False)
         summary = rescore(archive, workers=workers)
         data = collect(archive)

@@ -73,6 +73,52 @@ class Frame:
     transients: tuple[Transient, ...] = ()
 
 
+@dataclass
+class DecodeReport:
+    """What one pass over a video managed to decode, filled in as its frames stream.
+
+    Mutable on purpose: the frame generator fills it while the caller
+    consumes frames, and the caller reads it once the stream has ended.
+    """
+
+    frames: int = 0  # decoded frames
+    corrupt_packets: int = 0  # packets the decoder rejected
+    corrupt_at_end: int = 0  # ... of them after the last decoded frame (a file cut mid-packet)
+    last_s: float | None = None  # presentation time of the last decoded frame
+    last_frame_s: float | None = None  # ... and how long it is shown, if the file says
+    lost_s: float = 0.0  # time between decoded frames that had rejected packets between them
+    stopped: str | None = None  # why demuxing stopped before the end of the file, if it did
+
+    def extent(
+        self, duration_s: float | None, fps: float | None
+    ) -> tuple[float | None, str | None]:
+        """(seconds decoded, what is missing in words or None) against the stated duration.
+
+        A file cut short reads "cut short: 1.7 s of 4.0 s decoded"; stretches
+        lost to damage add "damaged: 2.5 s could not be decoded". The last
+        frame counts for its own duration (one frame at the average rate if
+        the file does not say); a video ending less than half a second (or
+        three frames) early is whole.
+        """
+        if self.last_s is None:
+            return None, None
+        frame_s = 1.0 / fps if fps else 0.0
+        shown = self.last_frame_s if self.last_frame_s is not None else frame_s
+        decoded = round(self.last_s + shown, 2)
+        missing = []
+        if duration_s and duration_s - decoded > max(0.5, 3 * frame_s):
+            missing.append(f"cut short: {decoded:.1f} s of {duration_s:.1f} s decoded")
+        if self.lost_s >= max(0.5, 2 * frame_s):
+            missing.append(f"damaged: {self.lost_s:.1f} s could not be decoded")
+        elif self.corrupt_packets - (self.corrupt_at_end if missing else 0):
+            # a packet cut in two at the end of a file cut short is the cut, not damage
+            count = self.corrupt_packets - (self.corrupt_at_end if missing else 0)
+            missing.append(f"damaged: {count} packet(s) could not be decoded")
+        if self.stopped and not missing:
+            missing.append(f"reading stopped early ({self.stopped})")
+        return decoded, "; ".join(missing) or None
+
+
 @dataclass(frozen=True)
 class Crop:
     """Content box inside a frame, in pixels of the frame it was found in."""
@@ -84,23 +130,30 @@ class Crop:
 
 
 def extract_frames(
-    path: str | Path, *, every_s: float = 0.5, width: int = ANALYSIS_WIDTH
+    path: str | Path,
+    *,
+    every_s: float = 0.5,
+    width: int = ANALYSIS_WIDTH,
+    report: DecodeReport | None = None,
 ) -> Iterator[Frame]:
     """Yield sampled frames of the video or still at ``path``, in time order.
 
     A still yields one frame at time 0. Raises :class:`MediaOpenError` if the
     file cannot be opened or decodes nothing usable (:class:`MediaTooLarge`
-    for an image over the pixel limit).
+    for an image over the pixel limit). A video cut short or damaged yields
+    what decodes; ``report`` says how much that was.
     """
     path = Path(path)
     still = read_still(path)
     if still is not None:
         yield Frame(0.0, _prepare(still.grey, width))
         return
-    yield from _video_frames(path, every_s=every_s, width=width)
+    yield from _video_frames(path, every_s=every_s, width=width, report=report or DecodeReport())
 
 
-def _video_frames(path: Path, *, every_s: float, width: int) -> Iterator[Frame]:
+def _video_frames(
+    path: Path, *, every_s: float, width: int, report: DecodeReport
+) -> Iterator[Frame]:
     container = _open_video(path)
     with container:
         stream = _video_stream(container, path)
@@ -113,14 +166,30 @@ def _video_frames(path: Path, *, every_s: float, width: int) -> Iterator[Frame]:
         previous_tiny: np.ndarray | None = None
         changes = _ChangeTracker()
         decoded = corrupt = 0
-        for frame in _decode_tolerant(container, stream, path):
+        corrupt_since_last = False
+        for frame in _decode_tolerant(container, stream, path, report):
             if frame is None:
                 corrupt += 1
+                report.corrupt_packets = corrupt
+                report.corrupt_at_end += 1
+                corrupt_since_last = True
                 if corrupt > MAX_CORRUPT_PACKETS:
                     raise MediaOpenError(path, f"over {MAX_CORRUPT_PACKETS} corrupt packets")
                 continue
             decoded += 1
             t = (frame.time - start) if frame.time is not None else decoded / 30.0
+            if corrupt_since_last and report.last_s is not None and t > report.last_s:
+                report.lost_s = round(report.lost_s + t - report.last_s, 3)
+            corrupt_since_last = False
+            report.corrupt_at_end = 0
+            report.frames = decoded
+            if report.last_s is None or t >= report.last_s:
+                report.last_s = t
+                report.last_frame_s = (
+                    float(frame.duration * frame.time_base)
+                    if frame.duration and frame.time_base
+                    else None
+                )
             luma = _luma_view(frame)
             step = max(1, luma.shape[1] // 64)
             tiny = luma[::step, ::step].astype(np.int16)
@@ -175,14 +244,20 @@ DEADLINE: ContextVar[tuple[float, float] | None] = ContextVar("DEADLINE", defaul
 
 
 def _decode_tolerant(
-    container: av.container.InputContainer, stream: av.stream.Stream, path: Path
+    container: av.container.InputContainer,
+    stream: av.stream.Stream,
+    path: Path,
+    report: DecodeReport | None = None,
 ) -> Iterator[av.VideoFrame | av.AudioFrame | None]:
     """Decoded frames; ``None`` for each packet the decoder rejected.
 
-    Raises :class:`MediaTimeLimit` once the item's :data:`DEADLINE` has passed.
+    A file whose container breaks off (cut short, damaged index) ends where
+    demuxing fails: what came before stands, and ``report`` says why it
+    stopped. Raises :class:`MediaTimeLimit` once the item's :data:`DEADLINE`
+    has passed.
     """
     deadline = DEADLINE.get()
-    for packet in container.demux(stream):
+    for packet in _demux_tolerant(container, stream, path, report):
         if deadline is not None and time.monotonic() > deadline[0]:
             raise MediaTimeLimit(
                 path, f"still decoding after the time limit of {deadline[1]:g} s: stopped"
@@ -193,6 +268,27 @@ def _decode_tolerant(
             yield None
             continue
         yield from frames
+
+
+def _demux_tolerant(
+    container: av.container.InputContainer,
+    stream: av.stream.Stream,
+    path: Path,
+    report: DecodeReport | None,
+) -> Iterator[av.Packet]:
+    """The stream's packets until the end, or until the container cannot be read further."""
+    packets = container.demux(stream)
+    while True:
+        try:
+            packet = next(packets)
+        except StopIteration:
+            return
+        except (av.FFmpegError, OSError, ValueError) as exc:
+            log.warning("%s: the file cannot be read past this point (%s)", path, exc)
+            if report is not None:
+                report.stopped = str(exc)
+            return
+        yield packet
 
 
 def _luma_view(frame: av.VideoFrame) -> np.ndarray:

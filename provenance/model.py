@@ -7,6 +7,7 @@ depends on the kind of finding and is written out as is.
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -20,11 +21,16 @@ class MediaKind(str, Enum):
 
 
 class MediaStatus(str, Enum):
-    """Where a media item stands in the pipeline."""
+    """Where a media item stands in the pipeline (the report's ``media[].status``)."""
 
-    PENDING = "pending"  # stored, not yet fingerprinted
+    PENDING = "pending"  # stored, not yet analysed
     DONE = "done"
-    FAILED = "failed"  # unreadable: recorded with its reason, never retried silently
+    UNREADABLE = "unreadable"  # the footage cannot be decoded: uncertainty, never guilt
+    INTERNAL_ERROR = "internal_error"  # our own code failed on it: never held against the claim
+
+    @property
+    def failed(self) -> bool:
+        return self in (MediaStatus.UNREADABLE, MediaStatus.INTERNAL_ERROR)
 
 
 class FindingKind(str, Enum):
@@ -76,6 +82,44 @@ class MediaInfo:
     duration_s: float | None = None  # None for still images
     fps: float | None = None  # average rate; None for stills or when unknown
     codec: str | None = None
+    decoded_s: float | None = None  # how much of a video decoded (None: stills, not read)
+    incomplete: str | None = None  # "cut short: 1.7 s of 4.0 s decoded"; None when whole
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A stage of the work on one media item that could not be done, and why.
+
+    ``kind`` says whose failure it is: :attr:`MediaStatus.UNREADABLE` (the
+    footage) or :attr:`MediaStatus.INTERNAL_ERROR` (our own code, with its
+    ``traceback`` for the log). What the other stages found still counts.
+    """
+
+    stage: str  # "analysis", "close-ups", "launch sound", "copy matching", ...
+    kind: MediaStatus
+    reason: str
+    traceback: str | None = field(default=None, compare=False)
+
+    @property
+    def text(self) -> str:
+        whose = "internal error" if self.kind is MediaStatus.INTERNAL_ERROR else "unreadable"
+        return f"{whose} in {self.stage}: {self.reason}"
+
+    @classmethod
+    def internal(cls, stage: str, exc: BaseException, *, about: str = "") -> Problem:
+        """A failure of our own code in ``stage``: the exception in one line, and its traceback.
+
+        ``about`` says what it failed on when that is narrower than the item
+        (a pair: "with 3f2a..."), and goes before the reason.
+        """
+        lines = str(exc).strip().splitlines()
+        said = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+        return cls(
+            stage,
+            MediaStatus.INTERNAL_ERROR,
+            f"{about}: {said}" if about else said,
+            "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+        )
 
 
 @dataclass(frozen=True)
@@ -87,7 +131,24 @@ class MediaRecord:
     file: str  # where its bytes were found when first ingested
     status: MediaStatus
     info: MediaInfo | None = None
-    error: str | None = None
+    error: str | None = None  # why the item could not be analysed at all
+    problems: tuple[Problem, ...] = ()  # stages that failed while the rest was done
+
+    @property
+    def reported_status(self) -> MediaStatus:
+        """The status a report shows: an item analysed in part is an internal error."""
+        if self.status is MediaStatus.DONE and any(
+            p.kind is MediaStatus.INTERNAL_ERROR for p in self.problems
+        ):
+            return MediaStatus.INTERNAL_ERROR
+        return self.status
+
+    @property
+    def reported_error(self) -> str | None:
+        """What a report says went wrong: the item's error, or its failed stages."""
+        if self.error is not None:
+            return self.error
+        return "; ".join(p.text for p in self.problems) or None
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,15 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from .archive import Archive, ScoredClaim, open_archive
+from .archive import Archive, ScoredClaim, matching_stage, open_archive
 from .findings import angles, claim_order, copies, find_all
 from .findings.closeups import readings_of
 from .fingerprint import Fingerprints
-from .model import Finding, MediaRecord, ScoreChange, StoredClaim
+from .model import Finding, MediaRecord, MediaStatus, Problem, ScoreChange, StoredClaim
 from .process import (
     MediaOutcome,
     full_prints,
+    log_problem,
     process_media,
     run_each,
     stored_prints,
@@ -48,6 +49,7 @@ class RescoreSummary:
     changes: tuple[ScoreChange, ...]
     matched: int = 0  # media matched against the archive in this run (copies)
     related: int = 0  # ... and for other angles
+    match_problems: tuple[tuple[str, Problem], ...] = ()  # (file, what matching failed on)
 
     @property
     def new_claims(self) -> list[ScoreChange]:
@@ -58,7 +60,21 @@ class RescoreSummary:
         return [c for c in self.changes if c.old is not None]
 
     @property
+    def unreadable(self) -> list[MediaOutcome]:
+        """Media whose footage could not be decoded (uncertainty, not guilt)."""
+        return [m for m in self.media if m.status is MediaStatus.UNREADABLE]
+
+    @property
+    def internal_errors(self) -> list[tuple[str, Problem]]:
+        """(file, problem) for every failure of our own code in this run."""
+        found = [(m.file, p) for m in self.media for p in m.internal_errors]
+        return found + [
+            (file, p) for file, p in self.match_problems if p.kind is MediaStatus.INTERNAL_ERROR
+        ]
+
+    @property
     def failures(self) -> list[MediaOutcome]:
+        """Media that could not be analysed at all in this run, whoever's fault."""
         return [m for m in self.media if m.error is not None]
 
 
@@ -67,15 +83,20 @@ def rescore(archive: Archive, *, workers: int = 1, scheduler: str | None = None)
 
     Fingerprinting and matching run here, in ``workers`` local processes, or
     on the Dask cluster at ``scheduler`` (whose workers must read the media
-    and the archive at the same paths); this process alone writes.
+    and the archive at the same paths); this process alone writes. A failure
+    on one item (or one pair) is recorded against it, with whose failure it
+    was, and the run goes on (README, "When something fails").
     """
     run_id = archive.start_run("rescore")
-    outcomes = process_media(archive, archive.pending_media(), workers=workers, scheduler=scheduler)
+    outcomes = process_media(
+        archive, archive.pending_media(), workers=workers, scheduler=scheduler, run_id=run_id
+    )
     claims = sorted(archive.claims(), key=claim_order)
     media = {record.sha256: record for record in archive.all_media()}
     fingerprints = stored_prints(archive)
     # copies first: the other-angle matcher leaves the copies they find out
     matched: dict[str, int] = {}
+    match_problems: list[tuple[str, Problem]] = []
     for matcher in (copies.MATCHER, angles.MATCHER):
         new = archive.unmatched_media(matcher)
         if workers <= 1 and scheduler is None:
@@ -92,10 +113,18 @@ def rescore(archive: Archive, *, workers: int = 1, scheduler: str | None = None)
                 scheduler=scheduler,
             )
             done = (item for chunk in parts for item in chunk)
-        for sha, stored in progress(done, total=len(new), desc=f"matching ({matcher})"):
-            archive.record_matches(sha, dict(stored), matcher, run_id)
+        for item in progress(done, total=len(new), desc=f"matching ({matcher})"):
+            record = media.get(item.sha256)
+            where = record.file if record is not None else item.sha256
+            for problem in item.problems:
+                log_problem(where, problem)
+                match_problems.append((where, problem))
+            archive.record_matches(
+                item.sha256, dict(item.stored), matcher, run_id, problems=item.problems
+            )
         matched[matcher] = len(new)
-    matches, relations = _copy_matches(archive), _view_relations(archive)
+    media = {record.sha256: record for record in archive.all_media()}  # with this run's problems
+    matches, relations = copy_matches(archive), view_relations(archive)
     findings = find_all(claims, media, fingerprints, matches=matches, relations=relations)
     by_claim: dict[str | None, list[Finding]] = defaultdict(list)
     for finding in findings:
@@ -114,6 +143,7 @@ def rescore(archive: Archive, *, workers: int = 1, scheduler: str | None = None)
         tuple(changes),
         matched[copies.MATCHER],
         matched[angles.MATCHER],
+        tuple(match_problems),
     )
     archive.finish_run(
         run_id,
@@ -124,7 +154,8 @@ def rescore(archive: Archive, *, workers: int = 1, scheduler: str | None = None)
             "fingerprinted": len(outcomes),
             "matched": summary.matched,
             "related": summary.related,
-            "failed": len(summary.failures),
+            "unreadable": len(summary.unreadable),
+            "internal_errors": len(summary.internal_errors),
             "new_claims": len(summary.new_claims),
             "changed_scores": len(summary.changed_scores),
         },
@@ -138,17 +169,29 @@ def _chunks(items: Sequence[str], parts: int) -> list[tuple[str, ...]]:
     return [tuple(items[i : i + size]) for i in range(0, len(items), size)]
 
 
+@dataclass(frozen=True)
+class ItemMatches:
+    """What one matcher found for one item, in stored form, and what it failed on.
+
+    ``stored`` holds (other sha256, match JSON). With ``problems`` the item
+    stays unmatched and is matched again at the next run.
+    """
+
+    sha256: str
+    stored: tuple[tuple[str, str], ...]
+    problems: tuple[Problem, ...] = ()
+
+
 _table_cache: dict[tuple[str, int], tuple] = {}
 
 
 def match_chunk(
     archive_path: str, run_id: int, matcher: str, shas: Sequence[str]
-) -> list[tuple[str, list[tuple[str, str]]]]:
+) -> list[ItemMatches]:
     """Match ``shas`` against the archive at ``archive_path`` with ``matcher``: what a worker does.
 
     Opens the archive read-only (readers never wait for the writing run) and
-    reads the archive-wide fingerprints once per process and run. Returns per
-    item the stored form of its matches (other sha256, match JSON).
+    reads the archive-wide fingerprints once per process and run.
     """
     key = (archive_path, run_id)
     if key not in _table_cache:
@@ -171,28 +214,44 @@ def _matcher(
     claims: Sequence[StoredClaim],
     media: Mapping[str, MediaRecord],
     fingerprints: Mapping[str, Fingerprints],
-) -> Callable[[Sequence[str]], Iterator[tuple[str, list[tuple[str, str]]]]]:
-    """``matcher`` ready to match items against ``archive``: yields their stored form."""
+) -> Callable[[Sequence[str]], Iterator[ItemMatches]]:
+    """``matcher`` ready to match items against ``archive``, one item at a time.
+
+    An exception of our code on one item is returned as that item's problem:
+    the other items go on.
+    """
+    stage = matching_stage(matcher)
     if matcher == copies.MATCHER:
+        # copy matching needs no other-angle views
+        table = copies.CopyMatcher(
+            claims, fingerprints, lambda sha: full_prints(archive, sha, with_views=False)
+        )
 
-        def load(sha: str) -> Fingerprints | None:  # copy matching needs no other-angle views
-            return full_prints(archive, sha, with_views=False)
+        def one(sha: str) -> ItemMatches:
+            found = table.match(sha)
+            return ItemMatches(sha, tuple((m.other_sha256, m.to_json()) for m in found))
 
-        def match(shas: Sequence[str]) -> Iterator[tuple[str, list[tuple[str, str]]]]:
-            for sha, found in copies.match_media(shas, claims, fingerprints, load):
-                yield sha, [(m.other_sha256, m.to_json()) for m in found]
-
-        return match
-    if matcher == angles.MATCHER:
+    elif matcher == angles.MATCHER:
         # the copy matches of this run are stored by now: their derived items stay out
         index = view_index(archive, claims, media, fingerprints)
 
-        def relate(shas: Sequence[str]) -> Iterator[tuple[str, list[tuple[str, str]]]]:
-            for sha, found in angles.match_views(shas, index):
-                yield sha, [(r.other_sha256, r.to_json()) for r in found]
+        def one(sha: str) -> ItemMatches:
+            item = index.relations_of(sha, stage=stage)
+            return ItemMatches(
+                sha, tuple((r.other_sha256, r.to_json()) for r in item.relations), item.problems
+            )
 
-        return relate
-    raise ValueError(f"no matcher {matcher!r}")
+    else:
+        raise ValueError(f"no matcher {matcher!r}")
+
+    def each(shas: Sequence[str]) -> Iterator[ItemMatches]:
+        for sha in shas:
+            try:
+                yield one(sha)
+            except Exception as exc:  # a bug of ours on this item: the others go on
+                yield ItemMatches(sha, (), (Problem.internal(stage, exc),))
+
+    return each
 
 
 def view_index(
@@ -203,7 +262,7 @@ def view_index(
 ) -> angles.ViewIndex:
     """The archive's original videos for other-angle matching: the copies that the
     stored copy matches show are left out, views are loaded when verified."""
-    found_copies = copies.copy_findings(claims, media, _copy_matches(archive))
+    found_copies = copies.copy_findings(claims, media, copy_matches(archive))
     return angles.ViewIndex(
         claims,
         media,
@@ -213,9 +272,11 @@ def view_index(
     )
 
 
-def _copy_matches(archive: Archive) -> list[copies.MediaMatch]:
+def copy_matches(archive: Archive) -> list[copies.MediaMatch]:
+    """Every stored copy match of the archive."""
     return [copies.MediaMatch.from_json(*row) for row in archive.media_matches(copies.MATCHER)]
 
 
-def _view_relations(archive: Archive) -> list[angles.ViewRelation]:
+def view_relations(archive: Archive) -> list[angles.ViewRelation]:
+    """Every stored other-angle relation of the archive."""
     return [angles.ViewRelation.from_json(*row) for row in archive.media_matches(angles.MATCHER)]

@@ -22,7 +22,7 @@ from .model import (
     StoredClaim,
 )
 
-SCORING_MODEL = "v2"
+SCORING_MODEL = "v3"
 BASE_SCORE = 70
 
 # code -> effect in points. Codes are stable: reports and analysts' tools key on them.
@@ -41,6 +41,8 @@ EFFECTS: dict[str, int] = {
     "media_unreadable": 0,  # rated on the other media
     "media_not_analysed": 0,  # still pending; the next rescore analyses it
     "no_usable_footage": -20,  # nothing in the claim could be read at all
+    # our own failure: said, never held against the claim
+    "media_internal_error": 0,
 }
 
 # lowest score of each rating, best first
@@ -100,12 +102,27 @@ def score_claim(
         reasons.append(_reason("fresh_identifier", fresh))
 
     states = [(item.path, media.get(item.sha256)) for item in claim.media]
-    failed = [(p, r) for p, r in states if r is not None and r.status is MediaStatus.FAILED]
+    unreadable = [
+        (p, r) for p, r in states if r is not None and r.status is MediaStatus.UNREADABLE
+    ]
+    ours = [
+        (p, r)
+        for p, r in states
+        if r is not None and r.reported_status is MediaStatus.INTERNAL_ERROR
+    ]
     pending = [p for p, r in states if r is None or r.status is MediaStatus.PENDING]
-    if failed and len(failed) == len(states):
+    if unreadable and len(unreadable) == len(states):
         reasons.append(_reason("no_usable_footage", "none of the claim's media could be read"))
-    for path, record in failed:
+    for path, record in unreadable:
         reasons.append(_reason("media_unreadable", f"{path} could not be read: {record.error}"))
+    for path, record in ours:
+        reasons.append(
+            _reason(
+                "media_internal_error",
+                f"{path} was not fully analysed because of an error in provenance itself"
+                f" ({record.reported_error}); not held against the claim",
+            )
+        )
     for path in pending:
         reasons.append(_reason("media_not_analysed", f"{path} has not been analysed yet"))
 

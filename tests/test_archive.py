@@ -54,16 +54,16 @@ def snapshot(path: Path) -> dict[str, list]:
 
 
 def test_new_archive_is_migrated_and_uses_wal(archive_path: Path) -> None:
-    with open_archive(archive_path, write=True) as archive:
+    with open_archive(archive_path, write=True, create=True) as archive:
         assert archive.schema_version() == SCHEMA_VERSION
     db = sqlite3.connect(archive_path)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("SELECT version FROM schema_migrations").fetchall() == [(1,), (2,), (3,)]
+    assert db.execute("SELECT version FROM schema_migrations").fetchall() == [(1,), (2,), (3,), (4,)]
 
 
 def test_add_claim_and_read_back(archive_path: Path) -> None:
     a, b = media_file("a.mp4"), media_file("b.jpg")
-    with open_archive(archive_path, write=True) as archive:
+    with open_archive(archive_path, write=True, create=True) as archive:
         result = archive.add_claim(make_claim("C1", [a, b], target="port", extra={"x": 1}), [a, b])
         assert result.outcome is AddOutcome.ADDED and set(result.new_media) == {a.sha256, b.sha256}
     with open_archive(archive_path, write=False) as archive:
@@ -79,7 +79,7 @@ def test_add_claim_and_read_back(archive_path: Path) -> None:
 def test_same_bytes_are_one_media_item(archive_path: Path) -> None:
     a = media_file("a.mp4", b"same")
     renamed = media_file("renamed.mp4", b"same")
-    with open_archive(archive_path, write=True) as archive:
+    with open_archive(archive_path, write=True, create=True) as archive:
         archive.add_claim(make_claim("C1", [a]), [a])
         second = archive.add_claim(make_claim("C2", [renamed], day=2), [renamed])
         assert second.new_media == ()
@@ -89,17 +89,17 @@ def test_same_bytes_are_one_media_item(archive_path: Path) -> None:
 
 def test_adding_the_same_claim_again_changes_nothing(archive_path: Path) -> None:
     a = media_file("a.mp4")
-    with open_archive(archive_path, write=True) as archive:
+    with open_archive(archive_path, write=True, create=True) as archive:
         archive.add_claim(make_claim("C1", [a]), [a])
     before = snapshot(archive_path)
-    with open_archive(archive_path, write=True) as archive:
+    with open_archive(archive_path, write=True, create=True) as archive:
         assert archive.add_claim(make_claim("C1", [a]), [a]).outcome is AddOutcome.UNCHANGED
     assert snapshot(archive_path) == before
 
 
 def test_same_id_other_content_is_a_conflict(archive_path: Path) -> None:
     a, b = media_file("a.mp4"), media_file("b.mp4")
-    with open_archive(archive_path, write=True) as archive:
+    with open_archive(archive_path, write=True, create=True) as archive:
         archive.add_claim(make_claim("C1", [a]), [a])
         with pytest.raises(ClaimConflict, match="different claimed_at, media"):
             archive.add_claim(make_claim("C1", [b], day=3), [b])
@@ -110,7 +110,7 @@ def test_failure_in_the_middle_of_an_ingest_leaves_the_archive_as_it_was(
     archive_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     a, b = media_file("a.mp4"), media_file("b.mp4")
-    with open_archive(archive_path, write=True) as archive:
+    with open_archive(archive_path, write=True, create=True) as archive:
         archive.add_claim(make_claim("C1", [a]), [a])
     before = snapshot(archive_path)
 
@@ -120,7 +120,7 @@ def test_failure_in_the_middle_of_an_ingest_leaves_the_archive_as_it_was(
     # media and claim rows are already written when the claim's media links fail
     monkeypatch.setattr(sqlite_archive.SQLiteArchive, "_insert_claim_media", explode)
     with (
-        open_archive(archive_path, write=True) as archive,
+        open_archive(archive_path, write=True, create=True) as archive,
         pytest.raises(OSError, match="disk full"),
     ):
         archive.add_claim(make_claim("C2", [a, b], day=2), [a, b])
@@ -128,16 +128,16 @@ def test_failure_in_the_middle_of_an_ingest_leaves_the_archive_as_it_was(
 
 
 def test_second_writer_is_refused_while_a_run_holds_the_archive(archive_path: Path) -> None:
-    with open_archive(archive_path, write=True):
+    with open_archive(archive_path, write=True, create=True):
         with pytest.raises(ArchiveLocked, match=rf"pid {os.getpid()}"):
-            open_archive(archive_path, write=True)
+            open_archive(archive_path, write=True, create=True)
         with open_archive(archive_path, write=False) as reader:  # readers are not blocked
             assert reader.claims() == []
-    open_archive(archive_path, write=True).close()  # released on close
+    open_archive(archive_path, write=True, create=True).close()  # released on close
 
 
 def test_newer_schema_is_refused_untouched(archive_path: Path) -> None:
-    open_archive(archive_path, write=True).close()
+    open_archive(archive_path, write=True, create=True).close()
     db = sqlite3.connect(archive_path)
     db.execute("INSERT INTO schema_migrations VALUES (99, 'future', '2030-01-01')")
     db.commit()
@@ -162,7 +162,7 @@ def test_non_archives_are_refused_untouched(
 ) -> None:
     archive_path.write_bytes(content)
     with pytest.raises(ArchiveError, match=reason):
-        open_archive(archive_path, write=True)
+        open_archive(archive_path, write=True, create=True)
     assert archive_path.read_bytes() == content
 
 
@@ -173,25 +173,25 @@ def test_foreign_sqlite_database_is_refused_untouched(archive_path: Path) -> Non
     db.close()
     before = archive_path.read_bytes()
     with pytest.raises(ArchiveError, match="not a provenance archive"):
-        open_archive(archive_path, write=True)
+        open_archive(archive_path, write=True, create=True)
     assert archive_path.read_bytes() == before
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only files")
 def test_read_only_archive_is_refused_for_writing(archive_path: Path) -> None:
-    open_archive(archive_path, write=True).close()
+    open_archive(archive_path, write=True, create=True).close()
     archive_path.chmod(0o444)
     with pytest.raises(ArchiveError, match="read-only"):
-        open_archive(archive_path, write=True)
+        open_archive(archive_path, write=True, create=True)
 
 
 def test_read_only_archive_is_refused_for_writing_by_access_check(
     archive_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    open_archive(archive_path, write=True).close()
+    open_archive(archive_path, write=True, create=True).close()
     monkeypatch.setattr(os, "access", lambda path, mode: mode != os.W_OK)
     with pytest.raises(ArchiveError, match="read-only"):
-        open_archive(archive_path, write=True)
+        open_archive(archive_path, write=True, create=True)
 
 
 def test_missing_archive_for_reading(archive_path: Path) -> None:
@@ -204,7 +204,7 @@ def test_migration_from_an_older_version_keeps_data(
     archive_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     a = media_file("a.mp4")
-    with open_archive(archive_path, write=True) as archive:
+    with open_archive(archive_path, write=True, create=True) as archive:
         archive.add_claim(make_claim("C1", [a]), [a])
     following = sqlite_archive.SCHEMA_VERSION + 1
     extra = sqlite_archive.Migration(
@@ -214,7 +214,7 @@ def test_migration_from_an_older_version_keeps_data(
     monkeypatch.setattr(sqlite_archive, "SCHEMA_VERSION", following)
     with pytest.raises(ArchiveError, match="older"):
         open_archive(archive_path, write=False)
-    with open_archive(archive_path, write=True) as archive:
+    with open_archive(archive_path, write=True, create=True) as archive:
         assert archive.schema_version() == following
         assert archive.claim("C1").claim.group == "Brigade North"
 
@@ -227,12 +227,12 @@ def test_copy_matches_stored_before_version_3_are_kept(
     version_2 = tuple(m for m in sqlite_archive.MIGRATIONS if m.version <= 2)
     monkeypatch.setattr(sqlite_archive, "MIGRATIONS", version_2)
     monkeypatch.setattr(sqlite_archive, "SCHEMA_VERSION", 2)
-    with open_archive(archive_path, write=True) as archive:
+    with open_archive(archive_path, write=True, create=True) as archive:
         archive.add_claim(make_claim("C1", [a, b]), [a, b])
-        archive.record_media_info(a.sha256, MediaInfo(MediaKind.VIDEO, 64, 36, 1.0, 5.0, "h264"))
         run = archive.start_run("rescore")
     db = sqlite3.connect(archive_path)
     with db:
+        db.execute("UPDATE media SET status = 'done', kind = 'video' WHERE sha256 = ?", (a.sha256,))
         db.execute("INSERT INTO media_matches VALUES (?, ?, ?)", (a.sha256, b.sha256, '{"x": 1}'))
         db.execute(
             "INSERT INTO media_matched VALUES (?, 'copies-v1', ?, '2026-11-01T00:00:00Z')",
@@ -240,8 +240,8 @@ def test_copy_matches_stored_before_version_3_are_kept(
         )
     db.close()
     monkeypatch.undo()
-    with open_archive(archive_path, write=True) as archive:
-        assert archive.schema_version() == 3
+    with open_archive(archive_path, write=True, create=True) as archive:
+        assert archive.schema_version() == SCHEMA_VERSION
         assert archive.media_matches("copies-v1") == [(a.sha256, b.sha256, '{"x": 1}')]
         assert archive.media_matches("views-v1") == []
         assert a.sha256 not in archive.unmatched_media("copies-v1")
@@ -250,7 +250,7 @@ def test_copy_matches_stored_before_version_3_are_kept(
 
 def test_matchers_keep_their_own_matches(archive_path: Path) -> None:
     a, b = media_file("a.mp4"), media_file("b.mp4")
-    with open_archive(archive_path, write=True) as archive:
+    with open_archive(archive_path, write=True, create=True) as archive:
         archive.add_claim(make_claim("C1", [a, b]), [a, b])
         run = archive.start_run("rescore")
         archive.record_matches(a.sha256, {b.sha256: "copy"}, "copies-v1", run)
@@ -281,7 +281,7 @@ def cred(score: int, code: str = "copy_of_earlier_claim") -> Credibility:
 def test_score_history_gains_a_row_only_when_a_score_changes(archive_path: Path) -> None:
     a, b = media_file("a.mp4"), media_file("b.mp4")
     finding = copy_finding()
-    with open_archive(archive_path, write=True) as archive:
+    with open_archive(archive_path, write=True, create=True) as archive:
         archive.add_claim(make_claim("C1", [a]), [a])
         archive.add_claim(make_claim("C2", [b], day=2), [b])
         run = archive.start_run("rescore")
@@ -305,7 +305,7 @@ def test_score_history_gains_a_row_only_when_a_score_changes(archive_path: Path)
 def test_findings_round_trip(archive_path: Path) -> None:
     a, b = media_file("a.mp4"), media_file("b.mp4")
     finding = copy_finding()
-    with open_archive(archive_path, write=True) as archive:
+    with open_archive(archive_path, write=True, create=True) as archive:
         archive.add_claim(make_claim("C1", [a]), [a])
         archive.add_claim(make_claim("C2", [b], day=2), [b])
         archive.save_results(archive.start_run("rescore"), [finding], [])
@@ -315,7 +315,7 @@ def test_findings_round_trip(archive_path: Path) -> None:
 def test_media_outcomes_and_fingerprints(archive_path: Path) -> None:
     a, b = media_file("a.mp4"), media_file("b.mp4")
     info = MediaInfo(MediaKind.VIDEO, 640, 360, 8.0, 15.0, "h264")
-    with open_archive(archive_path, write=True) as archive:
+    with open_archive(archive_path, write=True, create=True) as archive:
         archive.add_claim(make_claim("C1", [a, b]), [a, b])
         archive.record_media_info(a.sha256, info, {"phash64": b"\x01\x02"})
         archive.record_media_failure(b.sha256, "truncated")
@@ -327,9 +327,9 @@ def test_media_outcomes_and_fingerprints(archive_path: Path) -> None:
 
 
 def test_interrupted_run_is_marked_by_the_next(archive_path: Path) -> None:
-    with open_archive(archive_path, write=True) as archive:
+    with open_archive(archive_path, write=True, create=True) as archive:
         archive.start_run("rescore")  # never finished: the process "died"
-    with open_archive(archive_path, write=True) as archive:
+    with open_archive(archive_path, write=True, create=True) as archive:
         archive.start_run("rescore")
     db = sqlite3.connect(archive_path)
     assert [r[0] for r in db.execute("SELECT status FROM runs ORDER BY id")] == [

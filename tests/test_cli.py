@@ -98,13 +98,14 @@ def test_unreadable_media_is_recorded_and_the_rest_goes_on(
     path = write_manifest(workdir / "m.jsonl", [claim("C1", ["media/broken.mp4", "media/a.mp4"])])
     result = run("ingest", path, "--archive", archive_path)
     assert result.exit_code == 1
-    assert "broken.mp4: neither an image nor a video" in result.output
+    assert "broken.mp4: unreadable: neither an image nor a video" in result.output
     out = workdir / "r.json"
     run("rescore", "--archive", archive_path)
     run("report", "--archive", archive_path, "--format", "json", "--out", out)
     (c1,) = json.loads(out.read_text())["claims"]
     assert c1["media"][0]["error"].startswith("neither an image nor a video")
-    assert c1["media"][1]["kind"] == "video"
+    assert c1["media"][0]["status"] == "unreadable"
+    assert c1["media"][1]["kind"] == "video" and c1["media"][1]["status"] == "done"
     # the unreadable item costs nothing; the readable one (noise) shows no close-up
     reasons = {r["code"]: r for r in c1["credibility"]["reasons"]}
     assert set(reasons) == {"media_unreadable", "no_identifying_closeup"}
@@ -123,7 +124,7 @@ def test_bad_option_is_a_usage_error(archive_path: Path) -> None:
 
 
 def test_locked_archive_exits_3(manifest: Path, archive_path: Path) -> None:
-    with open_archive(archive_path, write=True):
+    with open_archive(archive_path, write=True, create=True):
         for args in (("ingest", manifest), ("rescore",)):
             result = run(*args, "--archive", archive_path)
             assert result.exit_code == 3

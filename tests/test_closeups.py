@@ -24,11 +24,7 @@ from provenance.closeups import (
     read_closeups,
     sharpness,
 )
-from provenance.findings.closeups import (
-    MAX_CLAIMS_PER_IDENTIFIER,
-    find_missing_closeups,
-    find_recycled_identifiers,
-)
+from provenance.findings.closeups import find_missing_closeups, find_recycled_identifiers
 from provenance.model import (
     Claim,
     ClaimMedia,
@@ -259,18 +255,39 @@ def test_recycled_identifier_points_to_the_earliest_claim_and_skips_its_own_clai
     assert found[0].evidence["other_identifier"] == "BN-1042"
 
 
-def test_an_identifier_shown_by_many_claims_is_shared_text_not_a_serial():
-    n = MAX_CLAIMS_PER_IDENTIFIER + 1
-    claims = [_stored(f"C{i}", i, [(f"c{i}.jpg", f"s{i}")]) for i in range(n)]
-    readings = {f"s{i}": _reading("TV-24") for i in range(n)}
-    assert find_recycled_identifiers(claims, readings) == []
+def test_a_serial_shown_by_thirty_claims_costs_every_later_claim_and_rewards_none():
+    """The heaviest recyclers are the point: from the 9th claim on, the serial used to be
+    dropped from matching and scored as fresh (+10) instead of recycled (-30)."""
+    from provenance.scoring import EFFECTS, score_claim
+
+    n = 30
+    claims = [_stored(f"C{i:02d}", i, [(f"c{i}.jpg", f"s{i}")]) for i in range(n)]
+    readings = {f"s{i}": _reading("BN-1042") for i in range(n)}
+    media = {f"s{i}": MediaRecord(f"s{i}", 1, f"c{i}.jpg", MediaStatus.DONE) for i in range(n)}
+    found = find_recycled_identifiers(claims, readings)
+    assert sorted(f.claim_id for f in found) == [f"C{i:02d}" for i in range(1, n)]
+    assert {f.other_claim for f in found} == {"C00"}
+    for stored in claims:
+        mine = [f for f in found if f.claim_id == stored.claim.id]
+        codes = [r.code for r in score_claim(stored, mine, media, readings).reasons]
+        if stored.claim.id == "C00":
+            assert codes == ["fresh_identifier"]
+        else:
+            assert codes == ["recycled_identifier"], stored.claim.id
+            assert EFFECTS["recycled_identifier"] < 0
 
 
 def test_no_closeup_needs_every_readable_item_read():
     done = MediaStatus.DONE
     media = {
         sha: MediaRecord(sha, 1, sha, status)
-        for sha, status in [("w", done), ("c", done), ("bad", MediaStatus.FAILED), ("p", done)]
+        for sha, status in [
+            ("w", done),
+            ("c", done),
+            ("bad", MediaStatus.UNREADABLE),
+            ("p", done),
+            ("bug", MediaStatus.INTERNAL_ERROR),
+        ]
     }
     claims = [
         _stored("WIDE", 1, [("w.mp4", "w")]),
@@ -278,6 +295,8 @@ def test_no_closeup_needs_every_readable_item_read():
         _stored("BROKEN", 3, [("w.mp4", "w"), ("bad.mp4", "bad")]),
         _stored("ALLBAD", 4, [("bad.mp4", "bad")]),
         _stored("UNREAD", 5, [("w.mp4", "w"), ("p.mp4", "p")]),
+        # our own code failed on bug.mp4: it may hold the close-up, nothing is known
+        _stored("OURBUG", 6, [("w.mp4", "w"), ("bug.mp4", "bug")]),
     ]
     readings = {"w": _reading(closeup=False), "c": _reading("BN-1042")}
     found = find_missing_closeups(claims, media, readings)

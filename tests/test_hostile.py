@@ -424,7 +424,7 @@ def test_an_item_past_its_time_limit_is_recorded_as_failed_and_the_run_goes_on(
     monkeypatch.setenv("PROVENANCE_ITEM_TIME_LIMIT", "0.2")
     result = run("ingest", manifest, "--archive", archive_path)
     assert result.exit_code == 1, result.output
-    assert "endless.mp4: still decoding after the time limit of 0.2 s: stopped" in result.output
+    assert "endless.mp4: unreadable: still decoding after the time limit of 0.2 s: stopped" in result.output
     db = sqlite3.connect(archive_path)
     statuses = dict(db.execute("SELECT file, status FROM media").fetchall())
     db.close()
@@ -450,7 +450,7 @@ def test_a_decoder_stuck_in_one_call_is_stopped_and_the_run_goes_on(
     monkeypatch.setenv("PROVENANCE_ITEM_TIME_LIMIT", "1")
     result = run("rescore", "--archive", archive_path)
     assert result.exit_code == 1, result.output
-    assert "stuck.mp4: still busy 6 s after it started: stopped (hung)" in result.output
+    assert "stuck.mp4: unreadable: still busy 6 s after it started: stopped (hung)" in result.output
     db = sqlite3.connect(archive_path)
     statuses = dict(db.execute("SELECT file, status FROM media").fetchall())
     db.close()

@@ -22,7 +22,7 @@ from provenance.nightly import rescore
 
 
 def _ingest(manifest: Path, archive_path: Path, *, fingerprint: bool = True) -> None:
-    with open_archive(archive_path, write=True) as archive:
+    with open_archive(archive_path, write=True, create=True) as archive:
         ingest_manifest(archive, read_manifest(manifest), fingerprint=fingerprint)
 
 
@@ -59,14 +59,14 @@ def test_a_second_run_matches_only_new_media_and_agrees_with_a_fresh_archive(
         [claim(f"C{i}", [n], day=i + 1) for i, n in enumerate(names)],
     )
     _ingest(first, archive_path)
-    with open_archive(archive_path, write=True) as archive:
+    with open_archive(archive_path, write=True, create=True) as archive:
         assert rescore(archive).matched == 4
     second = write_manifest(
         tmp_path / "second.jsonl",
         [claim("C9", ["media/v0_again.mp4", *_videos(tmp_path, range(9, 10))], day=20)],
     )
     _ingest(second, archive_path)
-    with open_archive(archive_path, write=True) as archive:
+    with open_archive(archive_path, write=True, create=True) as archive:
         summary = rescore(archive)
     assert summary.matched == 1  # v9; v0_again is v0's bytes, matched already
     assert [c.claim_id for c in summary.new_claims] == ["C9"]
@@ -75,7 +75,7 @@ def test_a_second_run_matches_only_new_media_and_agrees_with_a_fresh_archive(
     fresh.parent.mkdir()
     _ingest(first, fresh)
     _ingest(second, fresh)
-    with open_archive(fresh, write=True) as archive:
+    with open_archive(fresh, write=True, create=True) as archive:
         rescore(archive)
     assert _results(archive_path) == _results(fresh)
     findings, _ = _results(archive_path)
@@ -88,14 +88,14 @@ def test_a_claim_dated_earlier_that_arrives_later_becomes_the_original(
     (name,) = _videos(tmp_path, range(1))
     shutil.copy(tmp_path / name, tmp_path / "media/early.mp4")
     _ingest(write_manifest(tmp_path / "a.jsonl", [claim("LATE", [name], day=20)]), archive_path)
-    with open_archive(archive_path, write=True) as archive:
+    with open_archive(archive_path, write=True, create=True) as archive:
         rescore(archive)
         before = archive.score("LATE").score
     _ingest(
         write_manifest(tmp_path / "b.jsonl", [claim("EARLY", ["media/early.mp4"], day=2)]),
         archive_path,
     )
-    with open_archive(archive_path, write=True) as archive:
+    with open_archive(archive_path, write=True, create=True) as archive:
         summary = rescore(archive)
         history = archive.score_history("LATE")
     (change,) = summary.changed_scores
@@ -175,7 +175,7 @@ def pending_archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tup
     _ingest(manifest, archive_path, fingerprint=False)
     reference = folder / "reference" / "provenance.db"
     shutil.copytree(archive_path.parent, reference.parent)
-    with open_archive(reference, write=True) as archive:
+    with open_archive(reference, write=True, create=True) as archive:
         rescore(archive)
     return archive_path, _results(reference)
 
@@ -240,7 +240,7 @@ def test_a_dask_cluster_run_gives_what_a_local_run_gives(pending_copy) -> None:
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
-        open_archive(archive_path, write=True) as archive,
+        open_archive(archive_path, write=True, create=True) as archive,
     ):
         summary = rescore(archive, scheduler=cluster.scheduler_address)
     assert len(summary.media) == 7 and summary.matched == 7 and not summary.failures
@@ -301,7 +301,7 @@ def test_perceptual_matches_are_stored_and_read_back(tmp_path: Path, archive_pat
         ],
     )
     _ingest(manifest, archive_path, fingerprint=False)
-    with open_archive(archive_path, write=True) as archive:
+    with open_archive(archive_path, write=True, create=True) as archive:
         summary = rescore(archive, workers=workers)
         stored = archive.media_matches(MATCHER)
     assert summary.matched == 3 and stored  # the copy and its source matched, both ways

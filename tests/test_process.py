@@ -15,25 +15,31 @@ def work(kind: str, value: int) -> int:
         signal.pause()  # blocks inside one C call, as a stuck decoder would
     if kind == "crash":
         os.abort()
+    if kind == "bug":
+        raise KeyError("a bug of ours")
     return value * 2
 
 
 def test_a_hanging_and_a_crashing_call_are_stopped_and_the_others_finish():
-    calls = [("ok", 1), ("hang", 2), ("crash", 3), ("ok", 4), ("ok", 5)]
+    calls = [("ok", 1), ("hang", 2), ("crash", 3), ("bug", 6), ("ok", 4), ("ok", 5)]
     started = time.monotonic()
-    done = {args: (result, error) for args, result, error in run_guarded(work, calls, timeout=3.0)}
+    done = {d.args: d for d in run_guarded(work, calls, timeout=3.0)}
     assert time.monotonic() - started < 30
-    assert {args: result for args, (result, _) in done.items() if result is not None} == {
+    assert {args: d.result for args, d in done.items() if d.result is not None} == {
         ("ok", 1): 2,
         ("ok", 4): 8,
         ("ok", 5): 10,
     }
-    assert "still busy 3 s after it started: stopped (hung)" in done[("hang", 2)][1]
-    assert "its process died" in done[("crash", 3)][1]
+    hung, died, bug = done[("hang", 2)], done[("crash", 3)], done[("bug", 6)]
+    assert "still busy 3 s after it started: stopped (hung)" in (hung.failure or "")
+    assert "its process died" in (died.failure or "")
+    assert not hung.ours and not died.ours  # a stuck or crashing decoder: the footage
+    assert bug.ours and bug.failure == "KeyError: 'a bug of ours'"
+    assert "raise KeyError" in (bug.traceback or "")
 
 
 def test_two_workers_share_the_calls():
     calls = [("ok", i) for i in range(6)]
-    found = sorted(r for _, r, _ in run_guarded(work, calls, workers=2, timeout=10.0))
+    found = sorted(d.result for d in run_guarded(work, calls, workers=2, timeout=10.0))
     assert found == [0, 2, 4, 6, 8, 10]
     assert list(run_guarded(work, [], timeout=1.0)) == []

@@ -11,6 +11,7 @@ from provenance.model import (
     MediaKind,
     MediaRecord,
     MediaStatus,
+    Problem,
     Rating,
     Segment,
     StoredClaim,
@@ -40,7 +41,7 @@ def done(sha: str) -> MediaRecord:
 
 
 def failed(sha: str) -> MediaRecord:
-    return MediaRecord(sha, 1, "/x", MediaStatus.FAILED, error="truncated")
+    return MediaRecord(sha, 1, "/x", MediaStatus.UNREADABLE, error="truncated")
 
 
 def copy_finding(claim_id: str, media: str) -> Finding:
@@ -85,6 +86,29 @@ def test_unreadable_media_is_uncertainty_not_guilt() -> None:
     assert "media/b.mp4 could not be read: truncated" in one_bad.reasons[0].text
     all_bad = score_claim(stored("C1", ["b"]), [], {"b": failed("b")})
     assert [r.code for r in all_bad.reasons] == ["no_usable_footage", "media_unreadable"]
+
+
+def test_our_own_failure_is_said_and_never_held_against_the_claim() -> None:
+    """An internal error (whole item, or one stage of it) costs nothing and says whose it is;
+    a claim whose every item failed in our code is not 'no usable footage'."""
+    ours = MediaRecord(sha := "b", 1, "/x", MediaStatus.INTERNAL_ERROR, error="KeyError: 'x'")
+    stage = MediaRecord(
+        "c",
+        1,
+        "/x",
+        MediaStatus.DONE,
+        MediaInfo(MediaKind.VIDEO, 64, 64, 8.0, 15.0),
+        problems=(Problem("close-ups", MediaStatus.INTERNAL_ERROR, "RuntimeError: onnx"),),
+    )
+    for records in ({sha: ours}, {sha: ours, "c": stage}):
+        cred = score_claim(stored("C1", list(records)), [], records)
+        assert cred.score == BASE_SCORE
+        assert {r.code for r in cred.reasons} == {"media_internal_error"}
+        assert all("error in provenance itself" in r.text for r in cred.reasons)
+        assert all(r.effect == 0 for r in cred.reasons)
+    assert "internal error in close-ups: RuntimeError: onnx" in score_claim(
+        stored("C1", ["c"]), [], {"c": stage}
+    ).reasons[0].text
 
 
 def test_pending_media_is_said() -> None:

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import AddOutcome, AddResult, Archive, ScoredClaim
+from .base import ANALYSIS_STAGES, AddOutcome, AddResult, Archive, ScoredClaim, matching_stage
 from .sqlite import SCHEMA_VERSION, SQLiteArchive, open_sqlite
 
 DEFAULT_ARCHIVE = "provenance.db"
 
 
-def open_archive(path: str | Path, *, write: bool) -> SQLiteArchive:
-    """Open the archive at ``path``; writers get the run lock and migrations."""
-    return open_sqlite(path, write=write)
+def open_archive(path: str | Path, *, write: bool, create: bool = False) -> SQLiteArchive:
+    """Open the archive at ``path``; writers get the run lock and migrations.
+
+    Only ``create=True`` makes a new archive where there is none.
+    """
+    return open_sqlite(path, write=write, create=create)
 
 
 __all__ = [
+    "ANALYSIS_STAGES",
     "DEFAULT_ARCHIVE",
     "SCHEMA_VERSION",
     "AddOutcome",
@@ -23,5 +27,6 @@ __all__ = [
     "Archive",
     "SQLiteArchive",
     "ScoredClaim",
+    "matching_stage",
     "open_archive",
 ]

@@ -8,6 +8,7 @@ without touching the pipeline.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
@@ -19,9 +20,20 @@ from ..model import (
     MediaFile,
     MediaInfo,
     MediaRecord,
+    MediaStatus,
+    Problem,
     ScoreChange,
     StoredClaim,
 )
+
+# The stages of analysing one media item that can fail on their own; a new
+# analysis of the item replaces their problems.
+ANALYSIS_STAGES = ("analysis", "close-ups", "launch sound")
+
+
+def matching_stage(matcher: str) -> str:
+    """The stage name under which ``matcher``'s failures on an item are recorded."""
+    return f"matching ({matcher_family(matcher)})"
 
 
 def matcher_family(matcher: str) -> str:
@@ -56,6 +68,7 @@ class Archive(Protocol):
     path: str
 
     def close(self) -> None: ...
+    def snapshot(self) -> AbstractContextManager[None]: ...
 
     # claims and media
     def add_claim(self, claim: Claim, media: Sequence[MediaFile]) -> AddResult: ...
@@ -66,9 +79,20 @@ class Archive(Protocol):
     def all_media(self) -> list[MediaRecord]: ...
     def pending_media(self) -> list[MediaRecord]: ...
     def record_media_info(
-        self, sha256: str, info: MediaInfo, fingerprints: Mapping[str, bytes] | None = None
+        self,
+        sha256: str,
+        info: MediaInfo,
+        fingerprints: Mapping[str, bytes] | None = None,
+        problems: Sequence[Problem] = (),
+        run_id: int | None = None,
     ) -> None: ...
-    def record_media_failure(self, sha256: str, reason: str) -> None: ...
+    def record_media_failure(
+        self,
+        sha256: str,
+        reason: str,
+        kind: MediaStatus = MediaStatus.UNREADABLE,
+        run_id: int | None = None,
+    ) -> None: ...
 
     # fingerprints: opaque bytes per (media, kind), written with the media's info
     def fingerprint(self, sha256: str, kind: str) -> bytes | None: ...
@@ -77,7 +101,13 @@ class Archive(Protocol):
     # media matches: what each matcher matched each item to, kept between runs
     def unmatched_media(self, matcher: str) -> list[str]: ...
     def record_matches(
-        self, sha256: str, matches: Mapping[str, str], matcher: str, run_id: int
+        self,
+        sha256: str,
+        matches: Mapping[str, str],
+        matcher: str,
+        run_id: int,
+        *,
+        problems: Sequence[Problem] = (),
     ) -> None: ...
     def media_matches(self, matcher: str) -> list[tuple[str, str, str]]: ...
 

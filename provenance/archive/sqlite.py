@@ -10,15 +10,17 @@ in its own transaction.
 from __future__ import annotations
 
 import fcntl
+import functools
+import inspect
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import ArchiveError, ArchiveLocked, ClaimConflict, SchemaVersionError
 from ..model import (
@@ -32,15 +34,24 @@ from ..model import (
     MediaKind,
     MediaRecord,
     MediaStatus,
+    Problem,
     Rating,
     Reason,
     ScoreChange,
     Segment,
     StoredClaim,
 )
-from .base import AddOutcome, AddResult, ScoredClaim, matcher_family
+from .base import (
+    ANALYSIS_STAGES,
+    AddOutcome,
+    AddResult,
+    ScoredClaim,
+    matcher_family,
+    matching_stage,
+)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -182,6 +193,28 @@ MIGRATIONS: tuple[Migration, ...] = (
         DROP TABLE media_matched;
         """,
     ),
+    Migration(
+        4,
+        "whose failure (the footage's or ours), how much of a video decoded, failed stages",
+        """
+        ALTER TABLE media ADD COLUMN failure TEXT
+            CHECK (failure IS NULL OR failure IN ('unreadable', 'internal_error'));
+        ALTER TABLE media ADD COLUMN decoded_s REAL;
+        ALTER TABLE media ADD COLUMN incomplete TEXT;
+        UPDATE media SET failure = 'internal_error'
+            WHERE status = 'failed' AND error LIKE 'unexpected %';
+        UPDATE media SET failure = 'unreadable' WHERE status = 'failed' AND failure IS NULL;
+        CREATE TABLE problems (
+            sha256 TEXT NOT NULL REFERENCES media(sha256) ON DELETE CASCADE,
+            stage TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('unreadable', 'internal_error')),
+            reason TEXT NOT NULL,
+            run_id INTEGER REFERENCES runs(id),
+            recorded_at TEXT NOT NULL,
+            PRIMARY KEY (sha256, stage)
+        );
+        """,
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
@@ -199,6 +232,34 @@ def parse_utc(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
 
 
+def _sqlite_errors_named(cls: type[T]) -> type[T]:
+    """Every public method of ``cls``: an SQLite error becomes an :class:`ArchiveError`.
+
+    Writes already map theirs in :meth:`SQLiteArchive.transaction`; this
+    covers the reads (a corrupt page found by a SELECT), so no SQLite error
+    ever leaves the archive as a traceback.
+    """
+    for name, method in list(vars(cls).items()):
+        if name.startswith("_") or not inspect.isfunction(method):
+            continue
+        if name in ("transaction", "snapshot", "close"):
+            continue
+        setattr(cls, name, _named(method))
+    return cls
+
+
+def _named(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def guarded(self: SQLiteArchive, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise _read_error(self.path, exc) from exc
+
+    return guarded
+
+
+@_sqlite_errors_named
 class SQLiteArchive:
     """An archive in one SQLite file. Use :func:`open_sqlite` to get one."""
 
@@ -228,17 +289,17 @@ class SQLiteArchive:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception.
 
-        SQLite's operational failures (disk full, I/O error) become an
-        :class:`ArchiveError` naming the archive: the step is rolled back, what
-        earlier transactions stored stays.
+        Every SQLite failure (disk full, I/O error, a corrupt page, a broken
+        constraint) becomes an :class:`ArchiveError` naming the archive: the
+        step is rolled back, what earlier transactions stored stays.
         """
         try:
             self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
+        except sqlite3.Error as exc:
             raise _write_error(self.path, exc) from exc
         try:
             yield self._db
-        except sqlite3.OperationalError as exc:
+        except sqlite3.Error as exc:
             self._rollback()
             raise _write_error(self.path, exc) from exc
         except BaseException:
@@ -246,13 +307,36 @@ class SQLiteArchive:
             raise
         try:
             self._db.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
+        except sqlite3.Error as exc:
             self._rollback()
             raise _write_error(self.path, exc) from exc
 
-    def _rollback(self) -> None:
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction: every read inside sees the archive as one moment.
+
+        A report taken while ``rescore`` saves its results shows either the
+        run before or the run after, never a mix (WAL readers keep their
+        snapshot until the transaction ends).
+        """
         if self._db.in_transaction:
-            self._db.execute("ROLLBACK")
+            yield
+            return
+        try:
+            self._db.execute("BEGIN")
+        except sqlite3.Error as exc:
+            raise _read_error(self.path, exc) from exc
+        try:
+            yield
+        finally:
+            self._rollback()
+
+    def _rollback(self) -> None:
+        try:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+        except sqlite3.Error:  # the connection is broken: SQLite rolls back on close
+            pass
 
     # -- claims and media ----------------------------------------------------------
 
@@ -342,28 +426,59 @@ class SQLiteArchive:
 
     def media(self, sha256: str) -> MediaRecord | None:
         row = self._db.execute("SELECT * FROM media WHERE sha256 = ?", (sha256,)).fetchone()
-        return None if row is None else _media_record(row)
+        return None if row is None else _media_record(row, self._problems(sha256).get(sha256, ()))
 
     def all_media(self) -> list[MediaRecord]:
+        problems = self._problems()
         rows = self._db.execute("SELECT * FROM media ORDER BY first_seen_at, sha256")
-        return [_media_record(row) for row in rows]
+        return [_media_record(row, problems.get(row["sha256"], ())) for row in rows]
 
     def pending_media(self) -> list[MediaRecord]:
+        """Media to analyse: never analysed, or failed (wholly or in part) by our own code.
+
+        What our own code failed on is tried again at every run (a fixed bug
+        then fixes the record); footage that cannot be decoded is not.
+        """
+        problems = self._problems()
         rows = self._db.execute(
-            "SELECT * FROM media WHERE status = 'pending' ORDER BY first_seen_at, sha256"
+            "SELECT * FROM media WHERE status = 'pending'"
+            " OR (status = 'failed' AND failure = 'internal_error')"
+            " OR (status = 'done' AND sha256 IN (SELECT sha256 FROM problems"
+            "     WHERE kind = 'internal_error' AND stage IN (SELECT value FROM json_each(?))))"
+            " ORDER BY first_seen_at, sha256",
+            (_dump(list(ANALYSIS_STAGES)),),
         )
-        return [_media_record(row) for row in rows]
+        return [_media_record(row, problems.get(row["sha256"], ())) for row in rows]
+
+    def _problems(self, sha256: str | None = None) -> dict[str, tuple[Problem, ...]]:
+        sql = "SELECT sha256, stage, kind, reason FROM problems"
+        args: tuple[Any, ...] = ()
+        if sha256 is not None:
+            sql += " WHERE sha256 = ?"
+            args = (sha256,)
+        grouped: dict[str, list[Problem]] = {}
+        for row in self._db.execute(sql + " ORDER BY sha256, stage", args):
+            grouped.setdefault(row["sha256"], []).append(
+                Problem(row["stage"], MediaStatus(row["kind"]), row["reason"])
+            )
+        return {k: tuple(v) for k, v in grouped.items()}
 
     def record_media_info(
-        self, sha256: str, info: MediaInfo, fingerprints: Mapping[str, bytes] | None = None
+        self,
+        sha256: str,
+        info: MediaInfo,
+        fingerprints: Mapping[str, bytes] | None = None,
+        problems: Sequence[Problem] = (),
+        run_id: int | None = None,
     ) -> None:
-        """Mark a media item done, with its fingerprints, in one transaction."""
+        """Mark a media item analysed, with its fingerprints and the stages that
+        failed (replacing the analysis problems of earlier runs), in one transaction."""
         now = format_utc(utc_now())
         with self.transaction() as db:
             db.execute(
                 "UPDATE media SET status = 'done', kind = ?, width = ?, height = ?,"
-                " duration_s = ?, fps = ?, codec = ?, error = NULL, processed_at = ?"
-                " WHERE sha256 = ?",
+                " duration_s = ?, fps = ?, codec = ?, decoded_s = ?, incomplete = ?,"
+                " error = NULL, failure = NULL, processed_at = ? WHERE sha256 = ?",
                 (
                     info.kind.value,
                     info.width,
@@ -371,6 +486,8 @@ class SQLiteArchive:
                     info.duration_s,
                     info.fps,
                     info.codec,
+                    info.decoded_s,
+                    info.incomplete,
                     now,
                     sha256,
                 ),
@@ -380,13 +497,49 @@ class SQLiteArchive:
                 " VALUES (?, ?, ?, ?)",
                 [(sha256, kind, data, now) for kind, data in (fingerprints or {}).items()],
             )
+            self._replace_problems(db, sha256, ANALYSIS_STAGES, problems, run_id, now)
 
-    def record_media_failure(self, sha256: str, reason: str) -> None:
+    def record_media_failure(
+        self,
+        sha256: str,
+        reason: str,
+        kind: MediaStatus = MediaStatus.UNREADABLE,
+        run_id: int | None = None,
+    ) -> None:
+        """Mark a media item failed: ``UNREADABLE`` footage, or an ``INTERNAL_ERROR`` of ours."""
+        if not kind.failed:
+            raise ValueError(f"{kind} is not a failure")
+        now = format_utc(utc_now())
         with self.transaction() as db:
             db.execute(
-                "UPDATE media SET status = 'failed', error = ?, processed_at = ? WHERE sha256 = ?",
-                (reason, format_utc(utc_now()), sha256),
+                "UPDATE media SET status = 'failed', failure = ?, error = ?, processed_at = ?"
+                " WHERE sha256 = ?",
+                (kind.value, reason, now, sha256),
             )
+            self._replace_problems(db, sha256, ANALYSIS_STAGES, (), run_id, now)
+
+    def _replace_problems(
+        self,
+        db: sqlite3.Connection,
+        sha256: str,
+        stages: Sequence[str],
+        problems: Sequence[Problem],
+        run_id: int | None,
+        now: str,
+    ) -> None:
+        """The problems of ``stages`` of one item become ``problems`` (all in those stages)."""
+        for problem in problems:
+            if problem.stage not in stages:
+                raise ValueError(f"stage {problem.stage!r} is not one of {stages}")
+        db.executemany(
+            "DELETE FROM problems WHERE sha256 = ? AND stage = ?",
+            [(sha256, stage) for stage in stages],
+        )
+        db.executemany(
+            "INSERT INTO problems (sha256, stage, kind, reason, run_id, recorded_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [(sha256, p.stage, p.kind.value, p.reason, run_id, now) for p in problems],
+        )
 
     # -- fingerprints --------------------------------------------------------------
 
@@ -416,10 +569,22 @@ class SQLiteArchive:
         return [row["sha256"] for row in rows]
 
     def record_matches(
-        self, sha256: str, matches: Mapping[str, str], matcher: str, run_id: int
+        self,
+        sha256: str,
+        matches: Mapping[str, str],
+        matcher: str,
+        run_id: int,
+        *,
+        problems: Sequence[Problem] = (),
     ) -> None:
-        """Replace what ``matcher`` matched ``sha256`` to (other sha256 -> JSON), at once."""
+        """Replace what ``matcher`` matched ``sha256`` to (other sha256 -> JSON), at once.
+
+        ``problems`` are the pairs (or the whole item) the matcher failed on;
+        with any, what was found is kept but the item stays unmatched, so the
+        next run matches it again.
+        """
         family = matcher_family(matcher)
+        now = format_utc(utc_now())
         with self.transaction() as db:
             db.execute("DELETE FROM matches WHERE family = ? AND sha256 = ?", (family, sha256))
             db.executemany(
@@ -427,10 +592,14 @@ class SQLiteArchive:
                 " VALUES (?, ?, ?, ?)",
                 [(family, sha256, other, data) for other, data in matches.items()],
             )
+            self._replace_problems(db, sha256, (matching_stage(matcher),), problems, run_id, now)
+            if problems:
+                db.execute("DELETE FROM matched WHERE family = ? AND sha256 = ?", (family, sha256))
+                return
             db.execute(
                 "INSERT OR REPLACE INTO matched (family, sha256, matcher, run_id, matched_at)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (family, sha256, matcher, run_id, format_utc(utc_now())),
+                (family, sha256, matcher, run_id, now),
             )
 
     def media_matches(self, matcher: str) -> list[tuple[str, str, str]]:
@@ -568,14 +737,17 @@ class SQLiteArchive:
 # -- opening ---------------------------------------------------------------------------
 
 
-def open_sqlite(path: str | Path, *, write: bool) -> SQLiteArchive:
-    """Open (and for writers, create, lock and migrate) the archive at ``path``.
+def open_sqlite(path: str | Path, *, write: bool, create: bool = False) -> SQLiteArchive:
+    """Open (and for writers, lock and migrate) the archive at ``path``.
 
-    Raises :class:`ArchiveError` (or its kinds) with the reason when the file
-    cannot serve as an archive; the file is then left exactly as it was.
+    Only ``create=True`` (``ingest``) makes a new archive where there is none:
+    every other command refuses a path that holds none, and creates nothing
+    (a typo must not look like an empty archive). Raises :class:`ArchiveError`
+    (or its kinds) with the reason when the file cannot serve as an archive;
+    the file is then left exactly as it was.
     """
     path = Path(path)
-    _check_file(path, write=write)
+    _check_file(path, write=write, create=create)
     lock = _LockFile.acquire(path) if write else None
     try:
         db = _connect(path, write=write)
@@ -591,7 +763,7 @@ def open_sqlite(path: str | Path, *, write: bool) -> SQLiteArchive:
     return SQLiteArchive(path, db, lock)
 
 
-def _check_file(path: Path, *, write: bool) -> None:
+def _check_file(path: Path, *, write: bool, create: bool) -> None:
     if path.exists():
         if not path.is_file():
             raise ArchiveError(path, "not a file")
@@ -604,7 +776,7 @@ def _check_file(path: Path, *, write: bool) -> None:
             raise ArchiveError(path, "not a provenance archive (not an SQLite database)")
         if write and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
             raise ArchiveError(path, "the archive is read-only (file or its folder not writable)")
-    elif write:
+    elif write and create:
         if not path.parent.is_dir():
             raise ArchiveError(path, f"folder {path.parent} does not exist")
         if not os.access(path.parent, os.W_OK):
@@ -728,8 +900,12 @@ class _LockFile:
 # -- row conversion ------------------------------------------------------------------
 
 
-def _write_error(path: str | Path, exc: sqlite3.OperationalError) -> ArchiveError:
+def _write_error(path: str | Path, exc: sqlite3.Error) -> ArchiveError:
     return ArchiveError(path, f"cannot write the archive ({exc}); this step was rolled back")
+
+
+def _read_error(path: str | Path, exc: sqlite3.Error) -> ArchiveError:
+    return ArchiveError(path, f"cannot read the archive ({exc}); it may be damaged")
 
 
 def _dump(value: Any) -> str:
@@ -766,7 +942,7 @@ def _claim_differences(
     return differences
 
 
-def _media_record(row: sqlite3.Row) -> MediaRecord:
+def _media_record(row: sqlite3.Row, problems: tuple[Problem, ...] = ()) -> MediaRecord:
     info = None
     if row["kind"] is not None:
         info = MediaInfo(
@@ -776,14 +952,20 @@ def _media_record(row: sqlite3.Row) -> MediaRecord:
             duration_s=row["duration_s"],
             fps=row["fps"],
             codec=row["codec"],
+            decoded_s=row["decoded_s"],
+            incomplete=row["incomplete"],
         )
+    status = MediaStatus.PENDING if row["status"] == "pending" else MediaStatus.DONE
+    if row["status"] == "failed":
+        status = MediaStatus(row["failure"] or MediaStatus.UNREADABLE.value)
     return MediaRecord(
         sha256=row["sha256"],
         size_bytes=row["size_bytes"],
         file=row["file"],
-        status=MediaStatus(row["status"]),
+        status=status,
         info=info,
         error=row["error"],
+        problems=problems,
     )
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from ..fingerprint import Fingerprints
 from ..keypoints import WordBag, WordIndex
-from ..model import Finding, FindingKind, MediaKind, MediaRecord, StoredClaim
+from ..model import Finding, FindingKind, MediaKind, MediaRecord, Problem, StoredClaim
 from ..sound import SoundMatch, sound_agreement
 from ..views import VOCABULARY, EventMatch, SceneViews, ViewMatch, co_occurrence, relate_views
 from .copies import Holder, holders_by_sha
@@ -269,45 +269,83 @@ class ViewIndex:
         return self._full[sha]
 
     def relate(
-        self, views: SceneViews, *, skip: frozenset[str] = frozenset()
-    ) -> list[tuple[str, ViewEvidence]]:
+        self, views: SceneViews, *, skip: frozenset[str] = frozenset(), stage: str = "views"
+    ) -> Related:
         """The originals whose place ``views`` shows: (sha256, evidence from ``views``' side).
 
         Only the shortlist (:data:`SHORTLIST` by shared visual words) is
-        verified; items in ``skip`` are not compared.
+        verified; items in ``skip`` are not compared. A pair our code fails on
+        is left out and returned as a problem of ``stage``; the others go on.
         """
         if not self.originals or not len(views.words):
-            return []
+            return Related(())
         exclude = frozenset(self.position[sha] for sha in skip if sha in self.position)
         found = []
+        problems = []
         for j, _score in self.index.shortlist(_bag(views), top=SHORTLIST, exclude=exclude):
-            theirs = self.views(self.originals[j])
-            evidence = None if theirs is None else relate_items(views, theirs)
+            other = self.originals[j]
+            try:
+                theirs = self.views(other)
+                evidence = None if theirs is None else relate_items(views, theirs)
+            except Exception as exc:  # a bug of ours on one pair: the other pairs stand
+                problems.append(Problem.internal(stage, exc, about=f"with {other[:12]}"))
+                continue
             if evidence is not None:
-                found.append((self.originals[j], evidence))
-        return found
+                found.append((other, evidence))
+        return Related(tuple(found), tuple(problems))
+
+    def relations_of(
+        self, sha: str, views: SceneViews | None = None, *, stage: str = "views"
+    ) -> RelatedItem:
+        """What media item ``sha`` (an archived original, or ``views`` given for new
+        footage) shares with the originals of other claims, told from its side.
+
+        Only videos are related: a launch needs time, and stills of one
+        airframe are not one place. Items held by the same claims are not compared.
+        """
+        if views is None:
+            views = self.views(sha) if sha in self.position else None
+        if views is None:
+            return RelatedItem(sha, ())
+        skip = frozenset({sha}).union(
+            *(self.in_claim.get(h.claim_id, set()) for h in self.holders.get(sha, ()))
+        )
+        related = self.relate(views, skip=skip, stage=stage)
+        return RelatedItem(
+            sha,
+            tuple(ViewRelation(sha, other, *describe(ev)) for other, ev in related.found),
+            related.problems,
+        )
 
 
 VIEWS_CACHE = 64  # complete views of archived items kept in memory while matching
 
 
-def match_views(
-    queries: Sequence[str], index: ViewIndex
-) -> Iterator[tuple[str, list[ViewRelation]]]:
+@dataclass(frozen=True)
+class Related:
+    """What :meth:`ViewIndex.relate` found, and the pairs it failed on."""
+
+    found: tuple[tuple[str, ViewEvidence], ...]
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
+class RelatedItem:
+    """One item's relations with the archive's originals, and the pairs that failed."""
+
+    sha256: str
+    relations: tuple[ViewRelation, ...]
+    problems: tuple[Problem, ...] = ()
+
+
+def match_views(queries: Sequence[str], index: ViewIndex) -> Iterator[RelatedItem]:
     """What each of ``queries`` (archived items) shares with the other originals.
 
-    Yields per query as soon as it is done. Items held by the same claims are
-    not compared. Matching each item once, when it is new, covers every pair:
-    :func:`angle_findings` reads relations both ways.
+    Yields per query as soon as it is done. Matching each item once, when it
+    is new, covers every pair: :func:`angle_findings` reads relations both ways.
     """
     for sha in queries:
-        mine = index.views(sha) if sha in index.position else None
-        if mine is None:
-            yield sha, []
-            continue
-        skip = frozenset({sha}).union(*(index.in_claim[h.claim_id] for h in index.holders[sha]))
-        found = index.relate(mine, skip=skip)
-        yield sha, [ViewRelation(sha, other, *describe(evidence)) for other, evidence in found]
+        yield index.relations_of(sha)
 
 
 def angle_findings(
@@ -363,5 +401,5 @@ def find_other_angles(
         return loaded.views if loaded is not None else None
 
     index = ViewIndex(claims, media, fingerprints, views_of, derived)
-    relations = [rel for _, found in match_views(index.originals, index) for rel in found]
+    relations = [rel for item in match_views(index.originals, index) for rel in item.relations]
     return angle_findings(claims, relations, derived)

@@ -6,25 +6,18 @@ showed it is its first; a later claim showing it again, in a new close-up or
 a copy, recycles it. Readings are compared by :func:`~provenance.closeups.match_key`,
 so "BN-1O42" and "BN-1042" are one identifier. Reuse inside one claim is not
 a finding. A claim whose media hold no identifying close-up at all gets
-``no_closeup``, unless one of its items has not been read (pending, or read
-without OCR): then nothing is known yet.
+``no_closeup``, unless one of its items has not been read (pending, read
+without OCR, or our own code failed on it): then nothing is known yet.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..closeups import CloseupReading, Marking
 from ..fingerprint import Fingerprints
 from ..model import Finding, FindingKind, MediaRecord, MediaStatus, StoredClaim
-
-log = logging.getLogger("provenance")
-
-# An identifier shown by more claims than this is a watermark or a unit's
-# marking shared by many unrelated videos, not one airframe's serial.
-MAX_CLAIMS_PER_IDENTIFIER = 8
 
 
 @dataclass(frozen=True)
@@ -46,8 +39,10 @@ def identifier_index(
 ) -> dict[str, list[Shown]]:
     """Every identifier key and where it was shown, in claim order.
 
-    Keys shown by more than :data:`MAX_CLAIMS_PER_IDENTIFIER` claims are left
-    out (and logged): shared text is no airframe's serial.
+    However many claims show one key, the first of them showed it first and
+    every later one recycles it: the heaviest recyclers are the point.
+    (Text that is no airframe's serial, such as watermarks and captions, is
+    set aside when it is read: see :mod:`provenance.closeups`.)
     """
     index: dict[str, list[Shown]] = {}
     for stored in claims:
@@ -57,14 +52,7 @@ def identifier_index(
                 continue
             for marking in reading.identifiers:
                 index.setdefault(marking.key, []).append(Shown(stored.claim.id, item.path, marking))
-    shared = {
-        key
-        for key, shown in index.items()
-        if len({s.claim_id for s in shown}) > MAX_CLAIMS_PER_IDENTIFIER
-    }
-    for key in sorted(shared):
-        log.info("identifier %s is shown by %d claims: taken as shared text", key, len(index[key]))
-    return {key: shown for key, shown in index.items() if key not in shared}
+    return index
 
 
 def recycled_finding(claim_id: str | None, path: str, marking: Marking, first: Shown) -> Finding:
@@ -125,8 +113,8 @@ def find_missing_closeups(
         unknown = False
         for item in stored.media:
             record = media.get(item.sha256)
-            if record is not None and record.status is MediaStatus.FAILED:
-                continue
+            if record is not None and record.status is MediaStatus.UNREADABLE:
+                continue  # footage that cannot be read: judged on the rest
             reading = readings.get(item.sha256)
             if reading is None or reading.closeup is None:
                 unknown = True

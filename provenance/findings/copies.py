@@ -123,6 +123,52 @@ class MediaMatch:
         return cls(sha256, other_sha256, match)
 
 
+class CopyMatcher:
+    """Every held, fingerprinted item of the archive in one frame table, to match items with.
+
+    ``fingerprints`` may be light; ``load`` gives an item's complete ones by
+    sha256 (see :class:`~provenance.matching.FrameTable`).
+    """
+
+    def __init__(
+        self,
+        claims: Sequence[StoredClaim],
+        fingerprints: Mapping[str, Fingerprints],
+        load: Callable[[str], Fingerprints | None] | None = None,
+    ) -> None:
+        self.holders = holders_by_sha(claims)
+        self.shas = [sha for sha in self.holders if sha in fingerprints]
+        shas = self.shas
+        self.table = FrameTable(
+            [fingerprints[sha] for sha in shas],
+            load=None if load is None else (lambda position: load(shas[position])),
+        )
+        self.position = {sha: i for i, sha in enumerate(shas)}
+        self._of_claim: dict[str, set[int]] = {}
+        for sha in shas:
+            for h in self.holders[sha]:
+                self._of_claim.setdefault(h.claim_id, set()).add(self.position[sha])
+
+    def match(self, sha: str) -> list[MediaMatch]:
+        """What archived item ``sha`` reuses among the others (not those of its own claims)."""
+        if sha not in self.position:
+            return []
+        query = self.table.full(self.position[sha])
+        if query is None:
+            return []
+        exclude = frozenset().union(*(self._of_claim[h.claim_id] for h in self.holders[sha]))
+        return self.match_prints(sha, query, exclude)
+
+    def match_prints(
+        self, sha: str, query: Fingerprints, exclude: frozenset[int] = frozenset()
+    ) -> list[MediaMatch]:
+        """What the complete fingerprints ``query`` of item ``sha`` reuse in the archive."""
+        if sha in self.position:
+            exclude = exclude | {self.position[sha]}
+        found = match_fingerprint(query, self.table, exclude=exclude)
+        return [MediaMatch(sha, self.shas[m.other], m) for m in found]
+
+
 def match_media(
     queries: Sequence[str],
     claims: Sequence[StoredClaim],
@@ -137,25 +183,9 @@ def match_media(
     query's side only; :func:`copy_findings` also reads them the other way,
     so matching each item once, when it is new, covers every pair.
     """
-    holders = holders_by_sha(claims)
-    shas = [sha for sha in holders if sha in fingerprints]
-    table = FrameTable(
-        [fingerprints[sha] for sha in shas],
-        load=None if load is None else (lambda position: load(shas[position])),
-    )
-    position = {sha: i for i, sha in enumerate(shas)}
-    positions_of_claim: dict[str, set[int]] = {}
-    for sha in shas:
-        for h in holders[sha]:
-            positions_of_claim.setdefault(h.claim_id, set()).add(position[sha])
+    matcher = CopyMatcher(claims, fingerprints, load)
     for sha in queries:
-        if sha not in position:
-            yield sha, []
-            continue
-        exclude = frozenset().union(*(positions_of_claim[h.claim_id] for h in holders[sha]))
-        query = table.full(position[sha])
-        found = [] if query is None else match_fingerprint(query, table, exclude=exclude)
-        yield sha, [MediaMatch(sha, shas[m.other], m) for m in found]
+        yield sha, matcher.match(sha)
 
 
 def find_copies(

@@ -37,9 +37,28 @@ class ReportData:
     def unscored(self) -> list[str]:
         return [c.stored.claim.id for c in self.claims if c.credibility is None]
 
+    @property
+    def not_analysed(self) -> list[tuple[str, str, MediaRecord]]:
+        """(claim id, path, record) of media that failed, wholly or in part, or read in part."""
+        return [
+            (view.stored.claim.id, item.path, record)
+            for view in self.claims
+            for item, record in view.media
+            if record is not None
+            and (record.reported_status.failed or (record.info and record.info.incomplete))
+        ]
+
 
 def collect(archive: Archive) -> ReportData:
-    """Everything a report shows, earliest claim first."""
+    """Everything a report shows, earliest claim first, read in one read transaction.
+
+    A report taken while ``rescore`` saves shows one run's results, never a mix.
+    """
+    with archive.snapshot():
+        return _collect(archive)
+
+
+def _collect(archive: Archive) -> ReportData:
     media = {record.sha256: record for record in archive.all_media()}
     readings = {
         sha: CloseupReading.from_bytes(data)

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..closeups import CloseupReading, Marking
-from ..model import Credibility, Finding, MediaInfo, MediaRecord
+from ..model import Credibility, Finding, MediaRecord, MediaStatus
 from ..scoring import SCORING_MODEL
 from . import ReportData
 
@@ -20,22 +20,33 @@ def iso_utc(moment: datetime) -> str:
 
 def media_dict(
     path: str,
-    sha256: str | None,
-    info: MediaInfo | None,
-    error: str | None,
+    record: MediaRecord | None,
     reading: CloseupReading | None = None,
 ) -> dict[str, Any]:
-    """One ``media`` object. ``closeup`` is null until the item's close-ups are read."""
+    """One ``media`` object (``record`` None: not in the archive).
+
+    ``status`` says whose failure it was when the item could not be analysed
+    (``unreadable``: the footage; ``internal_error``: our code, never held
+    against the claim); ``decoded_s`` and ``incomplete`` say how much of a
+    video cut short or damaged was read. ``closeup`` is null until the item's
+    close-ups are read.
+    """
+    if record is None:
+        record = MediaRecord("", 0, path, MediaStatus.PENDING, error="not in the archive")
+    info = record.info
     return {
         "path": path,
-        "sha256": sha256,
+        "sha256": record.sha256 or None,
         "kind": info.kind.value if info else None,
+        "status": record.reported_status.value,
         "duration_s": info.duration_s if info else None,
+        "decoded_s": info.decoded_s if info else None,
+        "incomplete": info.incomplete if info else None,
         "width": info.width if info else None,
         "height": info.height if info else None,
         "closeup": reading.closeup if reading is not None else None,
         "identifiers": [identifier_dict(m) for m in reading.identifiers] if reading else [],
-        "error": error,
+        "error": record.reported_error,
     }
 
 
@@ -47,14 +58,6 @@ def identifier_dict(marking: Marking) -> dict[str, Any]:
         "box": list(marking.box),
         "confidence": marking.score,
     }
-
-
-def record_dict(
-    path: str, record: MediaRecord | None, reading: CloseupReading | None = None
-) -> dict[str, Any]:
-    if record is None:
-        return media_dict(path, None, None, "not in the archive")
-    return media_dict(path, record.sha256, record.info, record.error, reading)
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -83,15 +86,26 @@ def credibility_dict(cred: Credibility | None) -> dict[str, Any] | None:
     return {
         "score": cred.score,
         "rating": cred.rating.value,
+        "model": cred.model,
         "reasons": [{"code": r.code, "effect": r.effect, "text": r.text} for r in cred.reasons],
     }
+
+
+def scoring_models(data: ReportData) -> str:
+    """The scoring model of the report's scores, as stored with them ("v2, v3" if mixed).
+
+    A report of an archive not re-scored since an upgrade says so, rather
+    than claiming the code's model; with no score yet, the code's model.
+    """
+    models = sorted({v.credibility.model for v in data.claims if v.credibility is not None})
+    return ", ".join(models) if models else SCORING_MODEL
 
 
 def report_dict(data: ReportData) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "generated_at": iso_utc(data.generated_at),
-        "scoring_model": SCORING_MODEL,
+        "scoring_model": scoring_models(data),
         "claims": [
             {
                 "id": view.stored.claim.id,
@@ -102,7 +116,7 @@ def report_dict(data: ReportData) -> dict[str, Any]:
                 "source": view.stored.claim.source,
                 "credibility": credibility_dict(view.credibility),
                 "media": [
-                    record_dict(item.path, record, view.closeups.get(item.sha256))
+                    media_dict(item.path, record, view.closeups.get(item.sha256))
                     for item, record in view.media
                 ],
                 "findings": [finding_dict(f) for f in view.findings],
