@@ -1,0 +1,56 @@
+"""The demo's JSON report is the one committed before the package was laid out by stage.
+
+`tests/data/demo_report_before_layout.json` was written by `provenance demo
+--fixtures fixtures` at the commit before the move (scoring model v3). A change
+of layout must change no finding and no score: everything is compared exactly
+(claims, media, findings, evidence, reasons), except the report's generation
+time; numbers inside the evidence (inlier counts, keypoints, correlations)
+are allowed a hair of difference, since SIFT and ORB on another processor
+(another SIMD path) can place a keypoint a fraction of a pixel elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from conftest import REPO
+
+REFERENCE = REPO / "tests" / "data" / "demo_report_before_layout.json"
+
+
+def _same(a: object, b: object, where: str, *, in_evidence: bool = False) -> list[str]:
+    """Where ``a`` and ``b`` differ (empty: the same)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.keys() != b.keys():
+            return [f"{where}: keys {sorted(a.keys() ^ b.keys())}"]
+        return [
+            d
+            for k in a
+            for d in _same(a[k], b[k], f"{where}.{k}", in_evidence=in_evidence or k == "evidence")
+        ]
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{where}: {len(a)} items, now {len(b)}"]
+        pairs = enumerate(zip(a, b, strict=True))
+        return [
+            d for i, (x, y) in pairs for d in _same(x, y, f"{where}[{i}]", in_evidence=in_evidence)
+        ]
+    numbers = (int, float)
+    close = (
+        in_evidence
+        and isinstance(a, numbers)
+        and isinstance(b, numbers)
+        and math.isclose(a, b, rel_tol=0.05, abs_tol=1.0)
+    )
+    return [] if close or a == b else [f"{where}: {a!r} is now {b!r}"]
+
+
+def test_the_demo_report_is_the_one_before_the_move(demo) -> None:
+    reference = json.loads(REFERENCE.read_text(encoding="utf-8"))
+    report = json.loads(Path(demo.reports[1]).read_text(encoding="utf-8"))
+    assert Path(demo.reports[1]).suffix == ".json"
+    report["generated_at"] = reference["generated_at"]
+    differences = _same(reference, report, "report")
+    assert not differences, "\n".join(differences[:20])
