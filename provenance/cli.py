@@ -18,13 +18,10 @@ import click
 
 from . import __version__
 from .archive import DEFAULT_ARCHIVE, open_archive
-from .check import CheckResult, check_media
-from .cluster import ClusterError
-from .errors import ArchiveError, ProvenanceError, UnreadableManifest
-from .ingest import ingest_manifest
-from .manifest import read_manifest
+from .errors import ArchiveError, ClusterError, ProvenanceError, UnreadableManifest
+from .intake import read_manifest
+from .jobs import CheckResult, RescoreSummary, check_media, ingest_manifest, rescore
 from .model import MediaStatus
-from .nightly import RescoreSummary, rescore
 from .report import collect, write_report
 from .report.jsonout import finding_dict, media_dict
 from .scoring import format_span
@@ -319,7 +316,7 @@ def demo(out: Path, workers: int, fixtures: Path | None) -> None:
 
     provenance demo --out demo/ && xdg-open demo/report.html
     """
-    from .demo import run_demo
+    from .jobs import run_demo
 
     try:
         result = run_demo(out, fixtures=fixtures, workers=workers)

@@ -78,3 +78,10 @@ class SchemaVersionError(ArchiveError):
 
 class ClaimConflict(ProvenanceError):
     """A claim id is already in the archive with different content."""
+
+
+class ClusterError(ProvenanceError):
+    """The Dask scheduler cannot be used: bad address, unreachable, or lost mid-run.
+
+    ``path`` is the scheduler address.
+    """

@@ -8,19 +8,20 @@ depends on the kind of finding and is written out as is.
 from __future__ import annotations
 
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 
-class MediaKind(str, Enum):
+class MediaKind(StrEnum):
     VIDEO = "video"
     IMAGE = "image"
 
 
-class MediaStatus(str, Enum):
+class MediaStatus(StrEnum):
     """Where a media item stands in the pipeline (the report's ``media[].status``)."""
 
     PENDING = "pending"  # stored, not yet analysed
@@ -33,7 +34,7 @@ class MediaStatus(str, Enum):
         return self in (MediaStatus.UNREADABLE, MediaStatus.INTERNAL_ERROR)
 
 
-class FindingKind(str, Enum):
+class FindingKind(StrEnum):
     COPY = "copy"
     OTHER_ANGLE = "other_angle"
     SAME_SITE = "same_site"
@@ -41,7 +42,7 @@ class FindingKind(str, Enum):
     NO_CLOSEUP = "no_closeup"
 
 
-class Rating(str, Enum):
+class Rating(StrEnum):
     HIGH = "high"
     MEDIUM = "medium"
     LOW = "low"
@@ -165,6 +166,23 @@ class StoredClaim:
 class ClaimMedia:
     path: str  # as written in the manifest
     sha256: str
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A claim's use of a media item, in archive order."""
+
+    claim_id: str
+    path: str
+
+
+def holders_by_sha(claims: Sequence[StoredClaim]) -> dict[str, list[Holder]]:
+    """Which claims hold each media item (by sha256), in the order of ``claims``."""
+    holders: dict[str, list[Holder]] = {}
+    for stored in claims:
+        for item in stored.media:
+            holders.setdefault(item.sha256, []).append(Holder(stored.claim.id, item.path))
+    return holders
 
 
 @dataclass(frozen=True)

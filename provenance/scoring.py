@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .closeups import CloseupReading
+from .fingerprint import CloseupReading
 from .model import (
     Credibility,
     Finding,
@@ -102,9 +102,7 @@ def score_claim(
         reasons.append(_reason("fresh_identifier", fresh))
 
     states = [(item.path, media.get(item.sha256)) for item in claim.media]
-    unreadable = [
-        (p, r) for p, r in states if r is not None and r.status is MediaStatus.UNREADABLE
-    ]
+    unreadable = [(p, r) for p, r in states if r is not None and r.status is MediaStatus.UNREADABLE]
     ours = [
         (p, r)
         for p, r in states

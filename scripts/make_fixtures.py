@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Generate the synthetic claim-footage fixture set.
 
-    python scripts/make_fixtures.py [--out fixtures] [--seed N] [--workers N]
+    python scripts/make_fixtures.py [--out provenance/fixtures] [--seed N] [--workers N]
 
+The generator is ``fixturegen/`` (a folder of the repository, not installed);
+the committed fixture set is ``provenance/fixtures/``, the default output.
 Prints the time taken and the total size of the output folder.
 """
 
@@ -13,14 +15,16 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # fixturegen/ is a folder of the repository
 
-from provenance.synth.catalogue import DEFAULT_SEED, make_fixture_set
+from fixturegen.catalogue import DEFAULT_SEED, make_fixture_set  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("fixtures"), help="output folder")
+    parser.add_argument("--out", type=Path, default=REPO / "provenance" / "fixtures",
+                        help="output folder (default: the committed set, provenance/fixtures)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the set")
     parser.add_argument("--workers", type=int, default=None,
                         help="worker processes (default: up to 2); output does not depend on it")

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO / "fixtures"
+FIXTURES = REPO / "provenance" / "fixtures"
 
 
 def write_video(
@@ -92,7 +92,9 @@ def _archive_dir(archive_path: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _no_error_logs(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+def _no_error_logs(
+    request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
+) -> Iterator[None]:
     """Fail any test whose code logs at ERROR: bad input is a WARNING, not an error.
 
     Only our own failures (internal errors) log at ERROR: tests that cause one on
@@ -155,7 +157,7 @@ def truth() -> dict:
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory):
     """``provenance demo`` on the committed fixtures: archive and reports."""
-    from provenance.demo import run_demo
+    from provenance.jobs import run_demo
 
     return run_demo(tmp_path_factory.mktemp("demo"), fixtures=FIXTURES, workers=2)
 

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -29,9 +29,9 @@ from provenance.scoring import (
 def stored(claim_id: str, shas: list[str]) -> StoredClaim:
     media = tuple(ClaimMedia(f"media/{s}.mp4", s) for s in shas)
     claim = Claim(
-        claim_id, datetime(2024, 10, 1, tzinfo=timezone.utc), "g", tuple(m.path for m in media)
+        claim_id, datetime(2024, 10, 1, tzinfo=UTC), "g", tuple(m.path for m in media)
     )
-    return StoredClaim(claim, 1, datetime(2024, 10, 2, tzinfo=timezone.utc), media)
+    return StoredClaim(claim, 1, datetime(2024, 10, 2, tzinfo=UTC), media)
 
 
 def done(sha: str) -> MediaRecord:
@@ -141,14 +141,14 @@ def test_format_time() -> None:
 
 
 def _reading(serial: str):
-    from provenance.closeups import CloseupReading, Marking, match_key
+    from provenance.fingerprint import CloseupReading, Marking, match_key
 
     mark = Marking(1.0, serial, match_key(serial), 0.99, (0.0, 0.0, 90.0, 40.0), 40.0, 0.1, 1.6)
     return CloseupReading((1.0,), (mark,))
 
 
 def recycled(claim_id: str, media: str, serial: str = "BN-1042") -> Finding:
-    from provenance.closeups import match_key
+    from provenance.fingerprint import match_key
 
     return Finding(
         FindingKind.RECYCLED_IDENTIFIER,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ._schema import SCHEMA_VERSION
 from .base import ANALYSIS_STAGES, AddOutcome, AddResult, Archive, ScoredClaim, matching_stage
-from .sqlite import SCHEMA_VERSION, SQLiteArchive, open_sqlite
+from .sqlite import SQLiteArchive, open_sqlite
 
 DEFAULT_ARCHIVE = "provenance.db"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Protocol
 
 from ..model import (
@@ -42,7 +42,7 @@ def matcher_family(matcher: str) -> str:
     return family if family and version.isdigit() else matcher
 
 
-class AddOutcome(str, Enum):
+class AddOutcome(StrEnum):
     ADDED = "added"
     UNCHANGED = "unchanged"  # the same claim was ingested before
 

@@ -1,20 +1,22 @@
-"""Stage 3: evidence about claims, one module per kind of finding.
+"""Stage 3b: evidence about claims, one module per kind of finding.
 
 Every detector is a pure function of plain data (claims in the archive's
-order and their media records) returning :class:`~provenance.model.Finding`.
+order, their media records, and what the matchers of stage 3a stored)
+returning :class:`~provenance.model.Finding`.
 :func:`find_all` runs the detectors this version has; the report lists them
 (:data:`ANALYSES`) so that readers know what was and was not looked for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
-from ..fingerprint import Fingerprints
+from ..fingerprint import CloseupReading
+from ..match import MediaMatch, ViewRelation
 from ..model import Finding, MediaRecord, StoredClaim
-from .angles import ViewRelation, angle_findings, derived_items, find_other_angles
+from .angles import angle_findings, derived_items
 from .closeups import find_missing_closeups, find_recycled_identifiers, readings_of
-from .copies import MediaMatch, copy_findings, find_copies, identical_copy
+from .copies import copy_findings, identical_copy
 
 # What this version looks for, shown in reports: honest about what is not done yet.
 ANALYSES: tuple[tuple[str, str, bool], ...] = (
@@ -46,35 +48,21 @@ ANALYSES: tuple[tuple[str, str, bool], ...] = (
 def find_all(
     claims: Sequence[StoredClaim],
     media: Mapping[str, MediaRecord],
-    fingerprints: Mapping[str, Fingerprints],
-    load: Callable[[str], Fingerprints | None] | None = None,
-    matches: Sequence[MediaMatch] | None = None,
-    relations: Sequence[ViewRelation] | None = None,
+    readings: Mapping[str, CloseupReading],
+    matches: Iterable[MediaMatch],
+    relations: Iterable[ViewRelation],
 ) -> list[Finding]:
     """All findings for ``claims`` (earliest first), from every detector.
 
-    ``fingerprints`` may be light (see :class:`~provenance.matching.FrameTable`);
-    ``load`` gives one item's complete fingerprints by sha256. ``matches`` and
-    ``relations`` are the stored copy matches and view relations between media
-    (every item matched once, see :func:`~provenance.findings.copies.match_media`
-    and :func:`~provenance.findings.angles.match_views`); without them every
-    item is matched with every other here, which needs ``load`` for the views.
+    ``readings`` are the close-up readings by sha256; ``matches`` and
+    ``relations`` the copy matches and view relations between media that the
+    matchers stored (each item matched once, when new: the detectors read them
+    both ways).
     """
-    readings = readings_of(fingerprints)
-    copies = (
-        find_copies(claims, media, fingerprints, load)
-        if matches is None
-        else copy_findings(claims, media, matches)
-    )
-    if relations is not None:
-        views = angle_findings(claims, relations, derived_items(claims, copies))
-    elif load is not None:
-        views = find_other_angles(claims, media, fingerprints, load, copies)
-    else:
-        views = []
+    copies = copy_findings(claims, media, matches)
     return [
         *copies,
-        *views,
+        *angle_findings(claims, relations, derived_items(claims, copies)),
         *find_recycled_identifiers(claims, readings),
         *find_missing_closeups(claims, media, readings),
     ]
@@ -85,4 +73,15 @@ def claim_order(claim: StoredClaim) -> tuple:
     return (claim.claim.claimed_at, claim.seq)
 
 
-__all__ = ["ANALYSES", "claim_order", "find_all", "identical_copy"]
+__all__ = [
+    "ANALYSES",
+    "angle_findings",
+    "claim_order",
+    "copy_findings",
+    "derived_items",
+    "find_all",
+    "find_missing_closeups",
+    "find_recycled_identifiers",
+    "identical_copy",
+    "readings_of",
+]

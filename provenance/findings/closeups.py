@@ -15,8 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ..closeups import CloseupReading, Marking
-from ..fingerprint import Fingerprints
+from ..fingerprint import CloseupReading, Fingerprints, Marking
 from ..model import Finding, FindingKind, MediaRecord, MediaStatus, StoredClaim
 
 

@@ -1,39 +1,21 @@
 """``copy`` findings: footage that repeats an earlier claim's footage.
 
 Two kinds of evidence, merged per media item: the same bytes (a re-upload:
-certain, the whole item on both sides) and perceptual matches from
-:mod:`provenance.matching` (edited copies, excerpts, partial copies, with the
-segment in both items). Each media item gets at most one finding, against the
-earliest claim holding the footage: that claim is the original.
+certain, the whole item on both sides) and the perceptual matches the copy
+matcher stored (:mod:`provenance.match`: edited copies, excerpts, partial
+copies, with the segment in both items). Each media item gets at most one
+finding, against the earliest claim holding the footage: that claim is the
+original.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
-from ..fingerprint import Fingerprints
-from ..hashing import VARIANTS
-from ..matching import CopyMatch, FrameTable, match_fingerprint
-from ..model import Finding, FindingKind, MediaRecord, Segment, StoredClaim
-
-
-@dataclass(frozen=True)
-class Holder:
-    """A claim's use of a media item, in archive order."""
-
-    claim_id: str
-    path: str
-
-
-def holders_by_sha(claims: Sequence[StoredClaim]) -> dict[str, list[Holder]]:
-    """Which claims hold each media item, in the order of ``claims``."""
-    holders: dict[str, list[Holder]] = {}
-    for stored in claims:
-        for item in stored.media:
-            holders.setdefault(item.sha256, []).append(Holder(stored.claim.id, item.path))
-    return holders
+from ..fingerprint import VARIANTS
+from ..match import CopyMatch, MediaMatch
+from ..model import Finding, FindingKind, Holder, MediaRecord, Segment, StoredClaim, holders_by_sha
 
 
 def identical_copy(
@@ -91,113 +73,6 @@ def perceptual_copy(
             "also_in": sorted(set(also_in)),
         },
     )
-
-
-MATCHER = "copies-v1"  # stored matches made by another matcher are made again
-
-
-@dataclass(frozen=True)
-class MediaMatch:
-    """Item ``sha256`` (the query) reuses footage of item ``other_sha256``."""
-
-    sha256: str
-    other_sha256: str
-    match: CopyMatch  # its ``other`` is meaningless once stored
-
-    def to_json(self) -> str:
-        data = asdict(self.match)
-        data.pop("other")
-        return json.dumps(data, separators=(",", ":"), default=_plain)
-
-    @classmethod
-    def from_json(cls, sha256: str, other_sha256: str, text: str) -> MediaMatch:
-        data = json.loads(text)
-        seg = data.pop("segment")
-        window = data.pop("window")
-        match = CopyMatch(
-            other=-1,
-            segment=None if seg is None else Segment(**seg),
-            window=None if window is None else tuple(window),
-            **data,
-        )
-        return cls(sha256, other_sha256, match)
-
-
-class CopyMatcher:
-    """Every held, fingerprinted item of the archive in one frame table, to match items with.
-
-    ``fingerprints`` may be light; ``load`` gives an item's complete ones by
-    sha256 (see :class:`~provenance.matching.FrameTable`).
-    """
-
-    def __init__(
-        self,
-        claims: Sequence[StoredClaim],
-        fingerprints: Mapping[str, Fingerprints],
-        load: Callable[[str], Fingerprints | None] | None = None,
-    ) -> None:
-        self.holders = holders_by_sha(claims)
-        self.shas = [sha for sha in self.holders if sha in fingerprints]
-        shas = self.shas
-        self.table = FrameTable(
-            [fingerprints[sha] for sha in shas],
-            load=None if load is None else (lambda position: load(shas[position])),
-        )
-        self.position = {sha: i for i, sha in enumerate(shas)}
-        self._of_claim: dict[str, set[int]] = {}
-        for sha in shas:
-            for h in self.holders[sha]:
-                self._of_claim.setdefault(h.claim_id, set()).add(self.position[sha])
-
-    def match(self, sha: str) -> list[MediaMatch]:
-        """What archived item ``sha`` reuses among the others (not those of its own claims)."""
-        if sha not in self.position:
-            return []
-        query = self.table.full(self.position[sha])
-        if query is None:
-            return []
-        exclude = frozenset().union(*(self._of_claim[h.claim_id] for h in self.holders[sha]))
-        return self.match_prints(sha, query, exclude)
-
-    def match_prints(
-        self, sha: str, query: Fingerprints, exclude: frozenset[int] = frozenset()
-    ) -> list[MediaMatch]:
-        """What the complete fingerprints ``query`` of item ``sha`` reuse in the archive."""
-        if sha in self.position:
-            exclude = exclude | {self.position[sha]}
-        found = match_fingerprint(query, self.table, exclude=exclude)
-        return [MediaMatch(sha, self.shas[m.other], m) for m in found]
-
-
-def match_media(
-    queries: Sequence[str],
-    claims: Sequence[StoredClaim],
-    fingerprints: Mapping[str, Fingerprints],
-    load: Callable[[str], Fingerprints | None] | None = None,
-) -> Iterator[tuple[str, list[MediaMatch]]]:
-    """What each of ``queries`` reuses among all held, fingerprinted items.
-
-    Yields per query item as soon as it is matched, so a caller can store it
-    (a run killed half-way keeps what it matched). Items held by the same
-    claims are not matched with each other. Matches are found from the
-    query's side only; :func:`copy_findings` also reads them the other way,
-    so matching each item once, when it is new, covers every pair.
-    """
-    matcher = CopyMatcher(claims, fingerprints, load)
-    for sha in queries:
-        yield sha, matcher.match(sha)
-
-
-def find_copies(
-    claims: Sequence[StoredClaim],
-    media: Mapping[str, MediaRecord],
-    fingerprints: Mapping[str, Fingerprints],
-    load: Callable[[str], Fingerprints | None] | None = None,
-) -> list[Finding]:
-    """Match every item with every other, then :func:`copy_findings` (no stored matches)."""
-    shas = [sha for sha in holders_by_sha(claims) if sha in fingerprints]
-    matches = [m for _, found in match_media(shas, claims, fingerprints, load) for m in found]
-    return copy_findings(claims, media, matches)
 
 
 def copy_findings(
@@ -261,13 +136,6 @@ def copy_findings(
             )
         )
     return sorted(findings, key=lambda f: (order[f.claim_id], f.media))
-
-
-def _plain(value: object) -> object:
-    """NumPy scalars as Python numbers, for JSON."""
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"cannot store {type(value).__name__} in a match")
 
 
 def _reverse(match: CopyMatch) -> CopyMatch:

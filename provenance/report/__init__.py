@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
-from .. import closeups
 from ..archive import Archive
-from ..archive.sqlite import utc_now
-from ..closeups import CloseupReading
+from ..fingerprint import CloseupReading, codecs
 from ..model import ClaimMedia, Credibility, Finding, MediaRecord, StoredClaim
 
 
@@ -61,8 +59,8 @@ def collect(archive: Archive) -> ReportData:
 def _collect(archive: Archive) -> ReportData:
     media = {record.sha256: record for record in archive.all_media()}
     readings = {
-        sha: CloseupReading.from_bytes(data)
-        for sha, data in archive.fingerprints(closeups.KIND).items()
+        sha: codecs.decode_closeup(data)
+        for sha, data in archive.fingerprints(codecs.CLOSEUP).items()
     }
     findings: dict[str | None, list[Finding]] = defaultdict(list)
     for finding in archive.findings():
@@ -77,7 +75,9 @@ def _collect(archive: Archive) -> ReportData:
         )
         for stored in archive.claims()
     )
-    return ReportData(generated_at=utc_now(), archive=str(archive.path), claims=views)
+    return ReportData(
+        generated_at=datetime.now(UTC), archive=str(archive.path), claims=views
+    )
 
 
 def write_report(data: ReportData, fmt: str, out: Path) -> Path:

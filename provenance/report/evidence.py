@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from ..errors import ProvenanceError
-from ..frames import frame_at
+from ..media import frame_at
 from ..model import Finding, FindingKind
 from . import ReportData
 

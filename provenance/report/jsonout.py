@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from ..closeups import CloseupReading, Marking
+from ..fingerprint import CloseupReading, Marking
 from ..model import Credibility, Finding, MediaRecord, MediaStatus
 from ..scoring import SCORING_MODEL
 from . import ReportData
@@ -15,7 +15,7 @@ SCHEMA = 1
 
 
 def iso_utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def media_dict(

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from provenance.findings import claim_order, find_all
 from provenance.model import (
@@ -16,9 +16,9 @@ from provenance.model import (
 def stored(claim_id: str, day: int, seq: int, media: list[tuple[str, str]]) -> StoredClaim:
     items = tuple(ClaimMedia(path, sha) for path, sha in media)
     claim = Claim(
-        claim_id, datetime(2024, 10, day, tzinfo=timezone.utc), "g", tuple(p for p, _ in media)
+        claim_id, datetime(2024, 10, day, tzinfo=UTC), "g", tuple(p for p, _ in media)
     )
-    return StoredClaim(claim, seq, datetime(2024, 12, 1, tzinfo=timezone.utc), items)
+    return StoredClaim(claim, seq, datetime(2024, 12, 1, tzinfo=UTC), items)
 
 
 MEDIA = {
@@ -28,7 +28,7 @@ MEDIA = {
 
 
 def run(*claims: StoredClaim):
-    return find_all(sorted(claims, key=claim_order), MEDIA, {})
+    return find_all(sorted(claims, key=claim_order), MEDIA, {}, [], [])
 
 
 def test_earliest_holder_is_the_original_and_later_ones_are_copies() -> None:

@@ -1,0 +1,84 @@
+"""``check`` of the 60 s clip against an archive of n stored 60 s items (seconds).
+
+Every archived item holds the clip's real-sized fingerprints with frame
+hashes of its own; the clip is checked against the archive end to end after
+it is analysed: loading the light fingerprints, building the Hamming and
+visual-word indexes, matching. The archive is written to ``.bench/``.
+
+    python -m benchmarks.archive --items 5000
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from ._common import BENCH, add_clip, clip_of, emit, fresh_db, parser
+
+
+def bench(path: Path, items: int) -> dict:
+    from provenance.archive import open_archive
+    from provenance.archive._rows import format_utc, utc_now
+    from provenance.fingerprint import Fingerprints, MediaFingerprint, WordBag, codecs
+    from provenance.jobs.analyse import analyse_file
+    from provenance.jobs.prints import full_prints, stored_prints
+    from provenance.match import FrameTable, match_fingerprint
+
+    stored = analyse_file(str(path))[1]
+    query = codecs.decode(stored)
+    rng = np.random.default_rng(1)
+    db = fresh_db(BENCH / f"archive_{items}.db")
+    no_words = WordBag(np.zeros(0, np.uint32), np.zeros(0, np.uint8))
+    blank = np.zeros_like(query.frames.thumbs)  # the frame table does not hold thumbnails
+    now = format_utc(utc_now())
+    with open_archive(db, write=True, create=True) as archive, archive.transaction() as sql:
+        for i in range(items):
+            sha = f"{i:064x}"
+            sql.execute(
+                "INSERT INTO media (sha256, size_bytes, file, status, first_seen_at)"
+                " VALUES (?, 1, '/x', 'done', ?)",
+                (sha, now),
+            )
+            # real-sized fingerprints, each item's frame hashes its own
+            frames = MediaFingerprint(
+                query.frames.time_s,
+                rng.integers(0, 2**63, query.frames.hashes.shape, dtype=np.uint64),
+                query.frames.detail,
+                query.frames.portrait,
+            )
+            encoded = codecs.encode(Fingerprints(replace(frames, thumbs=blank), [], no_words))
+            for kind, data in {**stored, codecs.FRAMES: encoded[codecs.FRAMES]}.items():
+                sql.execute("INSERT INTO fingerprints VALUES (?, ?, ?, ?)", (sha, kind, data, now))
+    size_mb = db.stat().st_size / 2**20
+    start = time.perf_counter()
+    with open_archive(db, write=False) as archive:
+        prints = stored_prints(archive)
+        loaded = time.perf_counter()
+        shas = list(prints)
+        table = FrameTable([prints[s] for s in shas], load=lambda i: full_prints(archive, shas[i]))
+        built = time.perf_counter()
+        match_fingerprint(query, table)
+        matched = time.perf_counter()
+    return {
+        "archive": f"{items} items of 60 s ({len(table)} frame hashes), {size_mb:.0f} MB",
+        "load_fingerprints_s": round(loaded - start, 2),
+        "build_index_s": round(built - loaded, 2),
+        "match_s": round(matched - built, 2),
+        "total_s": round(matched - start, 2),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> dict:
+    p = parser("archive", __doc__)
+    add_clip(p)
+    p.add_argument("--items", type=int, default=5000, help="stored items")
+    args = p.parse_args(argv)
+    return emit("archive", bench(clip_of(args), args.items), argv)
+
+
+if __name__ == "__main__":
+    main()

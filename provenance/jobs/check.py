@@ -1,0 +1,170 @@
+"""``provenance check``: compare new footage with the archive without storing it.
+
+Each file is analysed as ``rescore`` would analyse it, then taken as the
+footage of one more claim, made after every archived claim, and the very
+functions of the nightly job say what it repeats: the same matchers, the same
+"who is the original" order (:func:`~provenance.findings.claim_order`) and the
+same detectors (:func:`~provenance.findings.find_all`). Only that claim's
+findings about repeated footage and identifiers are shown (:data:`REPEATS`).
+Failures follow the nightly job's policy: footage that cannot be decoded is
+unreadable, a bug of ours on a file or a pair is that file's internal error
+(logged with its traceback), and the other files go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from ..archive import Archive
+from ..findings import claim_order, copy_findings, find_all, readings_of
+from ..fingerprint import CloseupReading, Fingerprints, codecs
+from ..match import CopyMatcher, MediaMatch, ViewIndex, ViewRelation
+from ..media import sha256_file
+from ..model import (
+    Claim,
+    ClaimMedia,
+    Finding,
+    FindingKind,
+    MediaInfo,
+    MediaKind,
+    MediaRecord,
+    MediaStatus,
+    Problem,
+    StoredClaim,
+)
+from .analyse import fingerprint_media, log_internal_errors, log_problem
+from .prints import full_prints, stored_prints
+from .progress import progress
+from .rescore import copy_matches, view_index, view_relations
+
+CHECKED_CLAIM = "checked"  # the claim a checked file stands for: after every archived claim
+# What check reports: what the footage repeats of the archive. Whether a claim
+# as a whole shows an identifying close-up (no_closeup) is no question for one
+# lone file; its media object's ``closeup`` says what it shows.
+REPEATS = frozenset(
+    {
+        FindingKind.COPY,
+        FindingKind.OTHER_ANGLE,
+        FindingKind.SAME_SITE,
+        FindingKind.RECYCLED_IDENTIFIER,
+    }
+)
+_AFTER_ALL = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class CheckedMedia:
+    path: str  # as given on the command line
+    sha256: str | None
+    info: MediaInfo | None
+    error: str | None
+    closeup: CloseupReading | None = None
+    status: MediaStatus = MediaStatus.DONE
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def record(self) -> MediaRecord:
+        """The media record the report's media objects are made from."""
+        return MediaRecord(
+            self.sha256 or "", 0, self.path, self.status, self.info, self.error, self.problems
+        )
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    media: tuple[CheckedMedia, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def failed(self) -> list[CheckedMedia]:
+        """Files that could not be checked in full, whoever's failure it was."""
+        return [m for m in self.media if m.record.reported_status.failed]
+
+
+def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
+    """Analyse each file and find what the archive already holds of it."""
+    with archive.snapshot():
+        claims = sorted(archive.claims(), key=claim_order)
+        media = {record.sha256: record for record in archive.all_media()}
+        prints = stored_prints(archive)
+        matches = copy_matches(archive)
+        relations = view_relations(archive)
+    matcher = CopyMatcher(claims, prints, lambda sha: full_prints(archive, sha, with_views=False))
+    views: ViewIndex | None = None  # built when a file needs it
+    last_seq = max((c.seq for c in claims), default=0)
+
+    checked: list[CheckedMedia] = []
+    findings: list[Finding] = []
+    for path in progress(paths, total=len(paths), desc="checking"):
+        try:
+            sha = sha256_file(path)
+        except OSError as exc:
+            why = f"cannot read ({exc.strerror or exc})"
+            checked.append(CheckedMedia(path, None, None, why, status=MediaStatus.UNREADABLE))
+            continue
+        outcome = fingerprint_media(sha, path)  # never raises: whose failure it was, if any
+        log_internal_errors(outcome)
+        new_prints = codecs.decode(outcome.fingerprints)
+        if outcome.info is None or new_prints is None:
+            checked.append(CheckedMedia(path, sha, None, outcome.error, status=outcome.status))
+            continue
+        record = MediaRecord(sha, 0, path, MediaStatus.DONE, outcome.info)
+        claim = StoredClaim(
+            Claim(CHECKED_CLAIM, _AFTER_ALL, "", (path,)),
+            last_seq + 1,
+            datetime.now(UTC),
+            (ClaimMedia(path, sha),),
+        )
+        problems = list(outcome.problems)
+        new_matches: tuple[MediaMatch, ...] = ()
+        try:
+            matched = matcher.match_prints(sha, new_prints)
+            new_matches, problems = matched.matches, problems + list(matched.problems)
+        except Exception as exc:  # a bug of ours: this file's problem, the others go on
+            problems.append(Problem.internal("matching (copies)", exc))
+        everything = [*claims, claim]
+        known = {**media, sha: media.get(sha, record)}
+        copied = [
+            f
+            for f in copy_findings(everything, known, [*matches, *new_matches])
+            if f.claim_id == CHECKED_CLAIM
+        ]
+        new_relations: tuple[ViewRelation, ...] = ()
+        if not copied and outcome.info.kind is MediaKind.VIDEO and new_prints.views is not None:
+            if views is None:
+                views = view_index(archive, claims, media, prints)
+            related = views.relations_of(sha, new_prints.views, stage="matching (views)")
+            new_relations, problems = related.relations, problems + list(related.problems)
+        found = find_all(
+            everything,
+            known,
+            readings_of(_with(prints, sha, new_prints)),
+            [*matches, *new_matches],
+            [*relations, *new_relations],
+        )
+        findings.extend(
+            replace(f, claim_id=None)
+            for f in found
+            if f.claim_id == CHECKED_CLAIM and f.kind in REPEATS
+        )
+        for problem in problems[len(outcome.problems) :]:
+            log_problem(path, problem)
+        checked.append(
+            CheckedMedia(
+                path,
+                sha,
+                outcome.info,
+                None,
+                new_prints.closeup,
+                MediaStatus.DONE,
+                tuple(problems),
+            )
+        )
+    return CheckResult(tuple(checked), tuple(findings))
+
+
+def _with(prints: dict[str, Fingerprints], sha: str, new: Fingerprints) -> dict[str, Fingerprints]:
+    """``prints`` with the checked item's (archived ones keep theirs: the same bytes)."""
+    return prints if sha in prints else {**prints, sha: new}

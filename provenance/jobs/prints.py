@@ -1,0 +1,44 @@
+"""Fingerprints out of the archive: light ones for the whole archive, complete ones by item."""
+
+from __future__ import annotations
+
+from ..archive import Archive
+from ..fingerprint import Fingerprints, SceneViews, codecs
+
+
+def stored_prints(archive: Archive) -> dict[str, Fingerprints]:
+    """Every media item's light fingerprints (frame table, visual words, close-up
+    reading), by sha256: what the archive-wide indexes need."""
+    light = [kind for kind in codecs.LIGHT_KINDS if kind != codecs.FRAMES]
+    stored_light = {kind: archive.fingerprints(kind) for kind in light}
+    prints = {}
+    for sha, data in archive.fingerprints(codecs.FRAMES).items():
+        stored = {codecs.FRAMES: data}
+        for kind in light:
+            if sha in stored_light[kind]:
+                stored[kind] = stored_light[kind][sha]
+        found = codecs.decode(stored)
+        if found is not None:
+            prints[sha] = found
+    return prints
+
+
+def stored_views(archive: Archive, sha256: str) -> SceneViews | None:
+    """One media item's complete other-angle views, and nothing else (None if none)."""
+    return codecs.decode_views(
+        {kind: data for kind in codecs.VIEW_KINDS if (data := archive.fingerprint(sha256, kind))}
+    )
+
+
+def full_prints(archive: Archive, sha256: str, *, with_views: bool = True) -> Fingerprints | None:
+    """One media item's complete fingerprints, thumbnails and key frames included.
+
+    ``with_views=False`` leaves out the other-angle views (SIFT key frames, the
+    largest kind): copy matching does not use them, and loading them was a
+    quarter of the time it spends loading candidates.
+    """
+    kinds = codecs.COPY_KINDS + codecs.VIEW_KINDS if with_views else codecs.COPY_KINDS
+    stored = {
+        kind: data for kind in kinds if (data := archive.fingerprint(sha256, kind)) is not None
+    }
+    return codecs.decode(stored)

@@ -1,0 +1,81 @@
+"""Stage 3a: compare fingerprints (pure): which media an item repeats, which it sees again.
+
+Two matchers, each run once per new item against the whole archive, whose
+results the nightly job stores and the findings of stage 3b read both ways:
+
+- the copy matcher (:class:`CopyMatcher`, ``copies-v1``): frame hashes in one
+  Hamming index aligned over time, and, for crops and insets, key-frame
+  geometry then the window's hashes over time;
+- the other-angle matcher (:class:`ViewIndex`, ``views-v1``): a shortlist by
+  SIFT words, epipolar geometry, the launch's track and its sound.
+
+One implementation of each idea is shared: the visual-word shortlist and
+key-frame pair ranking (:mod:`._shortlist`), the robust fits, usable-homography
+test and parallax rule (:mod:`._geometry`), the time alignment (:mod:`._timing`).
+"""
+
+from ._copies import COPY_MATCHER, CopyMatcher, FrameTable, Matched, MediaMatch, match_fingerprint
+from ._geometry import (
+    PairGeometry,
+    has_parallax,
+    hull_share,
+    mapped_box,
+    usable_homography,
+    verify_orb,
+    verify_sift,
+)
+from ._index import FaissHashIndex, HashIndex, Hits, NumpyHashIndex, make_index
+from ._relations import (
+    VIEW_MATCHER,
+    RelatedItem,
+    ViewEvidence,
+    ViewIndex,
+    ViewRelation,
+    describe,
+    match_views,
+    relate_items,
+    same_place,
+)
+from ._shortlist import WordIndex, pairs_by_shared_words
+from ._sound import SoundMatch, sound_agreement
+from ._timing import RADIUS_BITS, CopyMatch
+from ._views import EventMatch, co_occurrence, relate_views
+
+__all__ = [
+    "COPY_MATCHER",
+    "RADIUS_BITS",
+    "VIEW_MATCHER",
+    "CopyMatch",
+    "CopyMatcher",
+    "EventMatch",
+    "FaissHashIndex",
+    "FrameTable",
+    "HashIndex",
+    "Hits",
+    "Matched",
+    "MediaMatch",
+    "NumpyHashIndex",
+    "PairGeometry",
+    "RelatedItem",
+    "SoundMatch",
+    "ViewEvidence",
+    "ViewIndex",
+    "ViewRelation",
+    "WordIndex",
+    "co_occurrence",
+    "describe",
+    "has_parallax",
+    "hull_share",
+    "make_index",
+    "mapped_box",
+    "match_fingerprint",
+    "match_views",
+    "pairs_by_shared_words",
+    "relate_items",
+    "relate_views",
+    "same_place",
+    "sound_agreement",
+    "usable_homography",
+    "verify_orb",
+    "verify_sift",
+]

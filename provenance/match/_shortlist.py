@@ -1,0 +1,75 @@
+"""Which archived items, and which of their key frames, are worth a geometric check.
+
+Geometry is costly; visual words are cheap. A tf-idf index over the items'
+bags of words ranks the archive for a query (:class:`WordIndex`), and the
+key-frame pairs of two items sharing the most words are verified first
+(:func:`pairs_by_shared_words`). ORB and SIFT words use the same two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import sparse
+
+from ..fingerprint import WordBag
+
+
+class WordIndex:
+    """Inverted index media -> visual words, ranking by tf-idf cosine similarity."""
+
+    def __init__(self, bags: Sequence[WordBag], *, vocabulary: int):
+        shape = (len(bags), vocabulary)
+        if bags and sum(len(b.words) for b in bags):
+            rows = np.concatenate([np.full(len(b.words), i) for i, b in enumerate(bags)])
+            cols = np.concatenate([b.words.astype(np.int64) for b in bags])
+            data = np.concatenate([b.counts.astype(np.float64) for b in bags])
+            counts = sparse.csr_matrix((data, (rows, cols)), shape=shape)
+        else:
+            counts = sparse.csr_matrix(shape)
+        df = np.asarray((counts > 0).sum(axis=0)).ravel()
+        self.idf = np.log((1 + len(bags)) / (1 + df)) + 1.0
+        weighted = counts.multiply(self.idf).tocsr()
+        norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+        self.matrix = sparse.diags(1.0 / np.maximum(norms, 1e-9)) @ weighted
+
+    def shortlist(
+        self,
+        bag: WordBag,
+        *,
+        top: int = 10,
+        exclude: frozenset[int] = frozenset(),
+    ) -> list[tuple[int, float]]:
+        """The ``top`` archived items most similar to ``bag``, with their scores."""
+        if not len(bag.words) or self.matrix.shape[0] == 0:
+            return []
+        query = np.zeros(self.matrix.shape[1])
+        query[bag.words.astype(np.int64)] = bag.counts
+        query *= self.idf
+        query /= max(float(np.linalg.norm(query)), 1e-9)
+        scores = self.matrix @ query
+        order = np.argsort(-scores)
+        ranked = [
+            (int(i), float(scores[i])) for i in order if scores[i] > 0 and int(i) not in exclude
+        ]
+        return ranked[:top]
+
+
+def pairs_by_shared_words(
+    words_a: Sequence[np.ndarray], words_b: Sequence[np.ndarray], vocabulary: int
+) -> list[tuple[int, int, int]]:
+    """(shared words, i, j) for every key-frame pair, the most shared first (then i, j).
+
+    ``words_a[i]`` and ``words_b[j]`` are the distinct word ids of key frame
+    i of one item and j of the other, ids below ``vocabulary``.
+    """
+    if not len(words_a) or not len(words_b):
+        return []
+    present = np.zeros((vocabulary, len(words_b)), np.int32)  # word -> b's frames holding it
+    for j, ids in enumerate(words_b):
+        present[ids, j] = 1
+    shared = np.stack([present[ids].sum(axis=0) for ids in words_a])  # (len(a), len(b))
+    scored = [(int(shared[i, j]), i, j) for i in range(len(words_a)) for j in range(len(words_b))]
+    scored.sort(key=lambda s: (-s[0], s[1], s[2]))
+    return scored

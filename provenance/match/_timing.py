@@ -1,0 +1,233 @@
+"""Time alignment: do matched frames agree on one mapping between two items' clocks?
+
+Matches between a query's frames and an archived item's vote for one mapping
+``t_other = offset + speed * t_query`` (speed 0.75-1.35 covers 0.8x-1.25x
+re-timing). Only a mapping that many frames agree on is a copy: isolated
+frame matches are not. A still against a video (a frame grab, a still shown
+in a video) needs one close frame instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..model import Segment
+
+RADIUS_BITS = 10  # frames within this pHash distance match (of 64 bits)
+
+STILL_RADIUS_BITS = 8  # a still has one frame: be stricter
+
+SPEEDS = np.round(np.arange(0.75, 1.3501, 0.01), 3)
+
+SPEED_EVIDENCE = 1.15  # votes another speed needs, relative to the unedited speed
+
+OFFSET_BIN_S = 0.5
+
+INLIER_TOL_S = 0.6
+
+MIN_INLIERS = 3  # distinct query frames on one mapping
+
+MIN_WEIGHT = 2.5  # their summed weight (1 each unless common content)
+
+MIN_SPAN_S = 2.0  # a shared intro or logo card is shorter
+
+
+@dataclass(frozen=True)
+class CopyMatch:
+    """The query reuses archived item ``other`` over ``segment``."""
+
+    other: int  # position of the archived item in the FrameTable
+    segment: Segment | None  # None when both are stills
+    speed: float  # seconds of ``other`` per second of query
+    variant: int  # hashing.VARIANTS index that matched best (1 = mirrored)
+    inliers: int  # query frames on the mapping
+    weight: float  # their summed weight
+    mean_distance: float  # bits
+    confidence: float  # 0..1
+    window: tuple[float, float, float, float] | None = None  # inner frame, in the outer's 0..1
+    window_in: str | None = None  # "other" (query is a crop of it) or "query" (inset)
+    homography_inliers: int = 0
+
+
+@dataclass(frozen=True)
+class Pairs:
+    row: np.ndarray
+    entry: np.ndarray
+    dist: np.ndarray
+    variant: np.ndarray
+
+
+def best_pair_per_frame(row, entry, dist, variant) -> Pairs:
+    """Keep the closest archived frame per (query frame, archived frame time)."""
+    order = np.lexsort((dist, entry, row))
+    row, entry, dist, variant = row[order], entry[order], dist[order], variant[order]
+    first = np.ones(len(row), bool)
+    first[1:] = (row[1:] != row[:-1]) | (entry[1:] != entry[:-1])
+    return Pairs(row[first], entry[first], dist[first], variant[first])
+
+
+def align(
+    tq,
+    tr,
+    weights,
+    dist,
+    variant,
+    *,
+    other: int,
+    other_duration: float,
+    query_still: bool,
+    other_still: bool,
+) -> tuple[CopyMatch, np.ndarray] | None:
+    """Find the time mapping most matches agree on; None if it is no copy.
+
+    Returns the match and the indices of the pairs on it.
+    """
+    tq, tr = np.asarray(tq, np.float64), np.asarray(tr, np.float64)
+    weights, dist = np.asarray(weights, np.float64), np.asarray(dist, np.float64)
+    variant = np.asarray(variant, np.int64)
+    usable = np.isfinite(tq) & np.isfinite(tr) & np.isfinite(weights) & np.isfinite(dist)
+    if not usable.all():  # a broken timestamp is no evidence (and no crash)
+        keep = np.flatnonzero(usable)
+        found = align(
+            tq[keep],
+            tr[keep],
+            weights[keep],
+            dist[keep],
+            variant[keep],
+            other=other,
+            other_duration=other_duration,
+            query_still=query_still,
+            other_still=other_still,
+        )
+        return None if found is None else (found[0], keep[found[1]])
+    if not len(tq):
+        return None
+    if query_still or other_still:
+        return _align_still(tq, tr, weights, dist, variant, other, query_still, other_still)
+    # votes[s, bin]: summed weight of matches whose offset under speed s falls in bin
+    offsets = tr[None, :] - SPEEDS[:, None] * tq[None, :]
+    bins = np.floor(offsets / OFFSET_BIN_S).astype(np.int64)
+    lo = bins.min()
+    width = int(bins.max() - lo) + 2
+    speed_idx = np.repeat(np.arange(len(SPEEDS)), len(tq))
+    # closer hashes vote more: in still scenes every frame resembles every other,
+    # and only the closest pairs tell the true moment
+    closeness = (1.0 - dist / (RADIUS_BITS + 1.0)) ** 2
+    votes = _Votes(
+        speed_idx * width + (bins - lo).ravel(), np.tile(weights * closeness, len(SPEEDS)), width
+    )
+    # a match straddling a bin edge counts in its neighbour too; unedited speed wins ties
+    s_idx, b_idx, best = votes.best()
+    # unedited speed unless another is clearly better: in still scenes all speeds fit alike
+    unedited = int(np.argmin(np.abs(SPEEDS - 1.0)))
+    _, unedited_bin, unedited_best = votes.best(row=unedited)
+    if best < SPEED_EVIDENCE * unedited_best:
+        s_idx, b_idx = unedited, unedited_bin
+    speed = float(SPEEDS[s_idx])
+    offset = (lo + b_idx + 1) * OFFSET_BIN_S
+    inl = np.abs(tr - (offset + speed * tq)) <= INLIER_TOL_S + OFFSET_BIN_S
+    if s_idx == unedited and inl.any():
+        # unedited speed: refine the offset only
+        offset = float(np.median(tr[inl] - tq[inl]))
+        inl = np.abs(tr - (offset + speed * tq)) <= INLIER_TOL_S
+    elif inl.sum() >= 2 and np.ptp(tq[inl]) > 0:
+        # re-timed: refine speed and offset on the inliers, then take the final inliers
+        speed_fit, offset_fit = np.polyfit(tq[inl], tr[inl], 1)
+        if SPEEDS[0] <= speed_fit <= SPEEDS[-1]:
+            speed, offset = float(speed_fit), float(offset_fit)
+        inl = np.abs(tr - (offset + speed * tq)) <= INLIER_TOL_S
+    # one vote per query frame on the mapping
+    frames, first = np.unique(tq[inl], return_index=True)
+    weight = float(weights[inl][first].sum())
+    if len(frames) < MIN_INLIERS or weight < MIN_WEIGHT or np.ptp(frames) < MIN_SPAN_S:
+        return None
+    start, end = float(frames.min()), float(frames.max())
+    duration = other_duration
+    other_start = float(np.clip(offset + speed * start, 0.0, duration))
+    other_end = float(np.clip(offset + speed * end, 0.0, duration))
+    mean_dist = float(dist[inl].mean())
+    match = CopyMatch(
+        other=other,
+        segment=Segment(round(start, 2), round(end, 2), round(other_start, 2), round(other_end, 2)),
+        speed=round(speed, 3),
+        variant=int(np.bincount(variant[inl]).argmax()),
+        inliers=len(frames),
+        weight=round(weight, 2),
+        mean_distance=round(mean_dist, 2),
+        confidence=_confidence(weight, mean_dist, RADIUS_BITS),
+    )
+    return match, np.flatnonzero(inl)
+
+
+class _Votes:
+    """Votes on a (speed, offset bin) grid, held sparse: only occupied cells exist.
+
+    A grid of every speed times every bin from the earliest to the latest
+    offset would take gigabytes when a broken timestamp lies hours away; the
+    best cell is the same either way (the first maximum in row-major order).
+    Smoothed values sum a bin and its right neighbour.
+    """
+
+    def __init__(self, cells: np.ndarray, values: np.ndarray, width: int) -> None:
+        self.width = width
+        self.cells, inverse = np.unique(cells, return_inverse=True)
+        self.values = np.bincount(inverse.ravel(), weights=values, minlength=len(self.cells))
+
+    def _at(self, cells: np.ndarray) -> np.ndarray:
+        where = np.minimum(np.searchsorted(self.cells, cells), len(self.cells) - 1)
+        return np.where(self.cells[where] == cells, self.values[where], 0.0)
+
+    def best(self, row: int | None = None) -> tuple[int, int, float]:
+        """(row, bin, smoothed votes) of the best cell, of ``row`` if given."""
+        starts = np.concatenate([self.cells, self.cells[self.cells % self.width > 0] - 1])
+        starts = np.unique(starts)
+        if row is not None:
+            starts = starts[starts // self.width == row]
+            if not len(starts):
+                return row, 0, 0.0
+        smoothed = self._at(starts) + self._at(starts + 1)
+        top = int(np.argmax(smoothed))
+        cell = int(starts[top])
+        return cell // self.width, cell % self.width, float(smoothed[top])
+
+
+def _align_still(
+    tq, tr, weights, dist, variant, other, query_still, other_still
+) -> CopyMatch | None:
+    """A still against a video (a frame grab, or a still shown in a video), or two stills."""
+    if query_still and other_still:
+        best = int(np.argmin(dist))
+        segment = None
+    elif query_still:  # the still is a frame of the other video: where?
+        best = int(np.argmin(dist))
+        segment = Segment(0.0, 0.0, round(float(tr[best]), 2), round(float(tr[best]), 2))
+    else:  # the query video shows the archived still, over some span
+        good = dist <= STILL_RADIUS_BITS
+        if weights[good].sum() < MIN_WEIGHT or good.sum() < MIN_INLIERS:
+            return None
+        best = int(np.argmin(dist))
+        segment = Segment(
+            round(float(tq[good].min()), 2), round(float(tq[good].max()), 2), 0.0, 0.0
+        )
+    if dist[best] > STILL_RADIUS_BITS:
+        return None
+    match = CopyMatch(
+        other=other,
+        segment=segment,
+        speed=1.0,
+        variant=int(variant[best]),
+        inliers=1,
+        weight=float(weights[best]),
+        mean_distance=float(dist[best]),
+        confidence=_confidence(MIN_WEIGHT, float(dist[best]), STILL_RADIUS_BITS),
+    )
+    return match, np.array([best])
+
+
+def _confidence(weight: float, mean_distance: float, radius: int) -> float:
+    """More agreeing frames and closer hashes: surer. Documented in the README."""
+    support = 1.0 - np.exp(-weight / 3.0)
+    closeness = 1.0 - 0.5 * (mean_distance / (radius + 1))
+    return round(float(np.clip(support * closeness, 0.0, 1.0)), 3)
