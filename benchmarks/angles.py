@@ -64,13 +64,15 @@ def other_angles(fixtures: Path) -> tuple[list, float]:
 def scored(truth: dict, found: list, matching_s: float) -> dict:
     """The findings against the ground truth."""
     from fixturegen.truth import event_of
-    from provenance.model import FindingKind
+    from provenance.model import FindingKind, ViewGeometry
 
     wanted = {frozenset((p["a"], p["b"])) for p in truth["other_angles"]}
     same_site = {frozenset((p["a"], p["b"])) for p in truth["same_site"]}
     night = {frozenset(p) for p in truth["traps"]["night"]}
     reported = []
     for f in found:
+        assert isinstance(f.evidence, ViewGeometry)  # other_angle and same_site findings
+        sound = f.evidence.sound
         (ea, ca), (eb, cb) = event_of(truth, f.media), event_of(truth, f.other_media)
         right_angle = ea is not None and ea == eb and ca != cb
         site_a = truth["media"].get(f.media, {}).get("site") or (ea or "?")[0]
@@ -82,9 +84,9 @@ def scored(truth: dict, found: list, matching_s: float) -> dict:
                 "media": f.media,
                 "other": f.other_media,
                 "right": right_angle if f.kind is FindingKind.OTHER_ANGLE else right_site,
-                "offset_s": f.evidence.get("offset_s"),
-                "sound_correlation": f.evidence.get("sound_correlation"),
-                "sound_says": f.evidence.get("sound_says"),
+                "offset_s": f.evidence.offset_s,
+                "sound_correlation": None if sound is None else sound.correlation,
+                "sound_says": None if sound is None else sound.says,
             }
         )
     angle_pairs = {

@@ -21,7 +21,7 @@ from .archive import DEFAULT_ARCHIVE, open_archive
 from .errors import ArchiveError, ClusterError, ProvenanceError, UnreadableManifest
 from .intake import read_manifest
 from .jobs import CheckResult, RescoreSummary, check_media, ingest_manifest, rescore
-from .model import MediaStatus
+from .model import IdentifierEvidence, MediaStatus, ViewGeometry
 from .report import collect, write_report
 from .report.jsonout import finding_dict, media_dict
 from .scoring import format_span
@@ -211,9 +211,10 @@ def _print_check(result: CheckResult) -> None:
                     f" {format_span(f.segment.start_s, f.segment.end_s)}"
                     f" = {format_span(f.segment.other_start_s, f.segment.other_end_s)}"
                 )
-            shown = f" {f.evidence['identifier']}" if "identifier" in f.evidence else ""
-            if "offset_s" in f.evidence:  # another camera: how its clock relates
-                shown += f" offset {f.evidence['offset_s']:+.2f} s"
+            ev = f.evidence
+            shown = f" {ev.identifier}" if isinstance(ev, IdentifierEvidence) else ""
+            if isinstance(ev, ViewGeometry) and ev.offset_s is not None:
+                shown += f" offset {ev.offset_s:+.2f} s"  # another camera: how its clock relates
             click.echo(
                 f"  {f.kind.value:<20} claim {f.other_claim} {f.other_media}{seg}{shown}"
                 f"  confidence {f.confidence:.2f}"

@@ -15,11 +15,15 @@ from .model import (
     Credibility,
     Finding,
     FindingKind,
+    IdenticalBytes,
+    IdentifierEvidence,
     MediaRecord,
     MediaStatus,
+    NoCloseupEvidence,
     Rating,
     Reason,
     StoredClaim,
+    ViewGeometry,
 )
 
 SCORING_MODEL = "v3"
@@ -90,7 +94,8 @@ def score_claim(
             code = "recycled_identifier_in_copy" if in_copy else "recycled_identifier"
             reasons.append(_reason(code, _identifier_text(finding, in_copy)))
         elif finding.kind is FindingKind.NO_CLOSEUP:
-            paths = ", ".join(finding.evidence.get("media_read", [finding.media]))
+            assert isinstance(finding.evidence, NoCloseupEvidence)  # the kind's (model)
+            paths = ", ".join(finding.evidence.media_read)
             reasons.append(
                 _reason(
                     "no_identifying_closeup",
@@ -133,9 +138,9 @@ def _fresh_identifier(
 ) -> str | None:
     """The sentence for the claim's first identifier no earlier claim showed, if any."""
     recycled = {
-        (f.media, f.evidence.get("key"))
+        (f.media, f.evidence.key)
         for f in evidence
-        if f.kind is FindingKind.RECYCLED_IDENTIFIER
+        if f.kind is FindingKind.RECYCLED_IDENTIFIER and isinstance(f.evidence, IdentifierEvidence)
     }
     for item in claim.media:
         reading = readings.get(item.sha256)
@@ -170,13 +175,14 @@ def _copy_text(finding: Finding) -> str:
     if seg is not None:
         here += " " + format_span(seg.start_s, seg.end_s)
         there = f"{there} {format_span(seg.other_start_s, seg.other_end_s)}"
-    how = " (identical file)" if finding.evidence.get("method") == "identical_bytes" else ""
+    how = " (identical file)" if isinstance(finding.evidence, IdenticalBytes) else ""
     return f"{here} repeats {there} of earlier claim {finding.other_claim}{how}"
 
 
 def _angle_text(finding: Finding, also: Sequence[str | None] = ()) -> str:
-    offset = finding.evidence.get("offset_s")
-    when = f" (time offset {offset:+.2f} s)" if isinstance(offset, (int, float)) else ""
+    ev = finding.evidence
+    offset = ev.offset_s if isinstance(ev, ViewGeometry) else None
+    when = f" (time offset {offset:+.2f} s)" if offset is not None else ""
     others = sorted({c for c in also if c and c != finding.other_claim})
     and_in = f"; the same launch is also in claim {', '.join(others)}" if others else ""
     return (
@@ -187,10 +193,11 @@ def _angle_text(finding: Finding, also: Sequence[str | None] = ()) -> str:
 
 def _identifier_text(finding: Finding, in_copy: bool) -> str:
     ev = finding.evidence
-    here = f"{finding.media} {format_time(ev.get('frame_s', 0.0))}"
-    there = f"{finding.other_media} {format_time(ev.get('other_frame_s', 0.0))}"
+    assert isinstance(ev, IdentifierEvidence)  # the kind's (model)
+    here = f"{finding.media} {format_time(ev.frame_s)}"
+    there = f"{finding.other_media} {format_time(ev.other_frame_s)}"
     counted = " (counted once, as the copy)" if in_copy else ""
     return (
-        f"{here} shows identifier {ev.get('identifier')}, already shown in {there} "
+        f"{here} shows identifier {ev.identifier}, already shown in {there} "
         f"of earlier claim {finding.other_claim}{counted}"
     )

@@ -5,16 +5,22 @@ import pytest
 from provenance.model import (
     Claim,
     ClaimMedia,
+    EventAgreement,
     Finding,
     FindingKind,
+    FrameHashCopy,
+    IdenticalBytes,
+    IdentifierEvidence,
     MediaInfo,
     MediaKind,
     MediaRecord,
     MediaStatus,
+    NoCloseupEvidence,
     Problem,
     Rating,
     Segment,
     StoredClaim,
+    ViewGeometry,
 )
 from provenance.scoring import (
     BASE_SCORE,
@@ -46,7 +52,14 @@ def failed(sha: str) -> MediaRecord:
 
 def copy_finding(claim_id: str, media: str) -> Finding:
     return Finding(
-        FindingKind.COPY, claim_id, media, 0.97, "C0", "media/orig.mp4", Segment(2.0, 9.0, 0.0, 7.0)
+        FindingKind.COPY,
+        claim_id,
+        media,
+        0.97,
+        "C0",
+        "media/orig.mp4",
+        Segment(2.0, 9.0, 0.0, 7.0),
+        evidence=FrameHashCopy(12, 11.5, 3.0, 1.0, "identity"),
     )
 
 
@@ -157,12 +170,15 @@ def recycled(claim_id: str, media: str, serial: str = "BN-1042") -> Finding:
         0.99,
         "C0",
         "media/orig.jpg",
-        evidence={
-            "identifier": serial,
-            "key": match_key(serial),
-            "frame_s": 1.0,
-            "other_frame_s": 0.0,
-        },
+        evidence=IdentifierEvidence(
+            identifier=serial,
+            other_identifier=serial,
+            key=match_key(serial),
+            frame_s=1.0,
+            other_frame_s=0.0,
+            box=(0.0, 0.0, 90.0, 40.0),
+            other_box=(0.0, 0.0, 90.0, 40.0),
+        ),
     )
 
 
@@ -201,9 +217,8 @@ def test_an_identifier_inside_copied_footage_is_counted_once() -> None:
 
 
 def test_no_identifying_closeup_is_a_moderate_penalty() -> None:
-    no_closeup = Finding(
-        FindingKind.NO_CLOSEUP, "C1", "media/a.mp4", 1.0, evidence={"media_read": ["media/a.mp4"]}
-    )
+    read = NoCloseupEvidence(("media/a.mp4",), (("media/a.mp4", (1.0,)),))
+    no_closeup = Finding(FindingKind.NO_CLOSEUP, "C1", "media/a.mp4", 1.0, evidence=read)
     cred = score_claim(stored("C1", ["a"]), [no_closeup], {"a": done("a")})
     (reason,) = cred.reasons
     assert reason.code == "no_identifying_closeup"
@@ -219,9 +234,24 @@ def test_other_angle_is_strong_and_reuse_inside_one_claim_is_not_evidence() -> N
         0.9,
         "C0",
         "media/o.mp4",
-        evidence={"offset_s": -0.72},
+        evidence=ViewGeometry(
+            frame_s=1.0,
+            other_frame_s=1.5,
+            matches=80,
+            inliers=40,
+            homography_inliers=10,
+            spread=0.3,
+            parallax=True,
+            frame_size=(640, 360),
+            other_frame_size=(640, 360),
+            points=(),
+            event=EventAgreement(offset_s=-0.72, frames_consistent=5, frames_checked=6, error=0.0),
+        ),
     )
-    inside = Finding(FindingKind.COPY, "C1", "media/b.mp4", 1.0, "C1", "media/a.mp4")
+    same_file = IdenticalBytes(sha256="b")
+    inside = Finding(
+        FindingKind.COPY, "C1", "media/b.mp4", 1.0, "C1", "media/a.mp4", evidence=same_file
+    )
     cred = score_claim(stored("C1", ["a", "b"]), [angle, inside], {"a": done("a"), "b": done("b")})
     (reason,) = cred.reasons
     assert reason.code == "other_angle_of_earlier_claim"

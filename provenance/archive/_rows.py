@@ -23,6 +23,7 @@ from ..model import (
     Problem,
     Segment,
     StoredClaim,
+    evidence_from_dict,
 )
 
 
@@ -127,5 +128,5 @@ def finding(row: sqlite3.Row) -> Finding:
         other_claim=row["other_claim_id"],
         other_media=row["other_media_path"],
         segment=segment,
-        evidence=json.loads(row["evidence_json"]),
+        evidence=evidence_from_dict(json.loads(row["evidence_json"])),
     )

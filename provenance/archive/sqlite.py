@@ -137,7 +137,7 @@ class SQLiteArchive(ClaimsAndMedia):
                         f.other_media,
                         f.confidence,
                         None if f.segment is None else _rows.dump(_rows.segment_dict(f.segment)),
-                        _rows.dump(f.evidence),
+                        _rows.dump(f.evidence.to_dict()),
                         run_id,
                     )
                     for f in findings

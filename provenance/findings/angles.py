@@ -26,14 +26,16 @@ def relation_finding(claim_id: str, path: str, relation: ViewRelation, other: Ho
         confidence=relation.confidence,
         other_claim=other.claim_id,
         other_media=other.path,
-        evidence=dict(relation.details),
+        evidence=relation.details,
     )
 
 
 def derived_items(claims: Sequence[StoredClaim], copies: Sequence[Finding]) -> frozenset[str]:
     """Items derived from another (edited copies): not the same bytes re-posted,
     which is one item held by two claims and still the original footage."""
-    sha_of = {(s.claim.id, item.path): item.sha256 for s in claims for item in s.media}
+    sha_of: dict[tuple[str | None, str | None], str] = {
+        (s.claim.id, item.path): item.sha256 for s in claims for item in s.media
+    }
     return frozenset(
         sha_of[(f.claim_id, f.media)]
         for f in copies
@@ -66,12 +68,13 @@ def angle_findings(
         kept = best.get(pair)
         if kept is None or (rel.confidence, rel.sha256) > (kept.confidence, kept.sha256):
             best[pair] = rel
-    findings: list[Finding] = []
+    findings: list[tuple[tuple[int, str, int], Finding]] = []  # (claim, media, other claim)
     for rel in best.values():
         if first[rel.sha256] < first[rel.other_sha256]:
             rel = rel.reversed()
         original = holders[rel.other_sha256][0]
         for here in holders[rel.sha256]:
             if order[here.claim_id] > order[original.claim_id]:
-                findings.append(relation_finding(here.claim_id, here.path, rel, original))
-    return sorted(findings, key=lambda f: (order[f.claim_id], f.media, order[f.other_claim]))
+                place = (order[here.claim_id], here.path, order[original.claim_id])
+                findings.append((place, relation_finding(here.claim_id, here.path, rel, original)))
+    return [f for _, f in sorted(findings, key=lambda c: c[0])]

@@ -16,7 +16,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..fingerprint import CloseupReading, Fingerprints, Marking
-from ..model import Finding, FindingKind, MediaRecord, MediaStatus, StoredClaim
+from ..model import (
+    Finding,
+    FindingKind,
+    IdentifierEvidence,
+    MediaRecord,
+    MediaStatus,
+    NoCloseupEvidence,
+    SetAsideText,
+    StoredClaim,
+    UnresolvedMarking,
+)
 
 
 @dataclass(frozen=True)
@@ -63,16 +73,15 @@ def recycled_finding(claim_id: str | None, path: str, marking: Marking, first: S
         confidence=round(min(marking.score, first.marking.score), 3),
         other_claim=first.claim_id,
         other_media=first.path,
-        evidence={
-            "method": "identifier",
-            "identifier": marking.text,
-            "other_identifier": first.marking.text,
-            "key": marking.key,
-            "frame_s": round(marking.time_s, 3),
-            "other_frame_s": round(first.marking.time_s, 3),
-            "box": list(marking.box),
-            "other_box": list(first.marking.box),
-        },
+        evidence=IdentifierEvidence(
+            identifier=marking.text,
+            other_identifier=first.marking.text,
+            key=marking.key,
+            frame_s=round(marking.time_s, 3),
+            other_frame_s=round(first.marking.time_s, 3),
+            box=marking.box,
+            other_box=first.marking.box,
+        ),
     )
 
 
@@ -83,7 +92,8 @@ def find_recycled_identifiers(
 
     ``claims`` in archive order (earliest first).
     """
-    findings = []
+    order = {stored.claim.id: i for i, stored in enumerate(claims)}
+    findings: list[tuple[tuple[int, str, str], Finding]] = []  # (claim, media, key) order
     for shown in identifier_index(claims, readings).values():
         first = shown[0]
         reported: set[tuple[str, str]] = set()
@@ -91,9 +101,13 @@ def find_recycled_identifiers(
             if later.claim_id == first.claim_id or (later.claim_id, later.path) in reported:
                 continue
             reported.add((later.claim_id, later.path))
-            findings.append(recycled_finding(later.claim_id, later.path, later.marking, first))
-    order = {stored.claim.id: i for i, stored in enumerate(claims)}
-    return sorted(findings, key=lambda f: (order[f.claim_id], f.media, f.evidence["key"]))
+            findings.append(
+                (
+                    (order[later.claim_id], later.path, later.marking.key),
+                    recycled_finding(later.claim_id, later.path, later.marking, first),
+                )
+            )
+    return [f for _, f in sorted(findings, key=lambda c: c[0])]
 
 
 def find_missing_closeups(
@@ -127,27 +141,21 @@ def find_missing_closeups(
                 claim_id=stored.claim.id,
                 media=read[0][0],
                 confidence=1.0,
-                evidence={
-                    "method": "closeup_reading",
-                    "media_read": [path for path, _ in read],
-                    "frames_read": {path: list(r.frames_read) for path, r in read},
-                    "text_set_aside": [
-                        {"media": path, "time_s": a.time_s, "text": a.text, "why": a.why}
+                evidence=NoCloseupEvidence(
+                    media_read=tuple(path for path, _ in read),
+                    frames_read=tuple((path, r.frames_read) for path, r in read),
+                    text_set_aside=tuple(
+                        SetAsideText(path, a.time_s, a.text, a.why)
                         for path, r in read
                         for a in r.set_aside
-                    ][:20],
-                    "markings_too_small_or_blurred": [
-                        {
-                            "media": path,
-                            "text": m.text,
-                            "height_px": m.height_px,
-                            "sharpness": m.sharpness,
-                        }
+                    )[:20],
+                    markings_too_small_or_blurred=tuple(
+                        UnresolvedMarking(path, m.text, m.height_px, m.sharpness)
                         for path, r in read
                         for m in r.markings
                         if not m.resolved
-                    ],
-                },
+                    ),
+                ),
             )
         )
     return findings

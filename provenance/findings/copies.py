@@ -15,7 +15,17 @@ from dataclasses import replace
 
 from ..fingerprint import VARIANTS
 from ..match import CopyMatch, MediaMatch
-from ..model import Finding, FindingKind, Holder, MediaRecord, Segment, StoredClaim, holders_by_sha
+from ..model import (
+    Finding,
+    FindingKind,
+    FrameHashCopy,
+    Holder,
+    IdenticalBytes,
+    MediaRecord,
+    Segment,
+    StoredClaim,
+    holders_by_sha,
+)
 
 
 def identical_copy(
@@ -43,11 +53,10 @@ def identical_copy(
         other_claim=original.claim_id,
         other_media=original.path,
         segment=segment,
-        evidence={
-            "method": "identical_bytes",
-            "sha256": record.sha256 if record is not None else None,
-            "also_in": sorted({h.claim_id for h in others[1:]}),
-        },
+        evidence=IdenticalBytes(
+            sha256=record.sha256 if record is not None else None,
+            also_in=tuple(sorted({h.claim_id for h in others[1:]})),
+        ),
     )
 
 
@@ -63,15 +72,14 @@ def perceptual_copy(
         other_claim=original.claim_id,
         other_media=original.path,
         segment=match.segment,
-        evidence={
-            "method": "frame_hashes",
-            "matched_frames": match.inliers,
-            "weight": match.weight,
-            "mean_distance_bits": match.mean_distance,
-            "speed": match.speed,
-            "transform": VARIANTS[match.variant],
-            "also_in": sorted(set(also_in)),
-        },
+        evidence=FrameHashCopy(
+            matched_frames=match.inliers,
+            weight=match.weight,
+            mean_distance_bits=match.mean_distance,
+            speed=match.speed,
+            transform=VARIANTS[match.variant],
+            also_in=tuple(sorted(set(also_in))),
+        ),
     )
 
 
@@ -89,18 +97,21 @@ def copy_findings(
     order = {stored.claim.id: i for i, stored in enumerate(claims)}
     holders = holders_by_sha(claims)
 
-    # candidates[(claim, path)] = (found from the copy's side?, finding) against earlier claims
-    candidates: dict[tuple[str, str], list[tuple[bool, Finding]]] = {}
+    # candidates[(claim, path)] = (position of the original's claim, found from the copy's
+    # side?, finding) against earlier claims
+    candidates: dict[tuple[str, str], list[tuple[int, bool, Finding]]] = {}
 
     def offer(finding: Finding, *, direct: bool = True) -> None:
-        assert finding.claim_id is not None
-        candidates.setdefault((finding.claim_id, finding.media), []).append((direct, finding))
+        assert finding.claim_id is not None and finding.other_claim is not None
+        candidates.setdefault((finding.claim_id, finding.media), []).append(
+            (order[finding.other_claim], direct, finding)
+        )
 
     for sha, held in holders.items():
         for i, here in enumerate(held):  # held is in claim order: held[:i] came earlier
-            found = identical_copy(here.claim_id, here.path, media.get(sha), held[:i])
-            if found is not None:
-                offer(found)
+            same_bytes = identical_copy(here.claim_id, here.path, media.get(sha), held[:i])
+            if same_bytes is not None:
+                offer(same_bytes)
 
     for pair in matches:
         for here in holders.get(pair.sha256, ()):
@@ -113,29 +124,27 @@ def copy_findings(
                     )
                     offer(reverse, direct=False)
 
-    findings = []
-    for offered in candidates.values():
+    findings: list[tuple[str, Finding]] = []
+    for (claim_id, _), offered in candidates.items():
         # earliest claim first; then the surest evidence: same bytes, then a match
         # found from the copy's side (its frames all lie in the original: timing is
         # better posed than from the original's side), then confidence
         offered.sort(
             key=lambda c: (
-                order[c[1].other_claim],
-                c[1].evidence["method"] != "identical_bytes",
-                not c[0],
-                -c[1].confidence,
+                c[0],
+                not isinstance(c[2].evidence, IdenticalBytes),
+                not c[1],
+                -c[2].confidence,
             )
         )
-        found = [f for _, f in offered]
+        found = [f for _, _, f in offered]
         best = found[0]
-        also = set(best.evidence.get("also_in", [])) | {f.other_claim for f in found[1:]}
-        also.discard(best.other_claim)
-        findings.append(
-            replace(
-                best, evidence={**best.evidence, "also_in": sorted(also, key=order.__getitem__)}
-            )
-        )
-    return sorted(findings, key=lambda f: (order[f.claim_id], f.media))
+        evidence = best.evidence
+        assert isinstance(evidence, (IdenticalBytes, FrameHashCopy))  # made by the two above
+        also = set(evidence.also_in).union(f.other_claim for f in found[1:] if f.other_claim)
+        also_in = tuple(sorted(also - {best.other_claim}, key=order.__getitem__))
+        findings.append((claim_id, replace(best, evidence=replace(evidence, also_in=also_in))))
+    return [f for _, f in sorted(findings, key=lambda c: (order[c[0]], c[1].media))]
 
 
 def _reverse(match: CopyMatch) -> CopyMatch:

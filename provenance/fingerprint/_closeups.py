@@ -261,6 +261,15 @@ def read_closeups(frames: Sequence[tuple[float, np.ndarray]], reader: Reader) ->
     return classify(lines, dict(frames))
 
 
+def _floats(box: tuple[float, float, float, float]) -> Box:
+    return (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
+
+
+def _rounded(box: Box) -> Box:
+    """A box to 0.1 px, as stored."""
+    return (round(box[0], 1), round(box[1], 1), round(box[2], 1), round(box[3], 1))
+
+
 def _upright_crop(luma: np.ndarray, box: Box) -> np.ndarray:
     x0, y0 = max(0, int(box[0])), max(0, int(box[1]))
     return luma[y0 : int(np.ceil(box[3])), x0 : int(np.ceil(box[2]))]
@@ -295,7 +304,7 @@ def classify(lines: Sequence[TextLine], frames: dict[float, np.ndarray]) -> Clos
                     token,
                     match_key(token),
                     round(line.score, 3),
-                    tuple(round(v, 1) for v in line.box),
+                    _rounded(line.box),
                     round(line.height, 1),
                     round(line.height / h, 4),
                     sharp,
@@ -374,13 +383,17 @@ class RapidReader:
         result = self.engine(
             cv2.cvtColor(luma, cv2.COLOR_GRAY2BGR), use_det=True, use_cls=False, use_rec=True
         )
-        if getattr(result, "boxes", None) is None or result.txts is None:
+        # one of RapidOCR's four output classes, by the steps that gave a result: only
+        # the one of detection and recognition has boxes, texts and their scores
+        boxes, texts = getattr(result, "boxes", None), getattr(result, "txts", None)
+        scores = getattr(result, "scores", None)
+        if boxes is None or texts is None or scores is None:
             return []
         out = []
-        for box, text, score in zip(result.boxes, result.txts, result.scores, strict=True):
+        for box, text, score in zip(boxes, texts, scores, strict=True):
             pts = np.asarray(box, np.float32).reshape(-1, 2)
             corners = (pts[:, 0].min(), pts[:, 1].min(), pts[:, 0].max(), pts[:, 1].max())
-            out.append((str(text), float(score), tuple(float(v) for v in corners)))
+            out.append((str(text), float(score), _floats(corners)))
         return out
 
     def recognise(self, crop: np.ndarray) -> tuple[str, float]:
@@ -389,9 +402,11 @@ class RapidReader:
         result = self.engine(
             cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR), use_det=False, use_cls=False, use_rec=True
         )
-        if not result.txts:
+        # None unless recognition gave a result (see lines)
+        texts, scores = getattr(result, "txts", None), getattr(result, "scores", None)
+        if not texts or not scores:
             return "", 0.0
-        return str(result.txts[0]), float(result.scores[0])
+        return str(texts[0]), float(scores[0])
 
 
 def read_media_closeups(frames: Iterable[tuple[float, np.ndarray]]) -> CloseupReading:

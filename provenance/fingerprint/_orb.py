@@ -34,15 +34,17 @@ class FrameFeatures:
     mirrored: bool = False  # computed on the mirrored frame (ORB is not mirror-invariant)
 
 
-_orb = None
+_orb: cv2.ORB | None = None
 
 
 def orb_features(luma: np.ndarray, time_s: float, *, mirrored: bool = False) -> FrameFeatures:
     """ORB keypoints of a grey frame (of its mirror image if ``mirrored``)."""
     global _orb
     if _orb is None:
-        _orb = cv2.ORB_create(nfeatures=ORB_FEATURES)
+        _orb = cv2.ORB.create(nfeatures=ORB_FEATURES)
     image = np.ascontiguousarray(luma[:, ::-1] if mirrored else luma)
+    keypoints: Sequence[cv2.KeyPoint]
+    descriptors: np.ndarray | None
     if min(image.shape[:2]) < 2:  # OpenCV's ORB fails on a frame one pixel wide or tall
         keypoints, descriptors = (), None
     else:

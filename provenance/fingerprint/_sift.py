@@ -63,14 +63,14 @@ class ViewFeatures:
         return np.unique(sift_words(self.rooted).ravel())
 
 
-_sift = None
+_sift: cv2.SIFT | None = None
 
 
 def sift_features(luma: np.ndarray, time_s: float) -> ViewFeatures:
     """SIFT keypoints of a grey frame."""
     global _sift
     if _sift is None:
-        _sift = cv2.SIFT_create(nfeatures=SIFT_FEATURES, contrastThreshold=SIFT_CONTRAST)
+        _sift = cv2.SIFT.create(nfeatures=SIFT_FEATURES, contrastThreshold=SIFT_CONTRAST)
     keypoints, descriptors = _sift.detectAndCompute(np.ascontiguousarray(luma), None)
     if descriptors is None:
         descriptors = np.zeros((0, 128), np.float32)

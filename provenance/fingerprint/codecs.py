@@ -151,13 +151,9 @@ def _decode_frames(data: bytes, thumbs: bytes | None) -> MediaFingerprint:
 
 
 def _orb_keyframes(frames: Sequence[FrameFeatures]) -> bytes:
-    out = io.BytesIO()
-    np.savez_compressed(
-        out,
-        mirrored=np.array([f.mirrored for f in frames], bool),
-        **_keyframe_arrays(frames, 32),
+    return _savez_compressed(
+        mirrored=np.array([f.mirrored for f in frames], bool), **_keyframe_arrays(frames, 32)
     )
-    return out.getvalue()
 
 
 def _decode_orb(data: bytes) -> list[FrameFeatures]:
@@ -169,10 +165,16 @@ def _decode_orb(data: bytes) -> list[FrameFeatures]:
 
 
 class _KeyFrame(Protocol):
-    time_s: float
-    size: tuple[int, int]
-    points: np.ndarray
-    descriptors: np.ndarray
+    """ORB's and SIFT's key frames (frozen dataclasses: the members are read-only)."""
+
+    @property
+    def time_s(self) -> float: ...
+    @property
+    def size(self) -> tuple[int, int]: ...
+    @property
+    def points(self) -> np.ndarray: ...
+    @property
+    def descriptors(self) -> np.ndarray: ...
 
 
 def _keyframe_arrays(frames: Sequence[_KeyFrame], descriptor_bytes: int) -> dict[str, np.ndarray]:
@@ -234,6 +236,12 @@ def _save(array: np.ndarray) -> bytes:
 def _savez(**arrays: Any) -> bytes:
     out = io.BytesIO()
     np.savez(out, **arrays)
+    return out.getvalue()
+
+
+def _savez_compressed(**arrays: Any) -> bytes:
+    out = io.BytesIO()
+    np.savez_compressed(out, **arrays)
     return out.getvalue()
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, as_completed
 from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures import as_completed
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 import cv2
 import pebble
@@ -76,6 +76,8 @@ def run_guarded(
         return
     context = multiprocessing.get_context("forkserver")
     processes = max(1, min(workers, len(calls)))
+    start: Callable[..., None] | None
+    start_args: tuple[bool, ...]
     if initializer is not None:
         start, start_args = initializer, (processes > 1,)
     else:
@@ -83,7 +85,9 @@ def run_guarded(
     with pebble.ProcessPool(
         max_workers=processes, context=context, initializer=start, initargs=start_args
     ) as pool:
-        futures = {pool.schedule(fn, args=args, timeout=timeout): args for args in calls}
+        futures: dict[Future[T], tuple] = {
+            pool.schedule(fn, args=args, timeout=timeout): args for args in calls
+        }
         for future in as_completed(futures):
             args = futures[future]
             try:
@@ -125,4 +129,4 @@ def run_each(
                     f"a worker process of {fn.__name__} failed: {done.failure}\n"
                     f"{done.traceback or ''}"
                 )
-            yield done.result  # type: ignore[misc]
+            yield cast(T, done.result)  # no failure: what fn returned (None if it did)

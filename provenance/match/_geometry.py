@@ -109,7 +109,7 @@ def mapped_box(
     if unit is None or not (unit[1] @ unit[0][2] > H_MIN_W).all():
         return None
     w, h = size
-    corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]]).reshape(-1, 1, 2)
+    corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32).reshape(-1, 1, 2)
     mapped = cv2.perspectiveTransform(corners, np.asarray(homography, np.float64)).reshape(-1, 2)
     if not np.isfinite(mapped).all():
         return None

@@ -115,7 +115,7 @@ def _align_window(
     relation: None, and the homography is never inverted.
     """
     homography = geometry.homography
-    if not usable_homography(homography, mine.size, other_size):
+    if homography is None or not usable_homography(homography, mine.size, other_size):
         return None
     mine_box = mapped_box(homography, mine.size)
     # well conditioned (usable): the inverse exists
@@ -276,6 +276,8 @@ def _window_hashes(
     One hash per frame, whatever ``box`` is: it is clipped to the frame and
     keeps at least one pixel (two where the frame allows).
     """
+    if fp.thumbs is None:
+        raise ValueError("windows are hashed from complete fingerprints (with thumbnails)")
     thumbs = fp.thumbs if frames is None else fp.thumbs[frames]
     if not len(thumbs):
         return np.zeros(0, np.uint64)

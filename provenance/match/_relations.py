@@ -16,7 +16,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..fingerprint import SIFT_VOCABULARY, Fingerprints, SceneViews
-from ..model import MediaKind, MediaRecord, Problem, StoredClaim, holders_by_sha
+from ..model import (
+    EventAgreement,
+    MediaKind,
+    MediaRecord,
+    Problem,
+    SoundAgreement,
+    StoredClaim,
+    ViewGeometry,
+    holders_by_sha,
+)
 from ._geometry import PairGeometry
 from ._shortlist import WordIndex
 from ._sound import SoundMatch, sound_agreement
@@ -77,7 +86,7 @@ def same_place(view: PairGeometry) -> bool:
     )
 
 
-def describe(evidence: ViewEvidence) -> tuple[bool, float, dict]:
+def describe(evidence: ViewEvidence) -> tuple[bool, float, ViewGeometry]:
     """(same event?, confidence, evidence details) of a related pair, from its first item's side."""
     view, event, heard = evidence.view, evidence.event, evidence.heard
     support = min(1.0, view.fundamental_inliers / 60.0)
@@ -87,49 +96,42 @@ def describe(evidence: ViewEvidence) -> tuple[bool, float, dict]:
             confidence = max(confidence, 0.6 + 0.35 * heard.correlation)
     else:
         confidence = 0.4 + 0.4 * support
-    details = {
-        "method": "epipolar_geometry",
-        "frame_s": round(view.time_a, 3),
-        "other_frame_s": round(view.time_b, 3),
-        "matches": view.matches,
-        "inliers": view.fundamental_inliers,
-        "homography_inliers": view.homography_inliers,
-        "spread": round(view.spread, 3),
-        "parallax": view.parallax,
-        "frame_size": list(view.size_a),
-        "other_frame_size": list(view.size_b),
-        "points": [
-            [
+    details = ViewGeometry(
+        frame_s=round(view.time_a, 3),
+        other_frame_s=round(view.time_b, 3),
+        matches=view.matches,
+        inliers=view.fundamental_inliers,
+        homography_inliers=view.homography_inliers,
+        spread=round(view.spread, 3),
+        parallax=view.parallax,
+        frame_size=view.size_a,
+        other_frame_size=view.size_b,
+        points=tuple(
+            (
                 round(float(a[0]), 1),
                 round(float(a[1]), 1),
                 round(float(b[0]), 1),
                 round(float(b[1]), 1),
-            ]
+            )
             for a, b in zip(view.points_a, view.points_b, strict=True)
-        ],
-    }
-    if event is not None:
-        details.update(
-            {
-                "offset_s": event.offset_s,  # other media time = media time - offset_s
-                "event_frames_consistent": event.consistent,
-                "event_frames_checked": event.checked,
-                "event_error": round(event.error, 4),
-            }
-        )
-    if heard is not None:
-        details.update(
-            {
-                "sound_correlation": heard.correlation,
-                "sound_lag_s": heard.lag_s,  # on top of offset_s: the sound's travel
-                "launch_loudness_db": list(heard.rise_db),
-                "sound_says": "same launch"
-                if heard.same
-                else "another launch"
-                if heard.other
-                else "undecided",
-            }
-        )
+        ),
+        event=None
+        if event is None
+        else EventAgreement(
+            offset_s=event.offset_s,  # other media time = media time - offset_s
+            frames_consistent=event.consistent,
+            frames_checked=event.checked,
+            error=round(event.error, 4),
+        ),
+        sound=None
+        if heard is None
+        else SoundAgreement(
+            correlation=heard.correlation,
+            lag_s=heard.lag_s,  # on top of offset_s: the sound's travel
+            launch_loudness_db=heard.rise_db,
+            says="same launch" if heard.same else "another launch" if heard.other else "undecided",
+        ),
+    )
     return evidence.same_event, round(confidence, 3), details
 
 
@@ -148,11 +150,16 @@ class ViewRelation:
     other_sha256: str
     same_event: bool
     confidence: float
-    details: dict
+    details: ViewGeometry
 
     def to_json(self) -> str:
+        """The stored form: same event, confidence and the evidence's keys, in one object."""
         return json.dumps(
-            {"same_event": self.same_event, "confidence": self.confidence, **self.details},
+            {
+                "same_event": self.same_event,
+                "confidence": self.confidence,
+                **self.details.to_dict(),
+            },
             separators=(",", ":"),
         )
 
@@ -161,20 +168,17 @@ class ViewRelation:
         details = json.loads(text)
         same_event = bool(details.pop("same_event"))
         confidence = float(details.pop("confidence"))
-        return cls(sha256, other_sha256, same_event, confidence, details)
+        return cls(sha256, other_sha256, same_event, confidence, ViewGeometry.from_dict(details))
 
     def reversed(self) -> ViewRelation:
         """The same relation told from ``other_sha256``'s side."""
-        d = dict(self.details)
-        for mine, theirs in (("frame_s", "other_frame_s"), ("frame_size", "other_frame_size")):
-            d[mine], d[theirs] = self.details[theirs], self.details[mine]
-        d["points"] = [[xb, yb, xa, ya] for xa, ya, xb, yb in self.details["points"]]
-        for key in ("offset_s", "sound_lag_s"):
-            if key in d:
-                d[key] = round(-d[key], 3)
-        if "launch_loudness_db" in d:
-            d["launch_loudness_db"] = d["launch_loudness_db"][::-1]
-        return ViewRelation(self.other_sha256, self.sha256, self.same_event, self.confidence, d)
+        return ViewRelation(
+            self.other_sha256,
+            self.sha256,
+            self.same_event,
+            self.confidence,
+            self.details.reversed(),
+        )
 
 
 def _is_video(record: MediaRecord | None) -> bool:
@@ -199,24 +203,22 @@ class ViewIndex:
         derived: frozenset[str] = frozenset(),
     ):
         self.holders = holders_by_sha(claims)
-        self.originals = [
-            sha
+        bags = {  # the originals' visual words
+            sha: views.bag
             for sha in self.holders
             if sha not in derived
             and sha in fingerprints
             and _is_video(media.get(sha))
-            and fingerprints[sha].views is not None
-            and len(fingerprints[sha].views.bag.words)
-        ]
+            and (views := fingerprints[sha].views) is not None
+            and len(views.bag.words)
+        }
+        self.originals = list(bags)
         self.position = {sha: i for i, sha in enumerate(self.originals)}
         self.in_claim: dict[str, set[str]] = {}  # claim id -> its originals
         for sha in self.originals:
             for h in self.holders[sha]:
                 self.in_claim.setdefault(h.claim_id, set()).add(sha)
-        self.index = WordIndex(
-            [fingerprints[sha].views.bag for sha in self.originals],
-            vocabulary=SIFT_VOCABULARY.size,
-        )
+        self.index = WordIndex(list(bags.values()), vocabulary=SIFT_VOCABULARY.size)
         # an archived item's complete views (None if they cannot be had); a few stay cached
         self.views: Callable[[str], SceneViews | None] = lru_cache(maxsize=VIEWS_CACHE)(load)
 

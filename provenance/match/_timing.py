@@ -195,7 +195,7 @@ class _Votes:
 
 def _align_still(
     tq, tr, weights, dist, variant, other, query_still, other_still
-) -> CopyMatch | None:
+) -> tuple[CopyMatch, np.ndarray] | None:
     """A still against a video (a frame grab, or a still shown in a video), or two stills."""
     if query_still and other_still:
         best = int(np.argmin(dist))

@@ -107,7 +107,7 @@ def _probe_video(path: Path) -> MediaInfo:
         raise MediaOpenError(path, "neither an image nor a video that can be decoded") from exc
     with container:
         if not container.streams.video:
-            kinds = sorted({s.type for s in container.streams}) or ["no"]
+            kinds: list[str] = sorted({s.type for s in container.streams}) or ["no"]
             raise MediaOpenError(path, f"no video stream (has {', '.join(kinds)} streams)")
         stream = container.streams.video[0]
         width, height = stream.codec_context.width, stream.codec_context.height

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 import av
 import numpy as np
@@ -215,7 +216,9 @@ def video_stream(container: av.container.InputContainer, path: Path) -> av.Video
 
 def start_s(stream: av.VideoStream) -> float:
     """Presentation time of the stream's start (media times count from it)."""
-    return float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+    if stream.start_time is None or stream.time_base is None:
+        return 0.0
+    return float(stream.start_time * stream.time_base)
 
 
 # When analysing one media item must stop (time.monotonic()), if it must: set
@@ -223,9 +226,23 @@ def start_s(stream: av.VideoStream) -> float:
 DEADLINE: ContextVar[tuple[float, float] | None] = ContextVar("DEADLINE", default=None)
 
 
+@overload
 def decode_tolerant(
     container: av.container.InputContainer,
-    stream: av.stream.Stream,
+    stream: av.VideoStream,
+    path: Path,
+    report: DecodeReport | None = None,
+) -> Iterator[av.VideoFrame | None]: ...
+@overload
+def decode_tolerant(
+    container: av.container.InputContainer,
+    stream: av.AudioStream,
+    path: Path,
+    report: DecodeReport | None = None,
+) -> Iterator[av.AudioFrame | None]: ...
+def decode_tolerant(
+    container: av.container.InputContainer,
+    stream: av.VideoStream | av.AudioStream,
     path: Path,
     report: DecodeReport | None = None,
 ) -> Iterator[av.VideoFrame | av.AudioFrame | None]:
@@ -252,7 +269,7 @@ def decode_tolerant(
 
 def _demux_tolerant(
     container: av.container.InputContainer,
-    stream: av.stream.Stream,
+    stream: av.VideoStream | av.AudioStream,
     path: Path,
     report: DecodeReport | None,
 ) -> Iterator[av.Packet]:
@@ -275,7 +292,7 @@ def _luma_view(frame: av.VideoFrame) -> np.ndarray:
     """The Y plane as a NumPy view for 8-bit formats; a conversion otherwise."""
     if frame.format.name in _EIGHT_BIT:
         plane = frame.planes[0]
-        buffer = np.frombuffer(plane, dtype=np.uint8)
+        buffer = np.frombuffer(memoryview(plane), dtype=np.uint8)
         return buffer.reshape(plane.height, plane.line_size)[:, : plane.width]
     return frame.to_ndarray(format="gray")
 
@@ -290,6 +307,8 @@ def seek_before(
     container: av.container.InputContainer, stream: av.stream.Stream, stream_time_s: float
 ) -> bool:
     """Seek to the key frame at or before a second ahead of ``stream_time_s``."""
+    if stream.time_base is None:  # no time base: no time to seek to
+        return False
     try:
         container.seek(
             int(max(0.0, stream_time_s - 1.0) / stream.time_base), stream=stream, backward=True

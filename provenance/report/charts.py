@@ -83,7 +83,7 @@ def weekly_ratings_svg(claims: Sequence[ChartClaim], *, height: int = 90) -> str
         for w, week in enumerate(weeks):
             tally = counts.get((group, week), Counter())
             x = left + w * (bar + gap)
-            y = base
+            y: float = base
             for name, colour in RATING_COLOURS:
                 n = tally.get(name, 0)
                 if not n:

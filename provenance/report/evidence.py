@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import ProvenanceError
 from ..media import frame_at
-from ..model import Finding, FindingKind
+from ..model import Finding, FindingKind, IdentifierEvidence, ViewGeometry
 from . import ReportData
 
 HEIGHT = 200  # px of each frame in a picture
@@ -45,8 +45,8 @@ class EvidencePicture:
 def finding_times(finding: Finding) -> tuple[float, float]:
     """The moments a finding's picture shows: in its media and in the other."""
     ev = finding.evidence
-    if "frame_s" in ev:
-        return float(ev["frame_s"]), float(ev.get("other_frame_s", 0.0))
+    if isinstance(ev, (IdentifierEvidence, ViewGeometry)):
+        return float(ev.frame_s), float(ev.other_frame_s)
     seg = finding.segment
     if seg is None:
         return 0.0, 0.0
@@ -64,13 +64,12 @@ def side_by_side(a: np.ndarray, b: np.ndarray, finding: Finding) -> np.ndarray:
     canvas[:, left.shape[1] + gap :] = right[..., None]
     dx = left.shape[1] + gap
     ev = finding.evidence
-    if finding.kind is FindingKind.RECYCLED_IDENTIFIER:
-        for box, scale, x0 in ((ev.get("box"), sa, 0), (ev.get("other_box"), sb, dx)):
-            if box:
-                p0 = (x0 + round(box[0] * scale), round(box[1] * scale))
-                p1 = (x0 + round(box[2] * scale), round(box[3] * scale))
-                cv2.rectangle(canvas, p0, p1, (40, 40, 220), 2)
-    for xa, ya, xb, yb in ev.get("points", [])[:60]:
+    if isinstance(ev, IdentifierEvidence):
+        for box, scale, x0 in ((ev.box, sa, 0), (ev.other_box, sb, dx)):
+            p0 = (x0 + round(box[0] * scale), round(box[1] * scale))
+            p1 = (x0 + round(box[2] * scale), round(box[3] * scale))
+            cv2.rectangle(canvas, p0, p1, (40, 40, 220), 2)
+    for xa, ya, xb, yb in ev.points[:60] if isinstance(ev, ViewGeometry) else ():
         pa = (round(xa * sa), round(ya * sa))
         pb = (dx + round(xb * sb), round(yb * sb))
         cv2.line(canvas, pa, pb, (60, 170, 60), 1, cv2.LINE_AA)
@@ -87,7 +86,7 @@ def evidence_pictures(
     ``link`` is how the report refers to ``folder``. Frames are read in a few
     threads (decoding releases the interpreter lock).
     """
-    files: dict[tuple[str, str], str] = {
+    files: dict[tuple[str | None, str | None], str] = {
         (v.stored.claim.id, item.path): record.file
         for v in data.claims
         for item, record in v.media
@@ -108,16 +107,14 @@ def evidence_pictures(
     def make(job: tuple[int, str, int, Finding]) -> tuple[tuple[str, int], EvidencePicture]:
         position, claim_id, index, finding = job
         here_s, there_s = finding_times(finding)
-        frames = [
-            _frame(files.get((claim_id, finding.media)), here_s),
-            _frame(files.get((finding.other_claim, finding.other_media)), there_s),
-        ]
-        if any(f is None for f in frames):
+        here = _frame(files.get((claim_id, finding.media)), here_s)
+        there = _frame(files.get((finding.other_claim, finding.other_media)), there_s)
+        if here is None or there is None:
             why = "a media file is no longer where it was ingested"
             return (claim_id, index), EvidencePicture(None, here_s, there_s, why)
         name = f"claim{position:05d}-{index}.jpg"  # ids may differ only in case
         cv2.imwrite(
-            str(folder / name), side_by_side(*frames, finding), [cv2.IMWRITE_JPEG_QUALITY, 80]
+            str(folder / name), side_by_side(here, there, finding), [cv2.IMWRITE_JPEG_QUALITY, 80]
         )
         return (claim_id, index), EvidencePicture(f"{link}/{name}", here_s, there_s)
 

@@ -76,7 +76,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
             "other_start_s": seg.other_start_s,
             "other_end_s": seg.other_end_s,
         },
-        "evidence": finding.evidence,
+        "evidence": finding.evidence.to_dict(),
     }
 
 

@@ -15,6 +15,7 @@ from provenance.model import (
     Credibility,
     Finding,
     FindingKind,
+    FrameHashCopy,
     MediaFile,
     MediaInfo,
     MediaKind,
@@ -272,7 +273,7 @@ def copy_finding() -> Finding:
         "C1",
         "a.mp4",
         Segment(1.0, 2.0, 3.0, 4.0),
-        {"votes": 3},
+        evidence=FrameHashCopy(3, 2.5, 1.25, 1.0, "hflip", ("C0",)),
     )
 
 

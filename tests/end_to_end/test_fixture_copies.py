@@ -142,7 +142,7 @@ def test_every_other_angle_pair_is_found_with_its_offset(truth, angle_findings):
             if pair == frozenset((p["a"], p["b"])):
                 # other media time = media time - offset_s; the truth's offset is b - a clocks
                 expected = p["offset_s"] if f.media == p["b"] else -p["offset_s"]
-                assert f.evidence["offset_s"] == pytest.approx(-expected, abs=0.35)
+                assert f.evidence.offset_s == pytest.approx(-expected, abs=0.35)
 
 
 def test_no_night_or_bumper_pair_is_related(truth, angle_findings):
@@ -176,5 +176,5 @@ def test_same_site_findings_are_the_same_place_on_another_day(truth, angle_findi
     found = {frozenset((f.media, f.other_media)) for f in site_findings}
     assert found and found <= same_site
     for f in site_findings:
-        if "sound_says" in f.evidence:
-            assert f.evidence["sound_says"] == "another launch"
+        if f.evidence.sound is not None:
+            assert f.evidence.sound.says == "another launch"

@@ -4,7 +4,7 @@ from test_copies import MEDIA, stored
 
 from provenance.findings import claim_order, find_all
 from provenance.findings.angles import ViewRelation, angle_findings
-from provenance.model import FindingKind
+from provenance.model import EventAgreement, FindingKind, SoundAgreement, ViewGeometry
 from provenance.scoring import score_claim
 
 
@@ -15,16 +15,20 @@ def relation(a: str, b: str, *, same_event: bool = True, confidence: float = 0.8
         b,
         same_event,
         confidence,
-        {
-            "frame_s": 1.0,
-            "other_frame_s": 2.0,
-            "frame_size": [480, 272],
-            "other_frame_size": [272, 480],
-            "points": [[10.0, 20.0, 30.0, 40.0]],
-            "offset_s": 1.5,
-            "sound_lag_s": 0.04,
-            "launch_loudness_db": [20.0, 12.0],
-        },
+        ViewGeometry(
+            frame_s=1.0,
+            other_frame_s=2.0,
+            matches=90,
+            inliers=45,
+            homography_inliers=20,
+            spread=0.31,
+            parallax=True,
+            frame_size=(480, 272),
+            other_frame_size=(272, 480),
+            points=((10.0, 20.0, 30.0, 40.0),),
+            event=EventAgreement(1.5, 7, 9, 0.0123),
+            sound=SoundAgreement(0.62, 0.04, (20.0, 12.0), "same launch"),
+        ),
     )
 
 
@@ -35,11 +39,41 @@ def test_a_relation_reads_both_ways_and_survives_storage():
     flipped = rel.reversed()
     assert (flipped.sha256, flipped.other_sha256) == ("b", "a")
     d = flipped.details
-    assert (d["frame_s"], d["other_frame_s"]) == (2.0, 1.0)
-    assert (d["frame_size"], d["other_frame_size"]) == ([272, 480], [480, 272])
-    assert d["points"] == [[30.0, 40.0, 10.0, 20.0]]
-    assert (d["offset_s"], d["sound_lag_s"], d["launch_loudness_db"]) == (-1.5, -0.04, [12.0, 20.0])
+    assert (d.frame_s, d.other_frame_s) == (2.0, 1.0)
+    assert (d.frame_size, d.other_frame_size) == ((272, 480), (480, 272))
+    assert d.points == ((30.0, 40.0, 10.0, 20.0),)
+    assert d.event is not None and d.sound is not None
+    assert (d.event.offset_s, d.sound.lag_s) == (-1.5, -0.04)
+    assert d.sound.launch_loudness_db == (12.0, 20.0)
     assert flipped.reversed() == rel
+
+
+# a relation as the archive holds it (matches.match_json), written before evidence was typed
+STORED = (
+    '{"same_event":true,"confidence":0.873,"method":"epipolar_geometry","frame_s":2.5,'
+    '"other_frame_s":3.0,"matches":120,"inliers":64,"homography_inliers":31,"spread":0.412,'
+    '"parallax":true,"frame_size":[640,360],"other_frame_size":[640,352],'
+    '"points":[[101.5,88.0,97.2,90.1],[300.0,12.5,310.4,15.0]],"offset_s":-1.24,'
+    '"event_frames_consistent":8,"event_frames_checked":9,"event_error":0.0061,'
+    '"sound_correlation":0.71,"sound_lag_s":0.05,"launch_loudness_db":[14.2,9.8],'
+    '"sound_says":"same launch"}'
+)
+# the same without sound, and without the launch (same_site)
+STORED_SILENT = STORED.split(',"sound_correlation"')[0] + "}"
+STORED_SITE = (
+    STORED.split(',"offset_s"')[0].replace('"same_event":true', '"same_event":false') + "}"
+)
+
+
+def test_stored_relations_load_and_are_written_again_byte_for_byte():
+    for text in (STORED, STORED_SILENT, STORED_SITE):
+        rel = ViewRelation.from_json("a", "b", text)
+        assert rel.to_json() == text
+        assert ViewRelation.from_json("b", "a", rel.reversed().to_json()).reversed() == rel
+    silent = ViewRelation.from_json("a", "b", STORED_SILENT).details
+    assert silent.event is not None and silent.event.offset_s == -1.24 and silent.sound is None
+    site = ViewRelation.from_json("a", "b", STORED_SITE)
+    assert not site.same_event and site.details.event is None and site.details.offset_s is None
 
 
 def test_the_later_claim_carries_the_finding_whichever_side_was_matched():
@@ -52,10 +86,10 @@ def test_the_later_claim_carries_the_finding_whichever_side_was_matched():
     assert [(f.claim_id, f.media, f.other_claim, f.other_media) for f in found] == [
         ("LATER", "m/b.mp4", "FIRST", "m/a.mp4")
     ]
-    assert found[0].kind is FindingKind.OTHER_ANGLE and found[0].evidence["offset_s"] == -1.5
+    assert found[0].kind is FindingKind.OTHER_ANGLE and found[0].evidence.offset_s == -1.5
     # related from both sides (both new in one run): one finding, the surer side's
     both = angle_findings(claims, [relation("a", "b"), relation("b", "a", confidence=0.9)])
-    assert len(both) == 1 and both[0].confidence == 0.9 and both[0].evidence["offset_s"] == 1.5
+    assert len(both) == 1 and both[0].confidence == 0.9 and both[0].evidence.offset_s == 1.5
 
 
 def three_claims() -> list:

@@ -252,8 +252,8 @@ def test_recycled_identifier_points_to_the_earliest_claim_and_skips_its_own_clai
         ("C3", "c3.jpg", "C2", "c2.jpg"),
     ]
     assert all(f.kind is FindingKind.RECYCLED_IDENTIFIER for f in found)
-    assert found[0].evidence["identifier"] == "BN-1O42"
-    assert found[0].evidence["other_identifier"] == "BN-1042"
+    assert found[0].evidence.identifier == "BN-1O42"
+    assert found[0].evidence.other_identifier == "BN-1042"
 
 
 def test_a_serial_shown_by_thirty_claims_costs_every_later_claim_and_rewards_none():
@@ -302,5 +302,5 @@ def test_no_closeup_needs_every_readable_item_read():
     readings = {"w": _reading(closeup=False), "c": _reading("BN-1042")}
     found = find_missing_closeups(claims, media, readings)
     assert [f.claim_id for f in found] == ["WIDE", "BROKEN"]
-    assert found[1].evidence["media_read"] == ["w.mp4"]
+    assert found[1].evidence.media_read == ("w.mp4",)
     assert all(f.kind is FindingKind.NO_CLOSEUP for f in found)

@@ -1,8 +1,10 @@
 """Plain data that flows between the pipeline stages.
 
 Everything here is a small frozen dataclass or an enum; dictionaries appear
-only at the JSON edge (``report``) and in ``Finding.evidence``, whose content
-depends on the kind of finding and is written out as is.
+only at the JSON edge (``report``, and the archive's JSON columns). A
+finding's evidence is one dataclass per kind of evidence (:mod:`._evidence`),
+turned into its JSON object by ``to_dict`` and back by
+:func:`evidence_from_dict`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,20 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from ._evidence import (
+    EventAgreement,
+    Evidence,
+    FrameHashCopy,
+    IdenticalBytes,
+    IdentifierEvidence,
+    NoCloseupEvidence,
+    SetAsideText,
+    SoundAgreement,
+    UnresolvedMarking,
+    ViewGeometry,
+    evidence_from_dict,
+)
 
 
 class MediaKind(StrEnum):
@@ -197,7 +213,11 @@ class Segment:
 
 @dataclass(frozen=True)
 class Finding:
-    """One piece of evidence about a claim's media, relative to another claim."""
+    """One piece of evidence about a claim's media, relative to another claim.
+
+    ``evidence`` (keyword only) is what it rests on, of a type its ``kind``
+    allows (:data:`EVIDENCE_OF_KIND`).
+    """
 
     kind: FindingKind
     claim_id: str | None  # None for footage checked without storing it
@@ -206,7 +226,23 @@ class Finding:
     other_claim: str | None = None
     other_media: str | None = None
     segment: Segment | None = None
-    evidence: dict[str, Any] = field(default_factory=dict, hash=False)
+    evidence: Evidence = field(kw_only=True)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.evidence, EVIDENCE_OF_KIND[self.kind]):
+            raise TypeError(
+                f"{self.kind.value} finding with {type(self.evidence).__name__} evidence"
+            )
+
+
+# the evidence each kind of finding may rest on
+EVIDENCE_OF_KIND: dict[FindingKind, tuple[type[Evidence], ...]] = {
+    FindingKind.COPY: (IdenticalBytes, FrameHashCopy),
+    FindingKind.OTHER_ANGLE: (ViewGeometry,),
+    FindingKind.SAME_SITE: (ViewGeometry,),
+    FindingKind.RECYCLED_IDENTIFIER: (IdentifierEvidence,),
+    FindingKind.NO_CLOSEUP: (NoCloseupEvidence,),
+}
 
 
 @dataclass(frozen=True)
@@ -239,3 +275,37 @@ class ScoreChange:
     old: int | None
     new: int
     reason: str | None  # the top reason of the new score, if any
+
+
+__all__ = [
+    "EVIDENCE_OF_KIND",
+    "Claim",
+    "ClaimMedia",
+    "Credibility",
+    "EventAgreement",
+    "Evidence",
+    "Finding",
+    "FindingKind",
+    "FrameHashCopy",
+    "Holder",
+    "IdenticalBytes",
+    "IdentifierEvidence",
+    "MediaFile",
+    "MediaInfo",
+    "MediaKind",
+    "MediaRecord",
+    "MediaStatus",
+    "NoCloseupEvidence",
+    "Problem",
+    "Rating",
+    "Reason",
+    "ScoreChange",
+    "Segment",
+    "SetAsideText",
+    "SoundAgreement",
+    "StoredClaim",
+    "UnresolvedMarking",
+    "ViewGeometry",
+    "evidence_from_dict",
+    "holders_by_sha",
+]
