@@ -12,6 +12,7 @@ from provenance.model import (
     Finding,
     FindingKind,
     FrameHashCopy,
+    Holder,
     IdenticalBytes,
     IdentifierEvidence,
     NoCloseupEvidence,
@@ -50,7 +51,11 @@ SOUND = {
 
 # one JSON object of every kind of evidence (and each optional part present and absent)
 EXAMPLES = {
-    "identical bytes": {"method": "identical_bytes", "sha256": "ab" * 32, "also_in": ["C2", "C3"]},
+    "identical bytes": {
+        "method": "identical_bytes",
+        "sha256": "ab" * 32,
+        "also_in": [{"claim": "C2", "media": "m/c2.mp4"}, {"claim": "C3", "media": "m/c3.mp4"}],
+    },
     "identical bytes, not in the archive": {
         "method": "identical_bytes",
         "sha256": None,
@@ -63,7 +68,7 @@ EXAMPLES = {
         "mean_distance_bits": 3.142857142857143,
         "speed": 1.25,
         "transform": "hflip",
-        "also_in": ["C7"],
+        "also_in": [{"claim": "C7", "media": "media/C7_a.mp4"}],
     },
     "view geometry: same site, no launch": VIEW,
     "view geometry: the launch, no sound": {**VIEW, **EVENT},
@@ -126,10 +131,10 @@ def test_the_optional_parts_of_view_geometry_appear_only_when_present() -> None:
 
 
 def test_evidence_made_by_the_detectors_gives_the_contract_keys() -> None:
-    assert IdenticalBytes("ff", ("C2",)).to_dict() == {
+    assert IdenticalBytes("ff", (Holder("C2", "m/c2.mp4"),)).to_dict() == {
         "method": "identical_bytes",
         "sha256": "ff",
-        "also_in": ["C2"],
+        "also_in": [{"claim": "C2", "media": "m/c2.mp4"}],
     }
     copy = FrameHashCopy(3, 2.5, 1.0, 1.0, "identity").to_dict()
     assert copy["also_in"] == [] and copy["method"] == "frame_hashes"
@@ -190,3 +195,9 @@ def test_a_finding_holds_evidence_its_kind_allows() -> None:
     assert Finding(FindingKind.COPY, "C2", "a.mp4", 1.0, "C1", "b.mp4", evidence=same)
     with pytest.raises(TypeError, match="no_closeup finding with IdenticalBytes"):
         Finding(FindingKind.NO_CLOSEUP, "C2", "a.mp4", 1.0, evidence=same)
+
+
+def test_also_in_of_an_earlier_version_reads_back_with_the_claims() -> None:
+    """Findings stored before ``also_in`` named media held claim ids alone."""
+    old = evidence_from_dict({"method": "identical_bytes", "sha256": None, "also_in": ["C2"]})
+    assert isinstance(old, IdenticalBytes) and old.also_in == (Holder("C2", ""),)

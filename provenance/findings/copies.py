@@ -55,13 +55,17 @@ def identical_copy(
         segment=segment,
         evidence=IdenticalBytes(
             sha256=record.sha256 if record is not None else None,
-            also_in=tuple(sorted({h.claim_id for h in others[1:]})),
+            also_in=tuple(others[1:]),
         ),
     )
 
 
 def perceptual_copy(
-    claim_id: str | None, path: str, match: CopyMatch, original: Holder, also_in: Sequence[str]
+    claim_id: str | None,
+    path: str,
+    match: CopyMatch,
+    original: Holder,
+    also_in: Sequence[Holder] = (),
 ) -> Finding:
     """The finding for a perceptual match of ``path`` with ``original``'s media."""
     return Finding(
@@ -78,7 +82,7 @@ def perceptual_copy(
             mean_distance_bits=match.mean_distance,
             speed=match.speed,
             transform=VARIANTS[match.variant],
-            also_in=tuple(sorted(set(also_in))),
+            also_in=tuple(also_in),
         ),
     )
 
@@ -117,10 +121,10 @@ def copy_findings(
         for here in holders.get(pair.sha256, ()):
             for there in holders.get(pair.other_sha256, ()):
                 if order[there.claim_id] < order[here.claim_id]:
-                    offer(perceptual_copy(here.claim_id, here.path, pair.match, there, ()))
+                    offer(perceptual_copy(here.claim_id, here.path, pair.match, there))
                 elif order[here.claim_id] < order[there.claim_id]:
                     reverse = perceptual_copy(
-                        there.claim_id, there.path, _reverse(pair.match), here, ()
+                        there.claim_id, there.path, _reverse(pair.match), here
                     )
                     offer(reverse, direct=False)
 
@@ -141,8 +145,12 @@ def copy_findings(
         best = found[0]
         evidence = best.evidence
         assert isinstance(evidence, (IdenticalBytes, FrameHashCopy))  # made by the two above
-        also = set(evidence.also_in).union(f.other_claim for f in found[1:] if f.other_claim)
-        also_in = tuple(sorted(also - {best.other_claim}, key=order.__getitem__))
+        also = {
+            *evidence.also_in,
+            *(Holder(f.other_claim, f.other_media or "") for f in found[1:] if f.other_claim),
+        }
+        also.discard(Holder(best.other_claim or "", best.other_media or ""))
+        also_in = tuple(sorted(also, key=lambda h: (order[h.claim_id], h.path)))
         findings.append((claim_id, replace(best, evidence=replace(evidence, also_in=also_in))))
     return [f for _, f in sorted(findings, key=lambda c: (order[c[0]], c[1].media))]
 

@@ -21,6 +21,7 @@ from ._evidence import (
     EventAgreement,
     Evidence,
     FrameHashCopy,
+    Holder,
     IdenticalBytes,
     IdentifierEvidence,
     NoCloseupEvidence,
@@ -182,14 +183,6 @@ class StoredClaim:
 class ClaimMedia:
     path: str  # as written in the manifest
     sha256: str
-
-
-@dataclass(frozen=True)
-class Holder:
-    """A claim's use of a media item, in archive order."""
-
-    claim_id: str
-    path: str
 
 
 def holders_by_sha(claims: Sequence[StoredClaim]) -> dict[str, list[Holder]]:

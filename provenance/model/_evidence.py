@@ -15,6 +15,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
+
+@dataclass(frozen=True)
+class Holder:
+    """A claim's use of a media item, in archive order."""
+
+    claim_id: str
+    path: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"claim": self.claim_id, "media": self.path}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Holder:
+        return cls(d["claim"], d["media"])
+
+
+def _holders(items: Any) -> tuple[Holder, ...]:
+    """``also_in`` read back: holders, or bare claim ids as earlier versions stored them
+    (their media unknown until the next ``rescore`` derives the findings again)."""
+    return tuple(Holder(i, "") if isinstance(i, str) else Holder.from_dict(i) for i in items)
+
+
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in analysed pixels
 Points = tuple[tuple[float, float, float, float], ...]  # (x, y) here, (x, y) in the other
 
@@ -26,14 +48,18 @@ class IdenticalBytes:
     method: ClassVar[str] = "identical_bytes"
 
     sha256: str | None
-    also_in: tuple[str, ...] = ()  # other earlier claims holding the footage (claim ids)
+    also_in: tuple[Holder, ...] = ()  # the other earlier holders of the footage
 
     def to_dict(self) -> dict[str, Any]:
-        return {"method": self.method, "sha256": self.sha256, "also_in": list(self.also_in)}
+        return {
+            "method": self.method,
+            "sha256": self.sha256,
+            "also_in": [h.to_dict() for h in self.also_in],
+        }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> IdenticalBytes:
-        return cls(d["sha256"], tuple(d["also_in"]))
+        return cls(d["sha256"], _holders(d["also_in"]))
 
 
 @dataclass(frozen=True)
@@ -47,7 +73,7 @@ class FrameHashCopy:
     mean_distance_bits: float
     speed: float  # seconds of the earlier media per second of this one
     transform: str  # the flip or quarter turn that matched best ("none", "mirror", ...)
-    also_in: tuple[str, ...] = ()  # other earlier claims holding the footage (claim ids)
+    also_in: tuple[Holder, ...] = ()  # the other earlier holders of the footage
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -57,7 +83,7 @@ class FrameHashCopy:
             "mean_distance_bits": self.mean_distance_bits,
             "speed": self.speed,
             "transform": self.transform,
-            "also_in": list(self.also_in),
+            "also_in": [h.to_dict() for h in self.also_in],
         }
 
     @classmethod
@@ -68,7 +94,7 @@ class FrameHashCopy:
             d["mean_distance_bits"],
             d["speed"],
             d["transform"],
-            tuple(d["also_in"]),
+            _holders(d["also_in"]),
         )
 
 

@@ -372,7 +372,8 @@ def test_the_crop_of_the_loop_is_found_as_a_copy_of_the_loop(pipeline: Pipeline)
     (finding,) = copies
     loop = f"media/{LOOP}"
     named = finding["other_media"] == loop or (
-        finding["other_media"] == "media/vtest.avi" and "D01" in finding["evidence"]["also_in"]
+        finding["other_media"] == "media/vtest.avi"
+        and {"claim": "D01", "media": loop} in finding["evidence"]["also_in"]
     )
     assert named, finding
     assert claims["D02"]["credibility"]["score"] < 70, claims["D02"]["credibility"]
@@ -390,7 +391,10 @@ def test_check_of_another_crop_of_the_loop_names_the_loop(pipeline: Pipeline) ->
     assert copies, f"no copy found for the crop: {checked['findings']}"
     (finding,) = copies
     loop = f"media/{LOOP}"
-    assert finding["other_media"] == loop or "D01" in finding["evidence"]["also_in"], finding
+    assert (
+        finding["other_media"] == loop
+        or {"claim": "D01", "media": loop} in finding["evidence"]["also_in"]
+    ), finding
 
 
 def test_a_real_clip_cut_short_says_how_much_was_read(pipeline: Pipeline) -> None:

@@ -5,6 +5,7 @@ from provenance.model import (
     Claim,
     ClaimMedia,
     FindingKind,
+    Holder,
     MediaInfo,
     MediaKind,
     MediaRecord,
@@ -41,7 +42,7 @@ def test_earliest_holder_is_the_original_and_later_ones_are_copies() -> None:
         ("MID", "m/mid.mp4", "FIRST", "m/first.mp4"),
         ("LATE", "m/late.mp4", "FIRST", "m/first.mp4"),
     ]
-    assert findings[1].evidence.also_in == ("MID",)
+    assert findings[1].evidence.also_in == (Holder("MID", "m/mid.mp4"),)
     assert all(f.kind is FindingKind.COPY and f.confidence == 1.0 for f in findings)
     assert (findings[0].segment.start_s, findings[0].segment.end_s) == (0.0, 6.5)
 
