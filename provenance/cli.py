@@ -12,19 +12,19 @@ import logging
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from . import __version__
 from .archive import DEFAULT_ARCHIVE, open_archive
 from .errors import ArchiveError, ClusterError, ProvenanceError, UnreadableManifest
-from .intake import read_manifest
-from .jobs import CheckResult, RescoreSummary, check_media, ingest_manifest, rescore
 from .model import IdentifierEvidence, MediaStatus, ViewGeometry
-from .report import collect, write_report
-from .report.jsonout import finding_dict, media_dict
-from .scoring import format_span
+
+# The stages are imported by the commands that use them: `provenance --help` and
+# `--version` load no image library (under 0.3 s, BENCHMARKS.md).
+if TYPE_CHECKING:
+    from .jobs import CheckResult, RescoreSummary
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_ARCHIVE = 0, 1, 2, 3
 log = logging.getLogger("provenance")
@@ -136,6 +136,9 @@ def ingest(
         provenance ingest claims/2024-11.jsonl --archive claims.db
     """
     try:
+        from .intake import read_manifest
+        from .jobs import ingest_manifest
+
         parsed = read_manifest(manifest, allow_outside=allow_outside)
         with open_archive(archive_path, write=True, create=True) as archive:
             summary = ingest_manifest(
@@ -173,10 +176,14 @@ def check(media: tuple[str, ...], archive_path: Path, as_json: bool) -> None:
     """
     try:
         with open_archive(archive_path, write=False) as archive:
+            from .jobs import check_media
+
             result = check_media(archive, media)
     except ProvenanceError as exc:
         fail(exc)
     if as_json:
+        from .report.jsonout import finding_dict, media_dict
+
         payload = {
             "media": [media_dict(m.path, m.record, m.closeup) for m in result.media],
             "findings": [finding_dict(f) for f in result.findings],
@@ -188,6 +195,8 @@ def check(media: tuple[str, ...], archive_path: Path, as_json: bool) -> None:
 
 
 def _print_check(result: CheckResult) -> None:
+    from .scoring import format_span
+
     for m in result.media:
         status, why = m.record.reported_status, m.record.reported_error
         if m.info is None:
@@ -240,6 +249,8 @@ def rescore_command(archive_path: Path, workers: int, scheduler: str | None) -> 
     """
     try:
         with open_archive(archive_path, write=True) as archive:
+            from .jobs import rescore
+
             summary = rescore(archive, workers=workers, scheduler=scheduler)
     except ProvenanceError as exc:
         fail(exc)
@@ -282,10 +293,14 @@ def report(archive_path: Path, fmt: str, out: Path) -> None:
     """
     try:
         with open_archive(archive_path, write=False) as archive:
+            from .report import collect
+
             data = collect(archive)
     except ProvenanceError as exc:
         fail(exc)
     try:
+        from .report import write_report
+
         write_report(data, fmt, out)
     except OSError as exc:
         click.echo(f"error: {out}: cannot write the report ({exc.strerror or exc})", err=True)

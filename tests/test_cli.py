@@ -276,3 +276,18 @@ def test_csv_report_defuses_spreadsheet_formulas(
     run("report", "--archive", archive_path, "--format", "csv", "--out", tmp_path / "r.csv")
     (row,) = csv.DictReader(io.StringIO((tmp_path / "r.csv").read_text()))
     assert row["target"] == '\'=HYPERLINK("x")'
+
+
+def test_the_command_line_starts_without_the_image_libraries() -> None:
+    """`provenance --help` and `--version` must start at once (BENCHMARKS.md: under 0.3 s):
+    the stages, and OpenCV, NumPy and PyAV with them, load in the commands that use them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, provenance.cli; "
+        "heavy = sorted({'cv2', 'numpy', 'av', 'scipy', 'onnxruntime'} & set(sys.modules)); "
+        "print(','.join(heavy))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
