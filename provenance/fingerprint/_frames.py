@@ -20,7 +20,7 @@ caller decodes them (``provenance.media.transients_in``) and hands them to
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -31,6 +31,7 @@ from ._hashing import detail, dihedral_hashes, thumbnail
 from ._orb import MAX_KEYFRAMES, MIN_KEYFRAME_GAP_S, FrameFeatures, orb_bag, orb_features
 from ._sift import ViewFeatures, drop_overlays, sift_bag, sift_features
 from ._track import SceneViews, event_track, event_windows
+from ._windows import WindowFinder, window_hashes
 from ._words import WordBag
 
 THUMB_SIZE = (64, 36)  # (width, height) of the stored thumbnails
@@ -46,6 +47,10 @@ class MediaFingerprint:
     detail: np.ndarray  # float32 (N,)
     portrait: np.ndarray  # bool (N,)
     thumbs: np.ndarray | None = None  # uint8 (N, 36, 64); None until loaded
+    # windows holding footage of their own (an inset, a split screen's tiles, a player):
+    # boxes (W, 4) as shares of the frame, and each frame's hash of each, as shown and mirrored
+    windows: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.float32))
+    window_hashes: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 2), np.uint64))
 
     def __len__(self) -> int:
         return len(self.time_s)
@@ -126,6 +131,16 @@ def fingerprint_frames(
     view_keyframes: list[ViewFeatures] = []
     transients: list[Transient] = []
     next_key = 0.0
+    finder = WindowFinder()
+    boxes: list[tuple[float, float, float, float]] | None = None  # None: not found yet
+    held: list[np.ndarray] = []  # frames seen before the windows are known
+    in_windows: list[np.ndarray] = []
+
+    def find_windows() -> None:
+        nonlocal boxes
+        boxes = [w.box for w in finder.windows()]
+        in_windows.extend(window_hashes(luma, boxes) for luma in held)
+        held.clear()
 
     def flush() -> None:
         if pending:
@@ -136,6 +151,13 @@ def fingerprint_frames(
 
     for frame in frames:
         transients.extend(frame.transients)
+        if boxes is None:
+            finder.offer(frame.luma)
+            held.append(frame.luma.copy())  # the decoder may reuse its buffer
+            if finder.ready:
+                find_windows()
+        else:
+            in_windows.append(window_hashes(frame.luma, boxes))
         thumb = thumbnail(frame.luma)
         times.append(frame.time_s)
         portrait.append(frame.luma.shape[0] > frame.luma.shape[1])
@@ -144,7 +166,7 @@ def fingerprint_frames(
         if (
             frame.time_s >= next_key
             and len(keyframes) < 2 * MAX_KEYFRAMES
-            and float(detail(thumb[None])[0]) >= KEYFRAME_MIN_DETAIL
+            and float(detail(thumb[None], as_day=False)[0]) >= KEYFRAME_MIN_DETAIL
         ):
             keyframes.append(orb_features(frame.luma, frame.time_s))
             keyframes.append(orb_features(frame.luma, frame.time_s, mirrored=True))
@@ -153,12 +175,19 @@ def fingerprint_frames(
         if len(pending) >= batch:
             flush()
     flush()
+    if boxes is None:
+        find_windows()
+    assert boxes is not None
     table = MediaFingerprint(
         time_s=np.asarray(times, dtype=np.float32),
         hashes=np.concatenate(hashes) if hashes else np.zeros((0, 8), np.uint64),
         detail=np.concatenate(details) if details else np.zeros(0, np.float32),
         portrait=np.asarray(portrait, dtype=bool),
         thumbs=np.stack(small) if small else np.zeros((0, THUMB_SIZE[1], THUMB_SIZE[0]), np.uint8),
+        windows=np.asarray(boxes, np.float32).reshape(-1, 4),
+        window_hashes=np.stack(in_windows).reshape(len(in_windows), len(boxes), 2)
+        if in_windows
+        else np.zeros((0, len(boxes), 2), np.uint64),
     )
     cleaned, pinned = drop_overlays(view_keyframes)
     views = SceneViews(cleaned, sift_bag(cleaned), event_track(transients, pinned))

@@ -76,17 +76,35 @@ def dihedral_hashes(thumbs: np.ndarray) -> np.ndarray:
     return phash_thumbnails(variants.reshape(n * 8, THUMB, THUMB)).reshape(n, 8)
 
 
-def detail(thumbs: np.ndarray) -> np.ndarray:
+MIN_CONTRAST = 6.0  # grey levels between a thumbnail's 2nd and 98th percentile: not noise
+DAY_CONTRAST = 128.0  # the level spread of an ordinary daylight frame
+
+
+def detail(thumbs: np.ndarray, *, as_day: bool = True) -> np.ndarray:
     """How much structure each thumbnail holds (0 for a flat or smooth frame).
 
     The mean absolute difference between neighbouring pixels of the 32x32
-    thumbnail: dark, foggy, sky-only and near-uniform frames score low, and
-    their hashes are noise that collides between unrelated videos.
+    thumbnail, a low-contrast one measured as if its levels spread like a
+    day frame's (:data:`DAY_CONTRAST`): a night frame (a dark horizon,
+    lights, a launch's flash) holds as much structure as a day frame, only
+    darker, and its hash, which ignores contrast, is as good. Frames whose
+    levels span less than :data:`MIN_CONTRAST` (black, fog, a flat wall:
+    sensor noise and compression blocks) are measured as they are, and score
+    low: their hashes are noise that collides between unrelated videos, as do
+    those of smooth sky-only frames.
+
+    ``as_day=False`` measures the levels as they are: what keypoint
+    detectors, whose thresholds are in grey levels, will find in the frame.
     """
     thumbs = np.asarray(thumbs, dtype=np.float64)
     dx = np.abs(np.diff(thumbs, axis=2)).mean(axis=(1, 2))
     dy = np.abs(np.diff(thumbs, axis=1)).mean(axis=(1, 2))
-    return (dx + dy) / 2.0
+    if not as_day:
+        return (dx + dy) / 2.0
+    flat = thumbs.reshape(len(thumbs), -1)
+    contrast = np.percentile(flat, 98, axis=1) - np.percentile(flat, 2, axis=1)
+    stretch = np.where(contrast >= MIN_CONTRAST, DAY_CONTRAST / np.maximum(contrast, 1.0), 1.0)
+    return (dx + dy) / 2.0 * np.maximum(stretch, 1.0)
 
 
 def hamming(a: np.ndarray | int, b: np.ndarray | int) -> np.ndarray:

@@ -35,9 +35,10 @@ SIFT_WORDS = "sift-words-v1"
 EVENT_TRACK = "event-track-v1"
 LAUNCH_SOUND = "launch-sound-v1"
 CLOSEUP = "closeup-v1"
+WINDOWS = "windows-v1"  # windows with footage of their own, and their hashes (index: light)
 
-LIGHT_KINDS = (FRAMES, ORB_WORDS, SIFT_WORDS, CLOSEUP)  # loaded for every item
-COPY_KINDS = (FRAMES, THUMBS, ORB_KEYFRAMES, ORB_WORDS, CLOSEUP)  # copy matching, in detail
+LIGHT_KINDS = (FRAMES, WINDOWS, ORB_WORDS, SIFT_WORDS, CLOSEUP)  # loaded for every item
+COPY_KINDS = (FRAMES, WINDOWS, THUMBS, ORB_KEYFRAMES, ORB_WORDS, CLOSEUP)  # in detail
 VIEW_KINDS = (SIFT_KEYFRAMES, SIFT_WORDS, EVENT_TRACK, LAUNCH_SOUND)  # other angles, in detail
 
 _TABLE = np.dtype(
@@ -52,6 +53,7 @@ def encode(prints: Fingerprints) -> dict[str, bytes]:
         raise ValueError("only complete fingerprints (with thumbnails) are stored")
     stored = {
         FRAMES: _frame_table(frames),
+        WINDOWS: _savez(boxes=frames.windows, hashes=frames.window_hashes),
         THUMBS: zlib.compress(np.ascontiguousarray(frames.thumbs, np.uint8).tobytes(), 3),
         ORB_KEYFRAMES: _orb_keyframes(prints.keyframes),
         ORB_WORDS: _save(np.stack([prints.words.words, prints.words.counts]).astype(np.uint16)),
@@ -78,7 +80,7 @@ def decode(stored: Mapping[str, bytes]) -> Fingerprints | None:
     """
     if FRAMES not in stored:
         return None
-    frames = _decode_frames(stored[FRAMES], stored.get(THUMBS))
+    frames = _decode_frames(stored[FRAMES], stored.get(THUMBS), stored.get(WINDOWS))
     keyframes = _decode_orb(stored[ORB_KEYFRAMES]) if ORB_KEYFRAMES in stored else []
     if ORB_WORDS in stored:
         pair = np.load(io.BytesIO(stored[ORB_WORDS]), allow_pickle=False)
@@ -134,8 +136,12 @@ def _frame_table(frames: MediaFingerprint) -> bytes:
     return _save(table)
 
 
-def _decode_frames(data: bytes, thumbs: bytes | None) -> MediaFingerprint:
+def _decode_frames(data: bytes, thumbs: bytes | None, windows: bytes | None) -> MediaFingerprint:
     table = np.load(io.BytesIO(data), allow_pickle=False)
+    boxes, in_windows = np.zeros((0, 4), np.float32), np.zeros((len(table), 0, 2), np.uint64)
+    if windows is not None:  # items analysed before windows-v1 have none
+        z = _load(windows)
+        boxes, in_windows = z["boxes"].astype(np.float32), z["hashes"].astype(np.uint64)
     pixels = None
     if thumbs is not None:
         pixels = np.frombuffer(zlib.decompress(thumbs), np.uint8).reshape(
@@ -147,6 +153,8 @@ def _decode_frames(data: bytes, thumbs: bytes | None) -> MediaFingerprint:
         detail=table["detail"].astype(np.float32),
         portrait=table["portrait"].astype(bool),
         thumbs=pixels,
+        windows=boxes,
+        window_hashes=in_windows,
     )
 
 

@@ -14,36 +14,45 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 
 import numpy as np
 
 from ..fingerprint import ORB_VOCABULARY, Fingerprints, MediaFingerprint, orb_bag
 from ..model import Problem, Segment, StoredClaim, holders_by_sha
+from ._common import without_common_content
 from ._index import HashIndex, Hits, make_index
 from ._regions import MIN_DETAIL, match_region
 from ._shortlist import WordIndex
 from ._timing import (
-    MIN_WEIGHT,
+    MIN_INLIERS,
     RADIUS_BITS,
     STILL_RADIUS_BITS,
     CopyMatch,
     align,
     best_pair_per_frame,
+    required_span_s,
 )
 
-COMMON_ITEMS = 1  # a frame held by more items than this is common content
+MIN_DENSITY = 0.4  # of the informative query frames within a match's span: on its mapping
+MIN_WINDOW_DENSITY = 0.25  # ... for a window's (an inset's hashes are of fewer pixels)
 
 HASH_MAX_MEAN_BITS = 6.0  # aligned whole frames of a copy average closer than this
+# A window's hash is of fewer pixels, shrunk and re-encoded inside another picture:
+WINDOW_RADIUS_BITS = 13  # frames match within this distance when one side is a window ...
+WINDOW_MAX_MEAN_BITS = 8.0  # ... average closer than this over the mapping ...
+MIN_WINDOW_INLIERS = 5  # ... on at least this many frames
 
 SHORTLIST = 8  # archived items checked geometrically per query
 
 FULL_CACHE = 64  # complete fingerprints of archived items kept in memory
 
-_PORTRAIT_VARIANTS = np.array([0, 1, 2, 3, 6, 7])  # hashing.VARIANTS without upside-down
+# hashing.VARIANTS looked up: a landscape frame as is, mirrored, upside down and flipped
+# vertically; a portrait one (perhaps a landscape copy turned) under every turn too
+_PORTRAIT_VARIANTS = np.arange(8)
 
-_LANDSCAPE_VARIANTS = np.array([0, 1])
+_LANDSCAPE_VARIANTS = np.array([0, 1, 4, 5])
 
 
 class FrameTable:
@@ -61,20 +70,25 @@ class FrameTable:
         index: str = "auto",
         load: Callable[[int], Fingerprints | None] | None = None,
     ):
-        owners, times, hashes = [], [], []
+        owners, times, hashes, windows = [], [], [], []
         self.prints = list(prints)
         self._load = None if load is None else lru_cache(maxsize=FULL_CACHE)(load)
         self.durations = np.zeros(len(prints), np.float64)
         self.is_still = np.zeros(len(prints), bool)
         for position, fp in enumerate(p.frames for p in prints):
             keep = fp.detail >= MIN_DETAIL
-            owners.append(np.full(int(keep.sum()), position, np.int32))
-            times.append(fp.time_s[keep])
-            hashes.append(fp.hashes[keep, 0])
+            # the whole frame (window 0), then each window of the item (1, 2, ...)
+            for window in range(1 + len(fp.windows)):
+                owners.append(np.full(int(keep.sum()), position, np.int32))
+                times.append(fp.time_s[keep])
+                windows.append(np.full(int(keep.sum()), window, np.int16))
+                in_window = fp.window_hashes[keep, window - 1, 0] if window else None
+                hashes.append(fp.hashes[keep, 0] if in_window is None else in_window)
             self.durations[position] = float(fp.time_s.max()) if len(fp) else 0.0
             self.is_still[position] = fp.is_still
         self.owner = np.concatenate(owners) if owners else np.zeros(0, np.int32)
         self.time_s = np.concatenate(times).astype(np.float64) if times else np.zeros(0)
+        self.window = np.concatenate(windows) if windows else np.zeros(0, np.int16)
         self.index: HashIndex = make_index(index, expected_size=sum(len(o) for o in owners))
         if owners:
             self.index.add(np.concatenate(hashes))
@@ -129,58 +143,92 @@ def match_fingerprint(
 def _match_hashes(
     query: MediaFingerprint, table: FrameTable, exclude: frozenset[int]
 ) -> list[CopyMatch]:
-    """Matches on whole-frame hashes (all edits but crops and insets)."""
+    """Matches on whole-frame and window hashes (all edits but crops).
+
+    The query's frames, and the windows in them (an inset, a split screen's
+    tiles, a player: :mod:`provenance.fingerprint._windows`), are looked up
+    among the archive's frames and windows; each pairing of a query window
+    with an archived one is aligned over time on its own, and the best per
+    archived item is kept. Every matched frame counts the same, however many
+    archived items hold it: a clip re-posted thirty times is thirty copies,
+    each found. What many items share without being copies of one another (a
+    channel's intro, its outro, a logo card) is told by the shape of the match
+    instead (:func:`_common_content`).
+    """
     rows = np.flatnonzero(query.detail >= MIN_DETAIL)
     if not len(rows) or not len(table):
         return []
-    q_row, q_variant = _query_plan(query, rows)
+    q_row, q_variant, q_window, q_hash = _query_plan(query, rows)
     radius = STILL_RADIUS_BITS if query.is_still else RADIUS_BITS
-    hits = _search_unique(table.index, query.hashes[q_row, q_variant], radius)
+    hits = _search_unique(table.index, q_hash, max(radius, WINDOW_RADIUS_BITS))
     if not len(hits.entry):
         return []
     owner = table.owner[hits.entry]
-    keep = ~np.isin(owner, np.fromiter(exclude, np.int32, len(exclude)))
-    row = q_row[hits.query][keep]
-    variant = q_variant[hits.query][keep]
+    in_window = (q_window[hits.query] > 0) | (table.window[hits.entry] > 0)
+    close = hits.distance <= np.where(in_window, max(radius, WINDOW_RADIUS_BITS), radius)
+    keep = close & ~np.isin(owner, np.fromiter(exclude, np.int32, len(exclude)))
+    row, variant = q_row[hits.query][keep], q_variant[hits.query][keep]
+    window = q_window[hits.query][keep]
     owner, entry, dist = owner[keep], hits.entry[keep], hits.distance[keep].astype(np.float64)
     if not len(owner):
         return []
+    # one stream per (archived item, query window, archived window)
+    pairing = (owner.astype(np.int64) * 64 + window) * 64 + table.window[entry]
 
-    # weight of each query frame: 1, or less when many items hold that content
-    owners_hit, rows_hit = _owner_rows(row, owner)
-    holders = np.bincount(rows_hit, minlength=int(row.max()) + 1)
-    weight_of_row = np.minimum(1.0, COMMON_ITEMS / np.maximum(holders, 1))
+    # a stream with fewer matched frames than a copy needs is not aligned at all
+    streams, _rows_hit = _owner_rows(row, pairing)
+    reached = dict(zip(*np.unique(streams, return_counts=True), strict=True))
+    any_still = query.is_still or bool(table.is_still[np.unique(owner)].any())
 
-    # an item whose matched frames cannot reach the weight of a copy is not aligned at all
-    # (a clip re-posted a thousand times weighs a thousandth per item)
-    reachable = np.bincount(
-        owners_hit, weights=weight_of_row[rows_hit], minlength=len(table.prints)
-    )
-    candidates = np.unique(owner)
-    if not (query.is_still or table.is_still[candidates].any()):
-        candidates = candidates[reachable[candidates] >= MIN_WEIGHT]
-
-    matches = []
-    for other in candidates:
-        sel = owner == other
+    query_extent = float(query.time_s.max()) if len(query) else 0.0
+    informative = np.sort(query.time_s[rows].astype(np.float64))
+    best: dict[int, CopyMatch] = {}
+    for stream in np.unique(pairing):
+        if not any_still and reached.get(stream, 0) < MIN_INLIERS:
+            continue
+        other, q_win, a_win = int(stream // 4096), int(stream // 64 % 64), int(stream % 64)
+        sel = pairing == stream
         pairs = best_pair_per_frame(row[sel], entry[sel], dist[sel], variant[sel])
         found = align(
             query.time_s[pairs.row].astype(np.float64),
             table.time_s[pairs.entry],
-            weight_of_row[pairs.row],
+            np.ones(len(pairs.row)),
             pairs.dist,
             pairs.variant,
-            other=int(other),
+            other=other,
             other_duration=float(table.durations[other]),
             query_still=query.is_still,
             other_still=bool(table.is_still[other]),
+            min_span_s=required_span_s(query_extent, float(table.durations[other])),
         )
         if found is None:
             continue
         match, _on = found
-        if match.mean_distance <= HASH_MAX_MEAN_BITS:
-            matches.append(match)
-    return matches
+        windowed = bool(q_win or a_win)
+        if match.mean_distance > (WINDOW_MAX_MEAN_BITS if windowed else HASH_MAX_MEAN_BITS):
+            continue
+        if windowed and match.inliers < MIN_WINDOW_INLIERS:
+            continue
+        if match.segment is not None and not query.is_still and not table.is_still[other]:
+            span = informative[
+                (informative >= match.segment.start_s) & (informative <= match.segment.end_s)
+            ]
+            if match.inliers < (MIN_WINDOW_DENSITY if windowed else MIN_DENSITY) * len(span):
+                continue  # a few frames at each end (an intro and an outro), not a stretch
+        if q_win:
+            match = replace(match, window=_box(query.windows[q_win - 1]), window_in="query")
+        elif a_win:
+            boxes = table.prints[other].frames.windows
+            match = replace(match, window=_box(boxes[a_win - 1]), window_in="other")
+        kept = best.get(other)
+        if kept is None or (match.inliers, match.confidence) > (kept.inliers, kept.confidence):
+            best[other] = match
+    return without_common_content(list(best.values()), query_extent, table.durations)
+
+
+def _box(box: np.ndarray) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = (round(float(v), 3) for v in box)
+    return (x0, y0, x1, y1)
 
 
 def _search_unique(index: HashIndex, hashes: np.ndarray, radius: int) -> Hits:
@@ -197,14 +245,29 @@ def _search_unique(index: HashIndex, hashes: np.ndarray, radius: int) -> Hits:
     return Hits(rows.astype(np.int64), found.entry[hit_idx], found.distance[hit_idx])
 
 
-def _query_plan(query: MediaFingerprint, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(row, variant) pairs to look up: mirrored always, quarter turns if portrait."""
-    plan_rows, plan_variants = [], []
+def _query_plan(
+    query: MediaFingerprint, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(row, variant, window, hash) to look up: each frame mirrored always and turned when
+    portrait, and each of its windows as shown and mirrored."""
+    plan_rows, plan_variants, plan_windows, plan_hashes = [], [], [], []
     for r in rows:
         variants = _PORTRAIT_VARIANTS if query.portrait[r] else _LANDSCAPE_VARIANTS
         plan_rows.append(np.full(len(variants), r))
         plan_variants.append(variants)
-    return np.concatenate(plan_rows), np.concatenate(plan_variants)
+        plan_windows.append(np.zeros(len(variants), np.int64))
+        plan_hashes.append(query.hashes[r, variants])
+        for w in range(len(query.windows)):
+            plan_rows.append(np.full(2, r))
+            plan_variants.append(np.array([0, 1]))  # windows.VARIANTS: as shown, mirrored
+            plan_windows.append(np.full(2, w + 1))
+            plan_hashes.append(query.window_hashes[r, w])
+    return (
+        np.concatenate(plan_rows),
+        np.concatenate(plan_variants),
+        np.concatenate(plan_windows),
+        np.concatenate(plan_hashes).astype(np.uint64),
+    )
 
 
 def _owner_rows(row: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -214,7 +277,7 @@ def _owner_rows(row: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndar
     return keys // span, keys % span
 
 
-COPY_MATCHER = "copies-v1"  # stored matches made by another matcher are made again
+COPY_MATCHER = "copies-v2"  # stored matches made by another matcher are made again
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,20 @@ MIN_INLIERS = 3  # distinct query frames on one mapping
 
 MIN_WEIGHT = 2.5  # their summed weight (1 each unless common content)
 
-MIN_SPAN_S = 2.0  # a shared intro or logo card is shorter
+MIN_SPAN_S = 2.0  # a shared intro or logo card is shorter ...
+MIN_SHORT_SPAN_S = 1.0  # ... but an excerpt of 1.5-3 s is all a short item holds
+SHORT_SHARE = 0.6  # of the shorter item's extent: the span an excerpt must cover
+
+
+def required_span_s(query_extent_s: float, other_extent_s: float) -> float:
+    """How long a mapping must run to be a copy: :data:`MIN_SPAN_S`, less for short items.
+
+    A channel's intro is short inside long videos; a short item (an excerpt of
+    a few seconds) can hold no more than itself, so most of it must be on the
+    mapping instead.
+    """
+    shorter = min(query_extent_s, other_extent_s)
+    return min(MIN_SPAN_S, max(MIN_SHORT_SPAN_S, SHORT_SHARE * shorter))
 
 
 @dataclass(frozen=True)
@@ -79,10 +92,12 @@ def align(
     other_duration: float,
     query_still: bool,
     other_still: bool,
+    min_span_s: float = MIN_SPAN_S,
 ) -> tuple[CopyMatch, np.ndarray] | None:
     """Find the time mapping most matches agree on; None if it is no copy.
 
-    Returns the match and the indices of the pairs on it.
+    Returns the match and the indices of the pairs on it. The mapping must
+    run at least ``min_span_s`` (:func:`required_span_s`).
     """
     tq, tr = np.asarray(tq, np.float64), np.asarray(tr, np.float64)
     weights, dist = np.asarray(weights, np.float64), np.asarray(dist, np.float64)
@@ -100,6 +115,7 @@ def align(
             other_duration=other_duration,
             query_still=query_still,
             other_still=other_still,
+            min_span_s=min_span_s,
         )
         return None if found is None else (found[0], keep[found[1]])
     if not len(tq):
@@ -141,7 +157,7 @@ def align(
     # one vote per query frame on the mapping
     frames, first = np.unique(tq[inl], return_index=True)
     weight = float(weights[inl][first].sum())
-    if len(frames) < MIN_INLIERS or weight < MIN_WEIGHT or np.ptp(frames) < MIN_SPAN_S:
+    if len(frames) < MIN_INLIERS or weight < MIN_WEIGHT or np.ptp(frames) < min_span_s:
         return None
     start, end = float(frames.min()), float(frames.max())
     duration = other_duration

@@ -60,3 +60,47 @@ def sound_in(
             if len(keep):
                 clips.append((first + skip / rate, keep))
     return clips
+
+
+ENVELOPE_HZ = 100  # loudness values a second
+
+
+def sound_envelope(
+    path: str | Path, *, rate: int = SOUND_RATE, hz: int = ENVELOPE_HZ
+) -> tuple[float, np.ndarray]:
+    """The loudness of the first audio stream, ``hz`` values a second: (start, dB values).
+
+    Streamed: only the envelope is kept, so a two-hour file costs a few
+    megabytes. Times are media seconds counted from the video's start. A file
+    without sound (or whose sound does not decode) gives an empty envelope.
+    """
+    path = Path(path)
+    hop = rate // hz
+    values: list[np.ndarray] = []
+    first: float | None = None
+    rest = np.zeros(0, np.float32)
+    container = open_video(path)
+    with container:
+        if not container.streams.audio:
+            return 0.0, np.zeros(0, np.float32)
+        base = start_s(video_stream(container, path))
+        stream = container.streams.audio[0]
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+        try:
+            for frame in decode_tolerant(container, stream, path):
+                if frame is None or frame.time is None:
+                    continue
+                if first is None:
+                    first = frame.time - base
+                for part in resampler.resample(frame):
+                    rest = np.concatenate([rest, part.to_ndarray().reshape(-1)])
+                    whole = len(rest) // hop * hop
+                    if whole:
+                        blocks = rest[:whole].reshape(-1, hop).astype(np.float64)
+                        values.append(10.0 * np.log10(np.mean(blocks**2, axis=1) + 1e-10))
+                        rest = rest[whole:]
+        except (av.FFmpegError, ValueError) as exc:  # sound is extra: the pictures stand
+            log.warning("%s: sound cannot be read past %.1f s (%s)", path, len(values) / hz, exc)
+    if first is None or not values:
+        return 0.0, np.zeros(0, np.float32)
+    return max(0.0, first), np.concatenate(values).astype(np.float32)

@@ -32,6 +32,7 @@ log = logging.getLogger("provenance")
 
 
 ANALYSIS_WIDTH = 640  # px: hashing, border detection and keypoints
+SAMPLE_EVERY_S = 0.5  # a frame kept every this many seconds of presentation time
 
 SHOT_CHANGE_DIFF = 28.0  # mean absolute luma difference (0-255) between tiny frames
 
@@ -113,7 +114,7 @@ class DecodeReport:
 def extract_frames(
     path: str | Path,
     *,
-    every_s: float = 0.5,
+    every_s: float = SAMPLE_EVERY_S,
     width: int = ANALYSIS_WIDTH,
     report: DecodeReport | None = None,
 ) -> Iterator[Frame]:

@@ -16,6 +16,7 @@ from provenance.model import (
     Finding,
     FindingKind,
     FrameHashCopy,
+    Holder,
     MediaFile,
     MediaInfo,
     MediaKind,
@@ -273,7 +274,7 @@ def copy_finding() -> Finding:
         "C1",
         "a.mp4",
         Segment(1.0, 2.0, 3.0, 4.0),
-        evidence=FrameHashCopy(3, 2.5, 1.25, 1.0, "hflip", ("C0",)),
+        evidence=FrameHashCopy(3, 2.5, 1.25, 1.0, "hflip", (Holder("C0", "c.mp4"),)),
     )
 
 

@@ -3,7 +3,9 @@
 `tests/data/demo_report_before_layout.json` was written by `provenance demo
 --fixtures fixtures` at the commit before the move (scoring model v3), and
 re-based once since: when copy findings' ``also_in`` started naming the media
-of each holder, not only its claim (checked: nothing else changed). A change
+of each holder, not only its claim (checked: nothing else changed), and when
+the copy detector of issue 16 weighed every matched frame alike (checked: only
+four copy findings' ``weight`` and ``confidence`` changed). A change
 of layout must change no finding and no score: everything is compared exactly
 (claims, media, findings, evidence, reasons), except the report's generation
 time; numbers inside the evidence (inlier counts, keypoints, correlations)

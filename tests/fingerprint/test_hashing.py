@@ -4,6 +4,7 @@ import pytest
 from PIL import Image
 from skimage import data
 
+from provenance.fingerprint import KEYFRAME_MIN_DETAIL
 from provenance.fingerprint._hashing import (
     VARIANTS,
     detail,
@@ -80,16 +81,17 @@ def test_fast_thumbnail_agrees_with_imagehash() -> None:
     assert max(distances) <= 4
 
 
-def test_detail_separates_flat_and_dark_frames_from_scenes() -> None:
+def test_detail_separates_flat_frames_from_scenes_by_day_or_night() -> None:
     rng = np.random.default_rng(1)
     scene = thumbnail(data.camera())
     flat = np.full((32, 32), 128.0)
     gradient_sky = np.tile(np.linspace(90, 200, 32)[:, None], (1, 32))
-    night = thumbnail(
-        (data.camera() * 0.05 + rng.normal(0, 2, (512, 512))).clip(0, 255).astype(np.uint8)
-    )
-    d = detail(np.stack([scene, flat, gradient_sky, night]))
+    black_noise = thumbnail(rng.normal(4, 2, (512, 512)).clip(0, 255).astype(np.uint8))
+    night_scene = thumbnail((data.camera() * 0.1).astype(np.uint8))
+    d = detail(np.stack([scene, flat, gradient_sky, black_noise, night_scene]))
     assert d[0] > 10 and d[1] == 0 and d[2] < 3 and d[3] < 3
+    # a dark scene keeps its structure, only darker: it is evidence like the day scene
+    assert d[4] > 2 * KEYFRAME_MIN_DETAIL
 
 
 def test_bad_shapes_are_programming_errors() -> None:
