@@ -15,6 +15,7 @@ Pure: frames in, boxes and hashes out.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -245,15 +246,21 @@ def window_hashes(
     """(W, 2) uint64: the pHash of each window of one frame, as shown and mirrored.
 
     A window's own flat borders (an inset letterboxed inside its rectangle) are
-    cut as a whole frame's are, so its hash is the one its clip has alone.
+    cut as a whole frame's are, so its hash is the one its clip has alone. The
+    finder places a side to within one cell of its :data:`GRID`, on either side
+    of the true border: each window is hashed one cell inside its box, so no
+    strip of what surrounds it (which would keep its bars from being cut)
+    enters the hash.
     """
     if not boxes:
         return np.zeros((0, len(VARIANTS)), np.uint64)
     h, w = luma.shape
+    cell_x, cell_y = 1.0 / GRID[0], 1.0 / GRID[1]
     thumbs = []
     for x0, y0, x1, y1 in boxes:
-        r0, c0 = int(y0 * h), int(x0 * w)
-        crop = luma[r0 : max(int(y1 * h), r0 + 2), c0 : max(int(x1 * w), c0 + 2)]
+        r0, c0 = math.ceil((y0 + cell_y) * h), math.ceil((x0 + cell_x) * w)  # rounded inwards
+        r1, c1 = math.floor((y1 - cell_y) * h), math.floor((x1 - cell_x) * w)
+        crop = luma[r0 : max(r1, r0 + 2), c0 : max(c1, c0 + 2)]
         inner = find_content(crop)
         crop = crop[inner.top : inner.bottom, inner.left : inner.right]
         thumbs.append(thumbnail(crop))

@@ -31,7 +31,8 @@ def without_common_content(
     least (an excerpt, a clip in a compilation, a re-post), or is held by few.
     ``durations`` are the archived items' extents, by ``CopyMatch.other``.
     """
-    small: list[CopyMatch] = []
+    small: list[CopyMatch] = []  # every small match, intros and outros too: all are holders
+    inside: list[CopyMatch] = []  # the small ones away from both items' edges
     kept: list[CopyMatch] = []
     for match in matches:
         seg = match.segment
@@ -48,14 +49,15 @@ def without_common_content(
         if not is_small:
             kept.append(match)
             continue
+        small.append(match)
         at_start = seg.start_s <= BUMPER_EDGE_S and seg.other_start_s <= BUMPER_EDGE_S
         at_end = (
             query_extent_s - seg.end_s <= BUMPER_EDGE_S
             and other_extent - seg.other_end_s <= BUMPER_EDGE_S
         )
         if not (at_start or at_end):
-            small.append(match)
-    for match in small:
+            inside.append(match)
+    for match in inside:
         assert match.segment is not None
         a, b = match.segment.start_s, match.segment.end_s
         sharing = sum(

@@ -3,9 +3,11 @@
 Frames of the archive are pooled in a :class:`FrameTable` with one Hamming
 index over their hashes. A query's informative frames are looked up (as is
 and mirrored; rotated too when the query is portrait) and aligned over time
-(:mod:`._timing`). Matches on content that many archive items hold (a
-channel's intro, a logo card) are weighed down by how many items hold it,
-and frames with little detail (night, sky, fades) are never looked up.
+(:mod:`._timing`); so are the windows inside frames (an inset, a split
+screen's tiles, a player), each on its own. Content that many items share
+without being copies (a channel's intro, a logo card) is told by the shape of
+the match (:mod:`._common`), and frames with little detail (black, fog, sky,
+fades) are never looked up.
 Crops and insets change every frame hash: the archived items sharing many
 visual words with the query are checked by :mod:`._regions`.
 """
@@ -153,7 +155,7 @@ def _match_hashes(
     archived items hold it: a clip re-posted thirty times is thirty copies,
     each found. What many items share without being copies of one another (a
     channel's intro, its outro, a logo card) is told by the shape of the match
-    instead (:func:`_common_content`).
+    instead (:func:`~._common.without_common_content`).
     """
     rows = np.flatnonzero(query.detail >= MIN_DETAIL)
     if not len(rows) or not len(table):

@@ -12,7 +12,7 @@ yields; nothing later opens a file.
 from ._changes import Transient
 from ._picture import Crop, find_content
 from ._probe import MAX_IMAGE_PIXELS, MAX_VIDEO_PIXELS, Still, probe_media, read_still, sha256_file
-from ._sound import SOUND_RATE, sound_envelope, sound_in
+from ._sound import SOUND_RATE, sound_in
 from ._video import (
     ANALYSIS_WIDTH,
     DEADLINE,
@@ -40,7 +40,6 @@ __all__ = [
     "probe_media",
     "read_still",
     "sha256_file",
-    "sound_envelope",
     "sound_in",
     "transients_in",
 ]
