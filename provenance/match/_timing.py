@@ -31,6 +31,8 @@ MIN_INLIERS = 3  # distinct query frames on one mapping
 
 MIN_WEIGHT = 2.5  # their summed weight (1 each unless common content)
 
+MAX_GAP_SHARE = 0.5  # of the span: the longest stretch without a frame on the mapping
+
 MIN_SPAN_S = 2.0  # a shared intro or logo card is shorter ...
 MIN_SHORT_SPAN_S = 1.0  # ... but an excerpt of 1.5-3 s is all a short item holds
 SHORT_SHARE = 0.6  # of the shorter item's extent: the span an excerpt must cover
@@ -97,14 +99,15 @@ def align(
     """Find the time mapping most matches agree on; None if it is no copy.
 
     Returns the match and the indices of the pairs on it. The mapping must
-    run at least ``min_span_s`` (:func:`required_span_s`).
+    run at least ``min_span_s`` (:func:`required_span_s`) along one stretch
+    (:func:`_one_stretch`).
     """
     tq, tr = np.asarray(tq, np.float64), np.asarray(tr, np.float64)
     weights, dist = np.asarray(weights, np.float64), np.asarray(dist, np.float64)
     variant = np.asarray(variant, np.int64)
-    usable = np.isfinite(tq) & np.isfinite(tr) & np.isfinite(weights) & np.isfinite(dist)
-    if not usable.all():  # a broken timestamp is no evidence (and no crash)
-        keep = np.flatnonzero(usable)
+
+    def align_only(keep: np.ndarray) -> tuple[CopyMatch, np.ndarray] | None:
+        """``align`` on the pairs ``keep`` alone, their indices mapped back."""
         found = align(
             tq[keep],
             tr[keep],
@@ -118,6 +121,10 @@ def align(
             min_span_s=min_span_s,
         )
         return None if found is None else (found[0], keep[found[1]])
+
+    usable = np.isfinite(tq) & np.isfinite(tr) & np.isfinite(weights) & np.isfinite(dist)
+    if not usable.all():  # a broken timestamp is no evidence (and no crash)
+        return align_only(np.flatnonzero(usable))
     if not len(tq):
         return None
     if query_still or other_still:
@@ -154,6 +161,9 @@ def align(
         if SPEEDS[0] <= speed_fit <= SPEEDS[-1]:
             speed, offset = float(speed_fit), float(offset_fit)
         inl = np.abs(tr - (offset + speed * tq)) <= INLIER_TOL_S
+    stretch = _one_stretch(tq, inl)
+    if not stretch[inl].all():  # clusters apart: the longest aligned on its own
+        return align_only(np.flatnonzero(stretch))
     # one vote per query frame on the mapping
     frames, first = np.unique(tq[inl], return_index=True)
     weight = float(weights[inl][first].sum())
@@ -175,6 +185,25 @@ def align(
         confidence=_confidence(weight, mean_dist, RADIUS_BITS),
     )
     return match, np.flatnonzero(inl)
+
+
+def _one_stretch(tq: np.ndarray, inl: np.ndarray) -> np.ndarray:
+    """The pairs of the mapping's longest stretch (most query frames) without a long gap.
+
+    Two clusters (a channel's intro and outro in two items of different
+    lengths, or a frame stamped hours away) fit a line through them; a copy's
+    frames lie along one stretch. A gap longer than :data:`MAX_GAP_SHARE` of
+    the span splits it.
+    """
+    frames = np.unique(tq[inl])
+    if len(frames) < 2:
+        return inl
+    cuts = np.flatnonzero(np.diff(frames) > MAX_GAP_SHARE * np.ptp(frames))
+    if not len(cuts):
+        return inl
+    runs = np.split(frames, cuts + 1)
+    run = max(runs, key=len)
+    return (tq >= run[0]) & (tq <= run[-1])
 
 
 class _Votes:

@@ -5,7 +5,10 @@
 re-based once since: when copy findings' ``also_in`` started naming the media
 of each holder, not only its claim (checked: nothing else changed), and when
 the copy detector of issue 16 weighed every matched frame alike (checked: only
-four copy findings' ``weight`` and ``confidence`` changed). A change
+four copy findings' ``weight`` and ``confidence`` changed), and when a
+mapping had to be one stretch (checked: C017's inset copy of C004 now maps
+0.75-6.25 s of C004 at 3.1 bits, was 0.46-5.96 s at 6.0; the truth is
+0.5-6.5 s). A change
 of layout must change no finding and no score: everything is compared exactly
 (claims, media, findings, evidence, reasons), except the report's generation
 time; numbers inside the evidence (inlier counts, keypoints, correlations)

@@ -105,3 +105,35 @@ def test_min_span_holds_when_broken_timestamps_are_left_out():
     found = run(times, min_span_s=1.5)
     assert found is not None
     assert sorted(found[1].tolist()) == [0, 2, 3, 4]
+
+
+def test_an_intro_and_an_outro_are_no_stretch_even_on_a_re_timed_line():
+    """Two items of different lengths sharing a channel's 2 s intro and outro: the four
+    anchor frames at each end fit a line of speed 0.84; the copy is one stretch only."""
+    intro = np.arange(0.0, 2.01, 0.5)
+    tq = np.concatenate([intro, 11.6 + intro])  # the query: 13.6 s
+    tr = np.concatenate([intro, 9.6 + intro])  # the other: 11.6 s
+    found = align(
+        tq,
+        tr,
+        np.ones(len(tq)),
+        np.zeros(len(tq)),
+        np.zeros(len(tq), np.int64),
+        other=1,
+        other_duration=11.6,
+        query_still=False,
+        other_still=False,
+    )
+    assert found is not None  # the intro alone (the matcher drops it as common content)
+    seg = found[0].segment
+    assert found[0].speed == 1.0 and seg.end_s - seg.start_s == pytest.approx(2.0)
+    assert found[0].inliers == 5
+
+
+def test_frames_along_the_whole_copy_are_one_stretch():
+    """A copy whose informative frames thin out in the middle (a dark stretch) stays whole
+    while no gap exceeds half its span."""
+    tq = np.concatenate([np.arange(0.0, 3.0, 0.5), np.arange(7.5, 12.0, 0.5)])  # 4.5 s gap
+    found = run(tq)
+    assert found is not None
+    assert (found[0].segment.start_s, found[0].segment.end_s) == (0.0, 11.5)
