@@ -13,7 +13,8 @@ the moments (each clip's launch), so no onset detection can fail here:
   arrival - offset_s - sound_lag_s; another launch: b's own bang). The peak,
   in standard deviations of the correlation, and its distance from the truth.
 - ``features``: do wide-baseline keypoints find the place? The frame 0.7 s
-  before each clip's launch (still the scene, no smoke), at 640 px: SIFT, and
+  before each clip's launch (still the scene, no smoke; mid-clip for a clip
+  without a launch), at 640 px: SIFT, and
   OpenCV's affine-simulated SIFT (``cv2.AffineFeature``, ASIFT), matched with
   the ratio test, fundamental-matrix RANSAC inliers.
 
@@ -157,7 +158,9 @@ def probe_features(set_dir: Path, truth: dict, half: str) -> dict:
         features = {}
         for path in clips_of(truth, half):
             clip = truth["clips"][path]
-            grey = _frame(set_dir / path, max(0.0, clip["launch_at_s"] - FRAME_BEFORE_S))
+            launch = clip["launch_at_s"]  # None: a clip without a launch, seen mid-way
+            at_s = clip["duration_s"] / 2 if launch is None else max(0.0, launch - FRAME_BEFORE_S)
+            grey = _frame(set_dir / path, at_s)
             points, descriptors = detector.detectAndCompute(grey, None)
             features[path] = (np.float32([p.pt for p in points]), descriptors)
         counts: dict[str, list[float]] = {r: [] for r in RELATIONS}
