@@ -50,14 +50,19 @@ def test_required_span_never_leaves_its_bounds_and_grows_with_the_shorter_item()
 def run(times, *, shift: float = 5.0, **kwargs):
     """``align`` on exact matches (distance 0, weight 1) of query ``times`` at ``+ shift``."""
     tq = np.asarray(times, np.float64)
+    return run_pairs(tq, tq + shift, **kwargs)
+
+
+def run_pairs(tq, tr, **kwargs):
+    """``align`` on exact matches (distance 0, weight 1): query ``tq`` at archived ``tr``."""
+    tq, tr = np.asarray(tq, np.float64), np.asarray(tr, np.float64)
+    kwargs = {"other": 3, "other_duration": 60.0, **kwargs}
     return align(
         tq,
-        tq + shift,
+        tr,
         np.ones(len(tq)),
         np.zeros(len(tq)),
         np.zeros(len(tq), np.int64),
-        other=3,
-        other_duration=60.0,
         query_still=False,
         other_still=False,
         **kwargs,
@@ -113,17 +118,7 @@ def test_an_intro_and_an_outro_are_no_stretch_even_on_a_re_timed_line():
     intro = np.arange(0.0, 2.01, 0.5)
     tq = np.concatenate([intro, 11.6 + intro])  # the query: 13.6 s
     tr = np.concatenate([intro, 9.6 + intro])  # the other: 11.6 s
-    found = align(
-        tq,
-        tr,
-        np.ones(len(tq)),
-        np.zeros(len(tq)),
-        np.zeros(len(tq), np.int64),
-        other=1,
-        other_duration=11.6,
-        query_still=False,
-        other_still=False,
-    )
+    found = run_pairs(tq, tr, other_duration=11.6)
     assert found is not None  # the intro alone (the matcher drops it as common content)
     seg = found[0].segment
     assert found[0].speed == 1.0 and seg.end_s - seg.start_s == pytest.approx(2.0)
