@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from ..media import find_content
-from ._hashing import dihedral_hashes, thumbnail
+from ._hashing import THUMB, dihedral_thumbnails, phash_thumbnails, thumbnail
 
 DETECT_FRAMES = 40  # sampled frames (20 s) the layout is found on; it holds for the video
 MIN_DETECT_FRAMES = 6  # fewer: a still or a flash of a clip, no layout to find
@@ -264,4 +264,5 @@ def window_hashes(
         inner = find_content(crop)
         crop = crop[inner.top : inner.bottom, inner.left : inner.right]
         thumbs.append(thumbnail(crop))
-    return dihedral_hashes(np.stack(thumbs))[:, VARIANTS]
+    variants = dihedral_thumbnails(np.stack(thumbs))[:, VARIANTS]  # only these are hashed
+    return phash_thumbnails(variants.reshape(-1, THUMB, THUMB)).reshape(len(thumbs), len(VARIANTS))
