@@ -15,6 +15,7 @@ from .model import (
     Credibility,
     Finding,
     FindingKind,
+    FrameHashCopy,
     IdenticalBytes,
     IdentifierEvidence,
     MediaRecord,
@@ -176,6 +177,8 @@ def _copy_text(finding: Finding) -> str:
         here += " " + format_span(seg.start_s, seg.end_s)
         there = f"{there} {format_span(seg.other_start_s, seg.other_end_s)}"
     how = " (identical file)" if isinstance(finding.evidence, IdenticalBytes) else ""
+    if isinstance(finding.evidence, FrameHashCopy) and (via := finding.evidence.via) is not None:
+        how = f" (traced through {via.path} of claim {via.claim_id}, which repeats it)"
     return f"{here} repeats {there} of earlier claim {finding.other_claim}{how}"
 
 

@@ -85,6 +85,20 @@ def test_copy_is_penalised_with_a_reason_naming_media_and_segments() -> None:
     assert cred.top_reason == reason
 
 
+def test_a_traced_copy_says_which_holder_it_went_through() -> None:
+    from dataclasses import replace
+
+    from provenance.model import Holder
+
+    found = copy_finding("C1", "media/a.mp4")
+    found = replace(found, evidence=replace(found.evidence, via=Holder("C5", "media/re.mp4")))
+    (reason,) = score_claim(stored("C1", ["a"]), [found], {"a": done("a")}).reasons
+    assert reason.text.endswith(
+        "of earlier claim C0 (traced through media/re.mp4 of claim C5, which repeats it)"
+    )
+    assert reason.effect == EFFECTS["copy_of_earlier_claim"]  # one penalty, as for any copy
+
+
 def test_every_point_has_a_reason_and_score_is_clamped() -> None:
     findings = [copy_finding("C1", f"media/{s}.mp4") for s in "abc"]
     cred = score_claim(stored("C1", list("abc")), findings, {s: done(s) for s in "abc"})

@@ -5,16 +5,18 @@ certain, the whole item on both sides) and the perceptual matches the copy
 matcher stored (:mod:`provenance.match`: edited copies, excerpts, partial
 copies, with the segment in both items). Each media item gets at most one
 finding, against the earliest claim holding the footage: that claim is the
-original.
+original. A copy matched only with a later holder (a re-post of a re-post is
+often closer to the re-post it was taken from) is traced through that
+holder's own finding to the original.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from ..fingerprint import VARIANTS
-from ..match import CopyMatch, MediaMatch
+from ..fingerprint import VARIANTS, compose_variants
+from ..match import CopyMatch, MediaMatch, required_span_s
 from ..model import (
     Finding,
     FindingKind,
@@ -101,14 +103,12 @@ def copy_findings(
     order = {stored.claim.id: i for i, stored in enumerate(claims)}
     holders = holders_by_sha(claims)
 
-    # candidates[(claim, path)] = (position of the original's claim, found from the copy's
-    # side?, finding) against earlier claims
-    candidates: dict[tuple[str, str], list[tuple[int, bool, Finding]]] = {}
+    candidates: dict[tuple[str, str], list[_Offer]] = {}
 
-    def offer(finding: Finding, *, direct: bool = True) -> None:
+    def offer(finding: Finding, *, direct: bool = True, inset: bool = False) -> None:
         assert finding.claim_id is not None and finding.other_claim is not None
         candidates.setdefault((finding.claim_id, finding.media), []).append(
-            (order[finding.other_claim], direct, finding)
+            _Offer(order[finding.other_claim], direct, finding, inset)
         )
 
     for sha, held in holders.items():
@@ -121,38 +121,163 @@ def copy_findings(
         for here in holders.get(pair.sha256, ()):
             for there in holders.get(pair.other_sha256, ()):
                 if order[there.claim_id] < order[here.claim_id]:
-                    offer(perceptual_copy(here.claim_id, here.path, pair.match, there))
+                    seen = pair.match
+                    finding = perceptual_copy(here.claim_id, here.path, seen, there)
+                    offer(finding, inset=seen.window_in == "query")
                 elif order[here.claim_id] < order[there.claim_id]:
-                    reverse = perceptual_copy(
-                        there.claim_id, there.path, _reverse(pair.match), here
-                    )
-                    offer(reverse, direct=False)
+                    seen = _reverse(pair.match)
+                    finding = perceptual_copy(there.claim_id, there.path, seen, here)
+                    offer(finding, direct=False, inset=seen.window_in == "query")
 
-    findings: list[tuple[str, Finding]] = []
-    for (claim_id, _), offered in candidates.items():
-        # earliest claim first; then the surest evidence: same bytes, then a match
-        # found from the copy's side (its frames all lie in the original: timing is
-        # better posed than from the original's side), then confidence
-        offered.sort(
-            key=lambda c: (
-                c[0],
-                not isinstance(c[2].evidence, IdenticalBytes),
-                not c[1],
-                -c[2].confidence,
-            )
+    # Claims in archive order, so that every earlier holder's finding is final when a
+    # later item traces its footage through it.
+    final: dict[tuple[str, str], _Offer] = {}
+    for key in sorted(candidates, key=lambda k: (order[k[0]], k[1])):
+        offered = candidates[key]
+        # Matched directly with an original (a holder with no earlier holder of its own):
+        # that is where the footage comes from. Tracing past it to an earlier original
+        # would follow a look-alike link elsewhere in the archive (one wrong link between
+        # two recordings of one place would then move every copy of one onto the other).
+        if any(_key(o.finding) not in final for o in offered):
+            final[key] = _chosen(offered, order)
+            continue
+        for first in list(offered):
+            f = first.finding
+            then = final.get(_key(f))
+            if then is None or then.inset:
+                # a holder showing the original's footage in a window of its picture (a split
+                # screen, an inset) shows other footage beside it: what this item matched may
+                # be that other footage
+                continue
+            traced = _traced(f, then.finding)
+            if traced is not None:
+                offered.append(_Offer(then.position, False, traced, first.inset))
+        final[key] = _chosen(offered, order)
+    return [o.finding for _, o in sorted(final.items(), key=lambda c: (order[c[0][0]], c[0][1]))]
+
+
+@dataclass(frozen=True)
+class _Offer:
+    """A finding offered for an item, against the claim at ``position`` in archive order."""
+
+    position: int
+    direct: bool  # found from the copy's side (the copy was the query)
+    finding: Finding
+    inset: bool  # the copy shows the footage in a window of its picture only
+
+
+def _chosen(offered: list[_Offer], order: Mapping[str, int]) -> _Offer:
+    """The finding against the earliest holder; every other holder goes to ``also_in``.
+
+    Among findings against one claim the surest evidence wins: same bytes,
+    then a match found from the copy's side (its frames all lie in the
+    original: timing is better posed than from the original's side), then a
+    direct match before a traced one, then confidence.
+    """
+    offered = sorted(
+        offered,
+        key=lambda o: (
+            o.position,
+            not isinstance(o.finding.evidence, IdenticalBytes),
+            not o.direct,
+            _via(o.finding) is not None,
+            -o.finding.confidence,
+        ),
+    )
+    found = [o.finding for o in offered]
+    best = found[0]
+    evidence = best.evidence
+    assert isinstance(evidence, (IdenticalBytes, FrameHashCopy))  # made by this module
+    also = {
+        *evidence.also_in,
+        *(Holder(f.other_claim, f.other_media or "") for f in found[1:] if f.other_claim),
+    }
+    also.discard(Holder(best.other_claim or "", best.other_media or ""))
+    also_in = tuple(sorted(also, key=lambda h: (order[h.claim_id], h.path)))
+    return replace(offered[0], finding=replace(best, evidence=replace(evidence, also_in=also_in)))
+
+
+def _key(finding: Finding) -> tuple[str, str]:
+    """The (claim, media) a finding names: where that holder's own finding is kept."""
+    return (finding.other_claim or "", finding.other_media or "")
+
+
+def _via(finding: Finding) -> Holder | None:
+    ev = finding.evidence
+    return ev.via if isinstance(ev, FrameHashCopy) else None
+
+
+def _traced(direct: Finding, earlier: Finding) -> Finding | None:
+    """``direct``'s footage followed through its holder's own finding ``earlier``.
+
+    An item matched against a later re-post (its frames are closest to the
+    re-post's) holds the original's footage too, over the part of the
+    re-post that copies the original. The part must be long enough to be a
+    copy on its own (:func:`required_span_s`); stills carry no times.
+    """
+    first, then = direct.evidence, earlier.evidence
+    via = Holder(direct.other_claim or "", direct.other_media or "")
+    segment = None
+    if direct.segment is not None and earlier.segment is not None:
+        segment = _through(direct.segment, earlier.segment)
+        if segment is None:
+            return None
+    if isinstance(first, FrameHashCopy) and isinstance(then, FrameHashCopy):
+        evidence = replace(
+            first,
+            speed=round(first.speed * then.speed, 3),
+            transform=VARIANTS[
+                compose_variants(VARIANTS.index(first.transform), VARIANTS.index(then.transform))
+            ],
+            also_in=(),
+            via=via,
         )
-        found = [f for _, _, f in offered]
-        best = found[0]
-        evidence = best.evidence
-        assert isinstance(evidence, (IdenticalBytes, FrameHashCopy))  # made by the two above
-        also = {
-            *evidence.also_in,
-            *(Holder(f.other_claim, f.other_media or "") for f in found[1:] if f.other_claim),
-        }
-        also.discard(Holder(best.other_claim or "", best.other_media or ""))
-        also_in = tuple(sorted(also, key=lambda h: (order[h.claim_id], h.path)))
-        findings.append((claim_id, replace(best, evidence=replace(evidence, also_in=also_in))))
-    return [f for _, f in sorted(findings, key=lambda c: (order[c[0]], c[1].media))]
+    elif isinstance(first, FrameHashCopy):  # the re-post holds the original's very bytes
+        evidence = replace(first, also_in=(), via=via)
+    elif isinstance(then, FrameHashCopy):  # the very bytes of a re-post
+        evidence = replace(then, also_in=(), via=via)
+    else:
+        return None  # same bytes twice would be one holder group
+    return replace(
+        direct,
+        other_claim=earlier.other_claim,
+        other_media=earlier.other_media,
+        confidence=min(direct.confidence, earlier.confidence),
+        segment=segment,
+        evidence=evidence,
+    )
+
+
+def _through(first: Segment, then: Segment) -> Segment | None:
+    """``first`` (item -> holder) composed with ``then`` (holder -> original), or None.
+
+    Only the part of the holder both map is kept; each mapping is linear
+    (a speed change at most), so the composition is too.
+    """
+    lo, hi = max(first.other_start_s, then.start_s), min(first.other_end_s, then.end_s)
+    k1 = _rate(first)
+    k2 = _rate(then)
+    if hi <= lo or k1 <= 0 or k2 <= 0:
+        return None
+    here = (
+        first.start_s + (lo - first.other_start_s) / k1,
+        first.start_s + (hi - first.other_start_s) / k1,
+    )
+    there = (
+        then.other_start_s + (lo - then.start_s) * k2,
+        then.other_start_s + (hi - then.start_s) * k2,
+    )
+    if here[1] - here[0] < required_span_s(
+        first.end_s - first.start_s, then.other_end_s - then.other_start_s
+    ):
+        return None
+    return Segment(round(here[0], 3), round(here[1], 3), round(there[0], 3), round(there[1], 3))
+
+
+def _rate(segment: Segment) -> float:
+    """Seconds of the other media per second of this one along ``segment``."""
+    span = segment.end_s - segment.start_s
+    return (segment.other_end_s - segment.other_start_s) / span if span > 0 else 0.0
 
 
 def _reverse(match: CopyMatch) -> CopyMatch:
@@ -161,4 +286,5 @@ def _reverse(match: CopyMatch) -> CopyMatch:
     flipped = (
         None if seg is None else Segment(seg.other_start_s, seg.other_end_s, seg.start_s, seg.end_s)
     )
-    return replace(match, segment=flipped, speed=round(1.0 / match.speed, 3))
+    inside = {"query": "other", "other": "query"}.get(match.window_in or "")
+    return replace(match, segment=flipped, speed=round(1.0 / match.speed, 3), window_in=inside)

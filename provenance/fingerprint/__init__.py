@@ -26,7 +26,7 @@ from ._frames import (
     MediaFingerprint,
     fingerprint_frames,
 )
-from ._hashing import VARIANTS
+from ._hashing import VARIANTS, compose_variants
 from ._orb import MAX_KEYFRAMES, FrameFeatures, orb_bag, orb_features
 from ._sift import ViewFeatures, drop_overlays, mutual_matches, sift_bag, sift_features
 from ._sound import LaunchSound, SoundClip, band_energy, launch_sound, sound_windows
@@ -66,6 +66,7 @@ __all__ = [
     "WordBag",
     "bag_of_words",
     "band_energy",
+    "compose_variants",
     "drop_overlays",
     "event_track",
     "event_windows",

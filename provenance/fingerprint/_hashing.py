@@ -69,6 +69,19 @@ def dihedral_thumbnails(thumbs: np.ndarray) -> np.ndarray:
     return np.stack(out, axis=1)
 
 
+def compose_variants(first: int, then: int) -> int:
+    """The one :data:`VARIANTS` index that does ``first`` and then ``then``.
+
+    A copy of a copy matched mirrored, of an original matched turned, is the
+    original mirrored and turned: this is how the two transforms add up.
+    """
+    probe = np.arange(9.0).reshape(1, 3, 3)  # no symmetry: every variant differs
+    done = dihedral_thumbnails(dihedral_thumbnails(probe)[:, first])[0, then]
+    return next(
+        v for v, seen in enumerate(dihedral_thumbnails(probe)[0]) if np.array_equal(seen, done)
+    )
+
+
 def dihedral_hashes(thumbs: np.ndarray) -> np.ndarray:
     """(N, 8) uint64: the pHash of each thumbnail under the :data:`VARIANTS`."""
     variants = dihedral_thumbnails(thumbs)

@@ -38,7 +38,7 @@ from ._relations import (
 )
 from ._shortlist import WordIndex, pairs_by_shared_words
 from ._sound import SoundMatch, sound_agreement
-from ._timing import RADIUS_BITS, CopyMatch
+from ._timing import RADIUS_BITS, CopyMatch, required_span_s
 from ._views import EventMatch, co_occurrence, relate_views
 
 __all__ = [
@@ -73,6 +73,7 @@ __all__ = [
     "pairs_by_shared_words",
     "relate_items",
     "relate_views",
+    "required_span_s",
     "same_place",
     "sound_agreement",
     "usable_homography",

@@ -34,6 +34,7 @@ from ._timing import (
     CopyMatch,
     align,
     best_pair_per_frame,
+    extend_segment,
     required_span_s,
 )
 
@@ -225,7 +226,18 @@ def _match_hashes(
         kept = best.get(other)
         if kept is None or (match.inliers, match.confidence) > (kept.inliers, kept.confidence):
             best[other] = match
-    return without_common_content(list(best.values()), query_extent, table.durations)
+    copies = without_common_content(list(best.values()), query_extent, table.durations)
+    return [_extended(m, query, table) for m in copies]
+
+
+def _extended(match: CopyMatch, query: MediaFingerprint, table: FrameTable) -> CopyMatch:
+    """A whole-frame match's segment grown to the ends its frames still agree on."""
+    theirs = table.prints[match.other].frames
+    if match.window is not None or query.is_still or theirs.is_still:
+        return match
+    return extend_segment(
+        match, query.time_s, query.hashes[:, match.variant], theirs.time_s, theirs.hashes[:, 0]
+    )
 
 
 def _box(box: np.ndarray) -> tuple[float, float, float, float]:

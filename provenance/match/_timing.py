@@ -9,7 +9,7 @@ in a video) needs one close frame instead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -35,6 +35,11 @@ MAX_GAP_SHARE = 0.5  # of the span: the longest stretch without a frame on the m
 
 MIN_SPAN_S = 2.0  # a shared intro or logo card is shorter ...
 MIN_SHORT_SPAN_S = 1.0  # ... but an excerpt of 1.5-3 s is all a short item holds
+# Extending a found mapping to its ends: the mapping says which frames must correspond,
+# so a looser distance confirms them (of 64 bits; unrelated frames differ by ~32)
+EXTEND_BITS = 18
+EXTEND_TOL_S = 0.35  # the other item's frame nearest the mapped time must be this close
+EXTEND_MISSES = 1  # frames in a row that may fail before the walk stops
 SHORT_SHARE = 0.6  # of the shorter item's extent: the span an excerpt must cover
 
 
@@ -185,6 +190,72 @@ def align(
         confidence=_confidence(weight, mean_dist, RADIUS_BITS),
     )
     return match, np.flatnonzero(inl)
+
+
+def extend_segment(
+    match: CopyMatch,
+    tq: np.ndarray,
+    hq: np.ndarray,
+    tr: np.ndarray,
+    hr: np.ndarray,
+) -> CopyMatch:
+    """``match`` with its segment grown over the frames next to it that still agree.
+
+    The frames at a copy's ends are often harder than its middle (dark frames
+    before a night launch under a caption, a fade): too far apart to be found
+    by lookup, but the mapping says which frame of the other item each must
+    be, and checked against that one a looser :data:`EXTEND_BITS` is safe.
+    ``tq``/``hq`` are every query frame's time and hash (under the match's
+    flip or turn), ``tr``/``hr`` the other item's. Nothing else changes.
+    """
+    seg = match.segment
+    if seg is None or not len(tq) or not len(tr):
+        return match
+    order = np.argsort(tr)
+    tr, hr = np.asarray(tr, np.float64)[order], np.asarray(hr, np.uint64)[order]
+    tq, hq = np.asarray(tq, np.float64), np.asarray(hq, np.uint64)
+
+    def other_time(t: float) -> float:
+        return seg.other_start_s + (t - seg.start_s) * match.speed
+
+    def agrees(i: int) -> bool:
+        u = other_time(float(tq[i]))
+        j = int(np.clip(np.searchsorted(tr, u), 1, len(tr) - 1)) if len(tr) > 1 else 0
+        if len(tr) > 1 and abs(tr[j - 1] - u) < abs(tr[j] - u):
+            j -= 1
+        return (
+            abs(tr[j] - u) <= EXTEND_TOL_S and int(np.bitwise_count(hq[i] ^ hr[j])) <= EXTEND_BITS
+        )
+
+    def walk(rows: np.ndarray) -> float | None:
+        reached, misses = None, 0
+        for i in rows:
+            if not -EXTEND_TOL_S <= other_time(float(tq[i])) <= tr[-1] + EXTEND_TOL_S:
+                break
+            if agrees(int(i)):
+                reached, misses = float(tq[i]), 0
+            else:
+                misses += 1
+                if misses > EXTEND_MISSES:
+                    break
+        return reached
+
+    before = np.flatnonzero(tq < seg.start_s)
+    after = np.flatnonzero(tq > seg.end_s)
+    start = walk(before[np.argsort(-tq[before])])
+    end = walk(after[np.argsort(tq[after])])
+    if start is None and end is None:
+        return match
+    start = seg.start_s if start is None else start
+    end = seg.end_s if end is None else end
+    top = float(tr[-1])
+    grown = Segment(
+        round(start, 2),
+        round(end, 2),
+        round(float(np.clip(other_time(start), 0.0, top)), 2),
+        round(float(np.clip(other_time(end), 0.0, top)), 2),
+    )
+    return replace(match, segment=grown)
 
 
 def _one_stretch(tq: np.ndarray, inl: np.ndarray) -> np.ndarray:

@@ -74,6 +74,10 @@ class FrameHashCopy:
     speed: float  # seconds of the earlier media per second of this one
     transform: str  # the flip or quarter turn that matched best ("none", "mirror", ...)
     also_in: tuple[Holder, ...] = ()  # the other earlier holders of the footage
+    # Traced: the frames matched ``via`` (a later holder), whose own finding traces the
+    # footage to the original; frames, bits and weight are of that match, speed and
+    # transform of the two links together.
+    via: Holder | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,10 +88,12 @@ class FrameHashCopy:
             "speed": self.speed,
             "transform": self.transform,
             "also_in": [h.to_dict() for h in self.also_in],
+            "via": None if self.via is None else self.via.to_dict(),
         }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> FrameHashCopy:
+        via = d.get("via")  # stored before findings were traced: direct
         return cls(
             d["matched_frames"],
             d["weight"],
@@ -95,6 +101,7 @@ class FrameHashCopy:
             d["speed"],
             d["transform"],
             _holders(d["also_in"]),
+            None if via is None else Holder.from_dict(via),
         )
 
 

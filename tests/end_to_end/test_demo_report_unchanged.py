@@ -8,7 +8,10 @@ the copy detector of issue 16 weighed every matched frame alike (checked: only
 four copy findings' ``weight`` and ``confidence`` changed), and when a
 mapping had to be one stretch (checked: C017's inset copy of C004 now maps
 0.75-6.25 s of C004 at 3.1 bits, was 0.46-5.96 s at 6.0; the truth is
-0.5-6.5 s). A change
+0.5-6.5 s), and when copies were traced through their holders and a
+mapping's segment grew to the frames at its ends that still agree (checked:
+copy evidence gained ``via``, null throughout; C020_b's turned copy of C013
+now ends at 5.56 s, was 5.54; the truth is 6.0). A change
 of layout must change no finding and no score: everything is compared exactly
 (claims, media, findings, evidence, reasons), except the report's generation
 time; numbers inside the evidence (inlier counts, keypoints, correlations)

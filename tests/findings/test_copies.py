@@ -16,9 +16,7 @@ from provenance.model import (
 
 def stored(claim_id: str, day: int, seq: int, media: list[tuple[str, str]]) -> StoredClaim:
     items = tuple(ClaimMedia(path, sha) for path, sha in media)
-    claim = Claim(
-        claim_id, datetime(2024, 10, day, tzinfo=UTC), "g", tuple(p for p, _ in media)
-    )
+    claim = Claim(claim_id, datetime(2024, 10, day, tzinfo=UTC), "g", tuple(p for p, _ in media))
     return StoredClaim(claim, seq, datetime(2024, 12, 1, tzinfo=UTC), items)
 
 
@@ -68,3 +66,166 @@ def test_reuse_inside_one_claim_is_no_finding() -> None:
 
 def test_distinct_media_give_nothing() -> None:
     assert run(stored("C1", 1, 1, [("x.mp4", "a")]), stored("C2", 2, 2, [("y.mp4", "b")])) == []
+
+
+# -- a copy of a copy: the footage traced to its first holder ------------------------
+
+
+def copy_match(
+    query: str,
+    other: str,
+    seg: tuple[float, float, float, float],
+    *,
+    variant: int = 0,
+    confidence: float = 0.9,
+    window_in: str | None = None,
+):
+    from provenance.match import CopyMatch, MediaMatch
+    from provenance.model import Segment
+
+    speed = (seg[3] - seg[2]) / (seg[1] - seg[0])
+    match = CopyMatch(
+        other=-1,
+        segment=Segment(*seg),
+        speed=round(speed, 3),
+        variant=variant,
+        inliers=10,
+        weight=10.0,
+        mean_distance=3.0,
+        confidence=confidence,
+        window=None if window_in is None else (0.0, 0.0, 0.5, 1.0),
+        window_in=window_in,
+    )
+    return MediaMatch(query, other, match)
+
+
+def traced(matches):
+    from provenance.findings import copy_findings
+
+    claims = sorted(
+        [
+            stored("FIRST", 1, 1, [("o.mp4", "a")]),
+            stored("REPOST", 2, 2, [("r.mp4", "b")]),
+            stored("LATER", 3, 3, [("x.mp4", "c")]),
+        ],
+        key=claim_order,
+    )
+    return {f.claim_id: f for f in copy_findings(claims, MEDIA, matches)}
+
+
+def test_a_copy_matched_only_to_a_repost_names_the_first_holder_through_it() -> None:
+    found = traced(
+        [
+            copy_match("b", "a", (0.0, 6.0, 0.0, 6.0), variant=1),  # the re-post: mirrored
+            copy_match("c", "b", (1.0, 5.0, 0.0, 2.0), variant=1),  # x: an excerpt, at half speed
+        ]
+    )
+    later = found["LATER"]
+    assert (later.other_claim, later.other_media) == ("FIRST", "o.mp4")
+    ev = later.evidence
+    assert ev.via == Holder("REPOST", "r.mp4")
+    assert ev.also_in == (Holder("REPOST", "r.mp4"),)
+    assert ev.transform == "identity"  # mirrored twice
+    assert ev.speed == 0.5
+    seg = later.segment
+    assert (seg.start_s, seg.end_s, seg.other_start_s, seg.other_end_s) == (1.0, 5.0, 0.0, 2.0)
+    assert found["REPOST"].evidence.via is None  # matched directly
+
+
+def test_tracing_keeps_only_the_part_both_links_hold() -> None:
+    # the re-post holds the original over its seconds 4-10 only; x copies its seconds 0-8
+    found = traced(
+        [
+            copy_match("b", "a", (4.0, 10.0, 20.0, 26.0)),
+            copy_match("c", "b", (0.0, 8.0, 0.0, 8.0)),
+        ]
+    )
+    seg = found["LATER"].segment
+    assert found["LATER"].other_claim == "FIRST"
+    assert (seg.start_s, seg.end_s, seg.other_start_s, seg.other_end_s) == (4.0, 8.0, 20.0, 24.0)
+
+
+def test_too_little_in_common_is_not_traced() -> None:
+    # x copies the re-post's intro (0-6 s); only its last half second is the original's
+    found = traced(
+        [
+            copy_match("b", "a", (5.5, 20.0, 0.0, 14.5)),
+            copy_match("c", "b", (0.0, 6.0, 0.0, 6.0)),
+        ]
+    )
+    assert found["LATER"].other_claim == "REPOST"
+    assert found["LATER"].evidence.via is None
+
+
+def test_a_direct_match_with_the_first_holder_is_preferred_to_a_traced_one() -> None:
+    found = traced(
+        [
+            copy_match("b", "a", (0.0, 6.0, 0.0, 6.0)),
+            copy_match("c", "b", (0.0, 6.0, 0.0, 6.0), confidence=0.99),
+            copy_match("c", "a", (0.0, 6.0, 0.0, 6.0), confidence=0.6),
+        ]
+    )
+    assert found["LATER"].other_claim == "FIRST"
+    assert found["LATER"].evidence.via is None
+    assert found["LATER"].confidence == 0.6
+
+
+def test_nothing_is_traced_through_a_split_screen_or_an_inset() -> None:
+    # the re-post shows the original in one tile only; what x matched may be the other tile
+    found = traced(
+        [
+            copy_match("b", "a", (0.0, 6.0, 0.0, 6.0), window_in="query"),
+            copy_match("c", "b", (0.0, 6.0, 0.0, 6.0), window_in="other"),
+        ]
+    )
+    assert found["LATER"].other_claim == "REPOST"
+    # the same, stored from the original's side (the original was matched as the query)
+    found = traced(
+        [
+            copy_match("a", "b", (0.0, 6.0, 0.0, 6.0), window_in="other"),
+            copy_match("c", "b", (0.0, 6.0, 0.0, 6.0)),
+        ]
+    )
+    assert found["LATER"].other_claim == "REPOST"
+
+
+def test_a_crop_of_a_whole_frame_repost_is_traced() -> None:
+    found = traced(
+        [
+            copy_match("b", "a", (0.0, 6.0, 0.0, 6.0)),
+            copy_match("c", "b", (0.0, 6.0, 0.0, 6.0), window_in="other"),  # x: a crop of it
+        ]
+    )
+    assert found["LATER"].other_claim == "FIRST"
+
+
+def test_nothing_is_traced_past_an_original_the_item_matched_directly() -> None:
+    from provenance.findings import copy_findings
+
+    # two recordings of one place (a, b); b's re-post c also matched a (a look-alike link);
+    # x matched b itself and c: b is where its footage comes from, not a
+    claims = sorted(
+        [
+            stored("PLACE_DAY1", 1, 1, [("a.mp4", "a")]),
+            stored("PLACE_DAY2", 2, 2, [("b.mp4", "b")]),
+            stored("REPOST", 3, 3, [("c.mp4", "c")]),
+            stored("LATER", 4, 4, [("x.mp4", "d")]),
+        ],
+        key=claim_order,
+    )
+    found = {
+        f.claim_id: f
+        for f in copy_findings(
+            claims,
+            MEDIA,
+            [
+                copy_match("c", "a", (0.0, 6.0, 0.0, 6.0), confidence=0.5),
+                copy_match("c", "b", (0.0, 6.0, 0.0, 6.0)),
+                copy_match("d", "b", (0.0, 6.0, 0.0, 6.0)),
+                copy_match("d", "c", (0.0, 6.0, 0.0, 6.0)),
+            ],
+        )
+    }
+    assert found["REPOST"].other_claim == "PLACE_DAY1"  # the look-alike link itself stays
+    assert found["LATER"].other_claim == "PLACE_DAY2"
+    assert found["LATER"].evidence.via is None

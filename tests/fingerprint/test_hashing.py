@@ -97,3 +97,15 @@ def test_detail_separates_flat_frames_from_scenes_by_day_or_night() -> None:
 def test_bad_shapes_are_programming_errors() -> None:
     with pytest.raises(ValueError, match="thumbnails"):
         phash_thumbnails(np.zeros((2, 16, 16)))
+
+
+def test_variants_compose_as_the_symmetries_of_the_square() -> None:
+    from provenance.fingerprint import VARIANTS, compose_variants
+
+    v = VARIANTS.index
+    assert compose_variants(v("hflip"), v("hflip")) == v("identity")
+    assert compose_variants(v("rot90"), v("rot90")) == v("rot180")
+    assert compose_variants(v("rot90"), v("rot270")) == v("identity")
+    for a in range(8):
+        assert sorted(compose_variants(a, b) for b in range(8)) == list(range(8))
+        assert compose_variants(a, 0) == a == compose_variants(0, a)

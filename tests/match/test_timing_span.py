@@ -132,3 +132,76 @@ def test_frames_along_the_whole_copy_are_one_stretch():
     found = run(tq)
     assert found is not None
     assert (found[0].segment.start_s, found[0].segment.end_s) == (0.0, 11.5)
+
+
+# -- a found mapping grown to the frames at its ends that still agree ------------------
+
+
+def _flip_bits(hashes, bits: int, seed: int):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    out = hashes.copy()
+    for i in range(len(out)):
+        for b in rng.choice(64, bits, replace=False):
+            out[i] ^= np.uint64(1) << np.uint64(b)
+    return out
+
+
+def test_a_segment_grows_over_harder_frames_at_its_ends_and_stops_at_other_footage() -> None:
+    import numpy as np
+
+    from provenance.match._timing import CopyMatch, extend_segment
+    from provenance.model import Segment
+
+    rng = np.random.default_rng(5)
+    t = np.arange(0, 10.01, 0.5)
+    theirs = rng.integers(0, 2**63, len(t), dtype=np.uint64)
+    # the copy: the same footage 2 s later in its own clock; frames 0-4 s of the other item
+    # are covered by a caption (14 bits off), and the copy ends in other footage after 11 s
+    ours_t = np.arange(0, 14.01, 0.5)
+    ours = rng.integers(0, 2**63, len(ours_t), dtype=np.uint64)  # unrelated by default
+    for i, tq in enumerate(ours_t):
+        j = np.flatnonzero(np.isclose(t, tq - 2.0))
+        if len(j) and tq <= 11.0:
+            ours[i] = _flip_bits(theirs[j], 14 if t[j[0]] < 4 else 2, i)[0]
+    found = CopyMatch(
+        other=0,
+        segment=Segment(6.0, 11.0, 4.0, 9.0),
+        speed=1.0,
+        variant=0,
+        inliers=11,
+        weight=11.0,
+        mean_distance=2.0,
+        confidence=0.9,
+    )
+    grown = extend_segment(found, ours_t, ours, t, theirs).segment
+    assert (grown.start_s, grown.end_s, grown.other_start_s, grown.other_end_s) == (
+        2.0,
+        11.0,
+        0.0,
+        9.0,
+    )
+
+
+def test_a_segment_does_not_grow_over_unrelated_frames() -> None:
+    import numpy as np
+
+    from provenance.match._timing import CopyMatch, extend_segment
+    from provenance.model import Segment
+
+    rng = np.random.default_rng(6)
+    t = np.arange(0, 10.01, 0.5)
+    theirs = rng.integers(0, 2**63, len(t), dtype=np.uint64)
+    ours = rng.integers(0, 2**63, len(t), dtype=np.uint64)
+    found = CopyMatch(
+        other=0,
+        segment=Segment(3.0, 7.0, 3.0, 7.0),
+        speed=1.0,
+        variant=0,
+        inliers=9,
+        weight=9.0,
+        mean_distance=2.0,
+        confidence=0.9,
+    )
+    assert extend_segment(found, t, ours, t, theirs) == found
