@@ -137,6 +137,15 @@ def test_frames_along_the_whole_copy_are_one_stretch():
 # -- a found mapping grown to the frames at its ends that still agree ------------------
 
 
+def _found(start: float, end: float, other_start: float, other_end: float):
+    """A whole-frame copy match over the given segment, at unedited speed."""
+    from provenance.match._timing import CopyMatch
+    from provenance.model import Segment
+
+    segment = Segment(start, end, other_start, other_end)
+    return CopyMatch(0, segment, 1.0, 0, 9, 9.0, 2.0, 0.9)
+
+
 def _flip_bits(hashes, bits: int, seed: int):
     import numpy as np
 
@@ -151,8 +160,7 @@ def _flip_bits(hashes, bits: int, seed: int):
 def test_a_segment_grows_over_harder_frames_at_its_ends_and_stops_at_other_footage() -> None:
     import numpy as np
 
-    from provenance.match._timing import CopyMatch, extend_segment
-    from provenance.model import Segment
+    from provenance.match._timing import extend_segment
 
     rng = np.random.default_rng(5)
     t = np.arange(0, 10.01, 0.5)
@@ -165,16 +173,7 @@ def test_a_segment_grows_over_harder_frames_at_its_ends_and_stops_at_other_foota
         j = np.flatnonzero(np.isclose(t, tq - 2.0))
         if len(j) and tq <= 11.0:
             ours[i] = _flip_bits(theirs[j], 14 if t[j[0]] < 4 else 2, i)[0]
-    found = CopyMatch(
-        other=0,
-        segment=Segment(6.0, 11.0, 4.0, 9.0),
-        speed=1.0,
-        variant=0,
-        inliers=11,
-        weight=11.0,
-        mean_distance=2.0,
-        confidence=0.9,
-    )
+    found = _found(6.0, 11.0, 4.0, 9.0)
     grown = extend_segment(found, ours_t, ours, t, theirs).segment
     assert (grown.start_s, grown.end_s, grown.other_start_s, grown.other_end_s) == (
         2.0,
@@ -187,21 +186,11 @@ def test_a_segment_grows_over_harder_frames_at_its_ends_and_stops_at_other_foota
 def test_a_segment_does_not_grow_over_unrelated_frames() -> None:
     import numpy as np
 
-    from provenance.match._timing import CopyMatch, extend_segment
-    from provenance.model import Segment
+    from provenance.match._timing import extend_segment
 
     rng = np.random.default_rng(6)
     t = np.arange(0, 10.01, 0.5)
     theirs = rng.integers(0, 2**63, len(t), dtype=np.uint64)
     ours = rng.integers(0, 2**63, len(t), dtype=np.uint64)
-    found = CopyMatch(
-        other=0,
-        segment=Segment(3.0, 7.0, 3.0, 7.0),
-        speed=1.0,
-        variant=0,
-        inliers=9,
-        weight=9.0,
-        mean_distance=2.0,
-        confidence=0.9,
-    )
+    found = _found(3.0, 7.0, 3.0, 7.0)
     assert extend_segment(found, t, ours, t, theirs) == found
