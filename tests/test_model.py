@@ -69,6 +69,17 @@ EXAMPLES = {
         "speed": 1.25,
         "transform": "hflip",
         "also_in": [{"claim": "C7", "media": "media/C7_a.mp4"}],
+        "via": None,
+    },
+    "frame hashes, traced through a later holder": {
+        "method": "frame_hashes",
+        "matched_frames": 9,
+        "weight": 9.0,
+        "mean_distance_bits": 4.5,
+        "speed": 0.8,
+        "transform": "identity",
+        "also_in": [{"claim": "C9", "media": "media/C9_b.mp4"}],
+        "via": {"claim": "C9", "media": "media/C9_b.mp4"},
     },
     "view geometry: same site, no launch": VIEW,
     "view geometry: the launch, no sound": {**VIEW, **EVENT},
@@ -201,3 +212,10 @@ def test_also_in_of_an_earlier_version_reads_back_with_the_claims() -> None:
     """Findings stored before ``also_in`` named media held claim ids alone."""
     old = evidence_from_dict({"method": "identical_bytes", "sha256": None, "also_in": ["C2"]})
     assert isinstance(old, IdenticalBytes) and old.also_in == (Holder("C2", ""),)
+
+
+def test_copy_evidence_stored_before_tracing_reads_as_direct() -> None:
+    stored = {k: v for k, v in EXAMPLES["frame hashes"].items() if k != "via"}
+    evidence = evidence_from_dict(stored)
+    assert evidence.via is None
+    assert evidence.to_dict() == {**stored, "via": None}

@@ -213,7 +213,8 @@ def _traced(direct: Finding, earlier: Finding) -> Finding | None:
     An item matched against a later re-post (its frames are closest to the
     re-post's) holds the original's footage too, over the part of the
     re-post that copies the original. The part must be long enough to be a
-    copy on its own (:func:`required_span_s`); stills carry no times.
+    copy on its own (:func:`required_span_s`), so a still on either link (its
+    segment has no length) is not traced; two stills (no segments) are.
     """
     first, then = direct.evidence, earlier.evidence
     via = Holder(direct.other_claim or "", direct.other_media or "")

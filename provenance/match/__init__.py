@@ -3,7 +3,7 @@
 Two matchers, each run once per new item against the whole archive, whose
 results the nightly job stores and the findings of stage 3b read both ways:
 
-- the copy matcher (:class:`CopyMatcher`, ``copies-v2``): frame hashes in one
+- the copy matcher (:class:`CopyMatcher`, ``copies-v3``): frame hashes in one
   Hamming index aligned over time, and, for crops and insets, key-frame
   geometry then the window's hashes over time;
 - the other-angle matcher (:class:`ViewIndex`, ``views-v1``): a shortlist by

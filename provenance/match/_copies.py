@@ -291,7 +291,8 @@ def _owner_rows(row: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndar
     return keys // span, keys % span
 
 
-COPY_MATCHER = "copies-v2"  # stored matches made by another matcher are made again
+COPY_MATCHER = "copies-v3"  # stored matches made by another matcher are made again
+# v3: segments grown over the agreeing frames at their ends (extend_segment)
 
 
 @dataclass(frozen=True)

@@ -35,12 +35,13 @@ MAX_GAP_SHARE = 0.5  # of the span: the longest stretch without a frame on the m
 
 MIN_SPAN_S = 2.0  # a shared intro or logo card is shorter ...
 MIN_SHORT_SPAN_S = 1.0  # ... but an excerpt of 1.5-3 s is all a short item holds
+SHORT_SHARE = 0.6  # of the shorter item's extent: the span an excerpt must cover
+
 # Extending a found mapping to its ends: the mapping says which frames must correspond,
 # so a looser distance confirms them (of 64 bits; unrelated frames differ by ~32)
 EXTEND_BITS = 18
 EXTEND_TOL_S = 0.35  # the other item's frame nearest the mapped time must be this close
 EXTEND_MISSES = 1  # frames in a row that may fail before the walk stops
-SHORT_SHARE = 0.6  # of the shorter item's extent: the span an excerpt must cover
 
 
 def required_span_s(query_extent_s: float, other_extent_s: float) -> float:
