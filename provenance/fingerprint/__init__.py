@@ -31,6 +31,7 @@ from ._orb import MAX_KEYFRAMES, FrameFeatures, orb_bag, orb_features
 from ._sift import ViewFeatures, drop_overlays, mutual_matches, sift_bag, sift_features
 from ._sound import LaunchSound, SoundClip, band_energy, launch_sound, sound_windows
 from ._track import EVENT_WINDOW_S, EventTrack, SceneViews, event_track, event_windows
+from ._windows import NO_TILE, SPLIT_TILES
 from ._words import (
     ORB_VOCABULARY,
     SIFT_VOCABULARY,
@@ -45,8 +46,10 @@ __all__ = [
     "EVENT_WINDOW_S",
     "KEYFRAME_MIN_DETAIL",
     "MAX_KEYFRAMES",
+    "NO_TILE",
     "ORB_VOCABULARY",
     "SIFT_VOCABULARY",
+    "SPLIT_TILES",
     "THUMB_SIZE",
     "VARIANTS",
     "CandidateFrames",

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from ..media import find_content
-from ._hashing import THUMB, dihedral_thumbnails, phash_thumbnails, thumbnail
+from ._hashing import THUMB, detail, dihedral_thumbnails, phash_thumbnails, thumbnail
 
 DETECT_FRAMES = 40  # sampled frames (20 s) the layout is found on; it holds for the video
 MIN_DETECT_FRAMES = 6  # fewer: a still or a flash of a clip, no layout to find
@@ -254,15 +254,58 @@ def window_hashes(
     """
     if not boxes:
         return np.zeros((0, len(VARIANTS)), np.uint64)
+    thumbs = window_thumbnails(luma, boxes)
+    variants = dihedral_thumbnails(thumbs)[:, VARIANTS]  # only these are hashed
+    return phash_thumbnails(variants.reshape(-1, THUMB, THUMB)).reshape(len(thumbs), len(VARIANTS))
+
+
+def window_thumbnails(
+    luma: np.ndarray, boxes: Sequence[tuple[float, float, float, float]]
+) -> np.ndarray:
+    """(W, 32, 32): each window's thumbnail, one grid cell inside it, its flat borders cut."""
     h, w = luma.shape
     cell_x, cell_y = 1.0 / GRID[0], 1.0 / GRID[1]
     thumbs = []
     for x0, y0, x1, y1 in boxes:
         r0, c0 = math.ceil((y0 + cell_y) * h), math.ceil((x0 + cell_x) * w)  # rounded inwards
         r1, c1 = math.floor((y1 - cell_y) * h), math.floor((x1 - cell_x) * w)
+        r0, c0 = min(r0, h - 1), min(c0, w - 1)  # a frame a few pixels across: still a pixel
         crop = luma[r0 : max(r1, r0 + 2), c0 : max(c1, c0 + 2)]
         inner = find_content(crop)
         crop = crop[inner.top : inner.bottom, inner.left : inner.right]
         thumbs.append(thumbnail(crop))
-    variants = dihedral_thumbnails(np.stack(thumbs))[:, VARIANTS]  # only these are hashed
-    return phash_thumbnails(variants.reshape(-1, THUMB, THUMB)).reshape(len(thumbs), len(VARIANTS))
+    return np.stack(thumbs)
+
+
+# The tiles of the split screens editors make: halves side by side and stacked, a 2 x 2
+# grid, one large tile (62 % of the width) beside two small ones. Every frame's tiles are
+# hashed whether or not the finder saw a seam: a split screen's seam is often too faint.
+SPLIT_TILES: tuple[tuple[float, float, float, float], ...] = (
+    (0.0, 0.0, 0.5, 1.0),
+    (0.5, 0.0, 1.0, 1.0),
+    (0.0, 0.0, 1.0, 0.5),
+    (0.0, 0.5, 1.0, 1.0),
+    (0.0, 0.0, 0.5, 0.5),
+    (0.5, 0.0, 1.0, 0.5),
+    (0.0, 0.5, 0.5, 1.0),
+    (0.5, 0.5, 1.0, 1.0),
+    (0.0, 0.0, 0.62, 1.0),
+    (0.62, 0.0, 1.0, 0.5),
+    (0.62, 0.5, 1.0, 1.0),
+)
+NO_TILE = np.uint64(0)  # a tile with too little detail to be evidence (a flat half): not hashed
+
+
+TILE_FRAME_WIDTH = 256  # px: tiles are cut from the frame shrunk to this (4x their thumbnail)
+
+
+def tile_hashes(luma: np.ndarray, min_detail: float) -> np.ndarray:
+    """(T,) uint64: the pHash of each of :data:`SPLIT_TILES` as shown, or :data:`NO_TILE`."""
+    h, w = luma.shape
+    if w > TILE_FRAME_WIDTH:  # area averages of area averages: the same thumbnails, 4x faster
+        size = (TILE_FRAME_WIDTH, max(1, round(h * TILE_FRAME_WIDTH / w)))
+        luma = cv2.resize(np.ascontiguousarray(luma), size, interpolation=cv2.INTER_AREA)
+    thumbs = window_thumbnails(luma, SPLIT_TILES)
+    hashes = phash_thumbnails(thumbs)
+    hashes[detail(thumbs) < min_detail] = NO_TILE
+    return hashes

@@ -36,9 +36,10 @@ EVENT_TRACK = "event-track-v1"
 LAUNCH_SOUND = "launch-sound-v1"
 CLOSEUP = "closeup-v1"
 WINDOWS = "windows-v1"  # windows with footage of their own, and their hashes (index: light)
+TILES = "tiles-v1"  # every frame's split-screen tile hashes: looked up, never indexed
 
 LIGHT_KINDS = (FRAMES, WINDOWS, ORB_WORDS, SIFT_WORDS, CLOSEUP)  # loaded for every item
-COPY_KINDS = (FRAMES, WINDOWS, THUMBS, ORB_KEYFRAMES, ORB_WORDS, CLOSEUP)  # in detail
+COPY_KINDS = (FRAMES, WINDOWS, TILES, THUMBS, ORB_KEYFRAMES, ORB_WORDS, CLOSEUP)  # in detail
 VIEW_KINDS = (SIFT_KEYFRAMES, SIFT_WORDS, EVENT_TRACK, LAUNCH_SOUND)  # other angles, in detail
 
 _TABLE = np.dtype(
@@ -54,6 +55,7 @@ def encode(prints: Fingerprints) -> dict[str, bytes]:
     stored = {
         FRAMES: _frame_table(frames),
         WINDOWS: _savez(boxes=frames.windows, hashes=frames.window_hashes),
+        TILES: _save(np.ascontiguousarray(frames.tile_hashes, np.uint64)),
         THUMBS: zlib.compress(np.ascontiguousarray(frames.thumbs, np.uint8).tobytes(), 3),
         ORB_KEYFRAMES: _orb_keyframes(prints.keyframes),
         ORB_WORDS: _save(np.stack([prints.words.words, prints.words.counts]).astype(np.uint16)),
@@ -80,7 +82,9 @@ def decode(stored: Mapping[str, bytes]) -> Fingerprints | None:
     """
     if FRAMES not in stored:
         return None
-    frames = _decode_frames(stored[FRAMES], stored.get(THUMBS), stored.get(WINDOWS))
+    frames = _decode_frames(
+        stored[FRAMES], stored.get(THUMBS), stored.get(WINDOWS), stored.get(TILES)
+    )
     keyframes = _decode_orb(stored[ORB_KEYFRAMES]) if ORB_KEYFRAMES in stored else []
     if ORB_WORDS in stored:
         pair = np.load(io.BytesIO(stored[ORB_WORDS]), allow_pickle=False)
@@ -136,8 +140,13 @@ def _frame_table(frames: MediaFingerprint) -> bytes:
     return _save(table)
 
 
-def _decode_frames(data: bytes, thumbs: bytes | None, windows: bytes | None) -> MediaFingerprint:
+def _decode_frames(
+    data: bytes, thumbs: bytes | None, windows: bytes | None, tiles: bytes | None = None
+) -> MediaFingerprint:
     table = np.load(io.BytesIO(data), allow_pickle=False)
+    in_tiles = np.zeros((len(table), 0), np.uint64)  # items analysed before tiles-v1
+    if tiles is not None:
+        in_tiles = _load(tiles).astype(np.uint64)
     boxes, in_windows = np.zeros((0, 4), np.float32), np.zeros((len(table), 0, 2), np.uint64)
     if windows is not None:  # items analysed before windows-v1 have none
         z = _load(windows)
@@ -155,6 +164,7 @@ def _decode_frames(data: bytes, thumbs: bytes | None, windows: bytes | None) -> 
         thumbs=pixels,
         windows=boxes,
         window_hashes=in_windows,
+        tile_hashes=in_tiles,
     )
 
 

@@ -21,7 +21,14 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..fingerprint import ORB_VOCABULARY, Fingerprints, MediaFingerprint, orb_bag
+from ..fingerprint import (
+    NO_TILE,
+    ORB_VOCABULARY,
+    SPLIT_TILES,
+    Fingerprints,
+    MediaFingerprint,
+    orb_bag,
+)
 from ..model import Problem, Segment, StoredClaim, holders_by_sha
 from ._common import without_common_content
 from ._index import HashIndex, Hits, make_index
@@ -219,7 +226,7 @@ def _match_hashes(
             if match.inliers < (MIN_WINDOW_DENSITY if windowed else MIN_DENSITY) * len(span):
                 continue  # a few frames at each end (an intro and an outro), not a stretch
         if q_win:
-            match = replace(match, window=_box(query.windows[q_win - 1]), window_in="query")
+            match = replace(match, window=_query_box(query, q_win), window_in="query")
         elif a_win:
             boxes = table.prints[other].frames.windows
             match = replace(match, window=_box(boxes[a_win - 1]), window_in="other")
@@ -240,7 +247,13 @@ def _extended(match: CopyMatch, query: MediaFingerprint, table: FrameTable) -> C
     )
 
 
-def _box(box: np.ndarray) -> tuple[float, float, float, float]:
+def _query_box(query: MediaFingerprint, window: int) -> tuple[float, float, float, float]:
+    """The box of the query's window ``window`` (1-based): a found window, or a tile."""
+    found = len(query.windows)
+    return _box(query.windows[window - 1] if window <= found else SPLIT_TILES[window - 1 - found])
+
+
+def _box(box: np.ndarray | tuple[float, ...]) -> tuple[float, float, float, float]:
     x0, y0, x1, y1 = (round(float(v), 3) for v in box)
     return (x0, y0, x1, y1)
 
@@ -263,7 +276,8 @@ def _query_plan(
     query: MediaFingerprint, rows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(row, variant, window, hash) to look up: each frame mirrored always and turned when
-    portrait, and each of its windows as shown and mirrored."""
+    portrait, each of its windows as shown and mirrored, then each split-screen tile with
+    detail as shown (windows after the found ones: ``len(query.windows) + 1 + tile``)."""
     plan_rows, plan_variants, plan_windows, plan_hashes = [], [], [], []
     for r in rows:
         variants = _PORTRAIT_VARIANTS if query.portrait[r] else _LANDSCAPE_VARIANTS
@@ -276,6 +290,13 @@ def _query_plan(
             plan_variants.append(np.array([0, 1]))  # windows.VARIANTS: as shown, mirrored
             plan_windows.append(np.full(2, w + 1))
             plan_hashes.append(query.window_hashes[r, w])
+    tiles = query.tile_hashes
+    if len(rows) and tiles.ndim == 2 and tiles.shape == (len(query), len(SPLIT_TILES)):
+        hit_rows, tile = np.nonzero(tiles[rows] != NO_TILE)  # flat tiles are no evidence
+        plan_rows.append(rows[hit_rows])
+        plan_variants.append(np.zeros(len(tile), np.int64))  # as shown
+        plan_windows.append(len(query.windows) + 1 + tile)
+        plan_hashes.append(tiles[rows[hit_rows], tile])
     return (
         np.concatenate(plan_rows),
         np.concatenate(plan_variants),
@@ -292,7 +313,8 @@ def _owner_rows(row: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 COPY_MATCHER = "copies-v3"  # stored matches made by another matcher are made again
-# v3: segments grown over the agreeing frames at their ends (extend_segment)
+# v3: segments grown over the agreeing frames at their ends (extend_segment), and the
+# new item's split-screen tiles looked up (tiles-v1)
 
 
 @dataclass(frozen=True)

@@ -255,3 +255,53 @@ def test_no_windows_survive_storage_too() -> None:
     legacy = codecs.decode({k: v for k, v in stored.items() if k != codecs.WINDOWS})
     assert legacy is not None
     assert legacy.frames.windows.shape == (0, 4) and legacy.frames.window_hashes.shape == (4, 0, 2)
+
+
+# -- the fixed tiles of split screens, hashed in every frame -------------------------------
+
+
+@pytest.mark.parametrize("side", [0, 1])
+def test_a_split_screen_tile_hashes_as_its_clip_alone(side: int) -> None:
+    """Two clips side by side with no seam to find, each fitted (bars) into its half."""
+    from provenance.fingerprint._windows import NO_TILE, SPLIT_TILES, tile_hashes
+
+    half = W // 2
+    frame = np.zeros((H, W), np.uint8)
+    shown = half * 9 // 16  # a 16:9 clip fitted into the half: bars above and below
+    top = (H - shown) // 2
+    frame[top : top + shown, :half] = clip(1.0, (half, shown))
+    frame[top : top + shown, half:] = grey(pan_frame(2.0, picture="coffee", size=(half, shown)))
+    tiles = tile_hashes(frame, 3.0)
+    assert tiles.shape == (len(SPLIT_TILES),)
+    alone = clip(1.0) if side == 0 else grey(pan_frame(2.0, picture="coffee", size=(W, H)))
+    own = dihedral_hashes(thumbnail(alone)[None])[0, 0]
+    tile = SPLIT_TILES.index((0.0, 0.0, 0.5, 1.0) if side == 0 else (0.5, 0.0, 1.0, 1.0))
+    assert hamming(tiles[tile], own) <= WINDOW_RADIUS_BITS
+    others = [t for t in range(len(SPLIT_TILES)) if t != tile and tiles[t] != NO_TILE]
+    assert all(hamming(tiles[t], own) > WINDOW_RADIUS_BITS for t in others)
+
+
+def test_a_flat_tile_is_no_evidence() -> None:
+    from provenance.fingerprint._windows import NO_TILE, SPLIT_TILES, tile_hashes
+
+    frame = np.full((H, W), 90, np.uint8)
+    frame[:, : W // 2] = clip(1.0, (W // 2, H))  # only the left half has a picture
+    tiles = tile_hashes(frame, 3.0)
+    assert tiles[SPLIT_TILES.index((0.5, 0.0, 1.0, 1.0))] == NO_TILE
+    assert tiles[SPLIT_TILES.index((0.0, 0.0, 0.5, 1.0))] != NO_TILE
+
+
+def test_tiles_survive_storage_and_older_items_have_none() -> None:
+    from dataclasses import replace
+
+    from provenance.fingerprint._windows import SPLIT_TILES
+
+    prints = _prints(np.zeros((0, 4), np.float32), np.zeros((3, 0, 2), np.uint64))
+    tiles = np.random.default_rng(4).integers(0, 2**63, (3, len(SPLIT_TILES)), dtype=np.uint64)
+    tiles[1, 2] = np.uint64(2**64 - 1)
+    stored = codecs.encode(replace(prints, frames=replace(prints.frames, tile_hashes=tiles)))
+    back = codecs.decode(stored)
+    assert back is not None and back.frames.tile_hashes.dtype == np.uint64
+    np.testing.assert_array_equal(back.frames.tile_hashes, tiles)
+    legacy = codecs.decode({k: v for k, v in stored.items() if k != codecs.TILES})
+    assert legacy is not None and legacy.frames.tile_hashes.shape == (3, 0)
