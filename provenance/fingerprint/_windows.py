@@ -296,15 +296,8 @@ SPLIT_TILES: tuple[tuple[float, float, float, float], ...] = (
 NO_TILE = np.uint64(0)  # a tile with too little detail to be evidence (a flat half): not hashed
 
 
-TILE_FRAME_WIDTH = 256  # px: tiles are cut from the frame shrunk to this (4x their thumbnail)
-
-
 def tile_hashes(luma: np.ndarray, min_detail: float) -> np.ndarray:
     """(T,) uint64: the pHash of each of :data:`SPLIT_TILES` as shown, or :data:`NO_TILE`."""
-    h, w = luma.shape
-    if w > TILE_FRAME_WIDTH:  # area averages of area averages: the same thumbnails, 4x faster
-        size = (TILE_FRAME_WIDTH, max(1, round(h * TILE_FRAME_WIDTH / w)))
-        luma = cv2.resize(np.ascontiguousarray(luma), size, interpolation=cv2.INTER_AREA)
     thumbs = window_thumbnails(luma, SPLIT_TILES)
     hashes = phash_thumbnails(thumbs)
     hashes[detail(thumbs) < min_detail] = NO_TILE
