@@ -294,10 +294,20 @@ SPLIT_TILES: tuple[tuple[float, float, float, float], ...] = (
     (0.62, 0.5, 1.0, 1.0),
 )
 NO_TILE = np.uint64(0)  # a tile with too little detail to be evidence (a flat half): not hashed
+TILE_FRAME_WIDTH = 256  # px: tiles are cut from the frame shrunk to this (4x a thumbnail)
 
 
 def tile_hashes(luma: np.ndarray, min_detail: float) -> np.ndarray:
-    """(T,) uint64: the pHash of each of :data:`SPLIT_TILES` as shown, or :data:`NO_TILE`."""
+    """(T,) uint64: the pHash of each of :data:`SPLIT_TILES` as shown, or :data:`NO_TILE`.
+
+    Cut from the frame shrunk first (area averages of area averages: nearly the
+    thumbnails the full frame gives, and every border search on a quarter of the
+    pixels).
+    """
+    h, w = luma.shape
+    if w > TILE_FRAME_WIDTH:
+        size = (TILE_FRAME_WIDTH, max(1, round(h * TILE_FRAME_WIDTH / w)))
+        luma = cv2.resize(np.ascontiguousarray(luma), size, interpolation=cv2.INTER_AREA)
     thumbs = window_thumbnails(luma, SPLIT_TILES)
     hashes = phash_thumbnails(thumbs)
     hashes[detail(thumbs) < min_detail] = NO_TILE
