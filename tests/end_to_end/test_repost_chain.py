@@ -43,10 +43,6 @@ def copies(chain) -> dict:
     return {f.claim_id: f for f in found}
 
 
-def claim_of(path: str) -> str:
-    return {"media/C005_a.mp4": "R000", "media/C006_a.mp4": "T000"}.get(path, path[6:10])
-
-
 def test_no_finding_touches_the_other_night_launch(copies) -> None:
     assert "T000" not in copies
     named = {
