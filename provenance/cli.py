@@ -289,6 +289,9 @@ def _print_rescore(summary: RescoreSummary) -> None:
 def report(archive_path: Path, fmt: str, out: Path) -> None:
     """Write the credibility report.
 
+    CSV writes one row per claim to OUT and one row per claim of each launch
+    to OUT's name with `_launches` added (report.csv: report_launches.csv).
+
     provenance report --format html --out report.html
     """
     try:
@@ -299,7 +302,7 @@ def report(archive_path: Path, fmt: str, out: Path) -> None:
     except ProvenanceError as exc:
         fail(exc)
     try:
-        from .report import write_report
+        from .report import launches_csv_path, write_report
 
         write_report(data, fmt, out)
     except OSError as exc:
@@ -311,6 +314,8 @@ def report(archive_path: Path, fmt: str, out: Path) -> None:
             err=True,
         )
     click.echo(f"wrote {out} ({len(data.claims)} claims)")
+    if fmt == "csv":
+        click.echo(f"wrote {launches_csv_path(out)} ({len(data.launches)} launches)")
 
 
 @main.command()

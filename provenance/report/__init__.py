@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..archive import Archive
+from ..findings.launches import Launch, group_launches
 from ..fingerprint import CloseupReading, codecs
 from ..model import ClaimMedia, Credibility, Finding, MediaRecord, StoredClaim
 
@@ -30,6 +31,7 @@ class ReportData:
     generated_at: datetime
     archive: str
     claims: tuple[ClaimView, ...]
+    launches: tuple[Launch, ...] = ()  # most claims first
 
     @property
     def unscored(self) -> list[str]:
@@ -63,8 +65,10 @@ def _collect(archive: Archive) -> ReportData:
         for sha, data in archive.fingerprints(codecs.CLOSEUP).items()
     }
     findings: dict[str | None, list[Finding]] = defaultdict(list)
-    for finding in archive.findings():
+    every = archive.findings()
+    for finding in every:
         findings[finding.claim_id].append(finding)
+    claims = archive.claims()
     views = tuple(
         ClaimView(
             stored=stored,
@@ -73,16 +77,23 @@ def _collect(archive: Archive) -> ReportData:
             findings=tuple(findings[stored.claim.id]),
             closeups={i.sha256: readings[i.sha256] for i in stored.media if i.sha256 in readings},
         )
-        for stored in archive.claims()
+        for stored in claims
     )
     return ReportData(
-        generated_at=datetime.now(UTC), archive=str(archive.path), claims=views
+        generated_at=datetime.now(UTC).replace(microsecond=0),
+        archive=str(archive.path),
+        claims=views,
+        launches=tuple(group_launches(claims, every, media, readings)),
     )
 
 
 def write_report(data: ReportData, fmt: str, out: Path) -> Path:
-    """Write ``data`` as ``fmt`` (html, json or csv) to ``out``, atomically."""
-    from .csvout import render_csv
+    """Write ``data`` as ``fmt`` (html, json or csv) to ``out``, atomically.
+
+    CSV writes the launches to a file of their own beside ``out``
+    (:func:`launches_csv_path`).
+    """
+    from .csvout import render_csv, render_launches_csv
     from .html import render_html
     from .jsonout import render_json
 
@@ -95,10 +106,21 @@ def write_report(data: ReportData, fmt: str, out: Path) -> Path:
         text = render_html(data, evidence_pictures(data, folder, folder.name))
     else:
         text = {"json": render_json, "csv": render_csv}[fmt](data)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(text, encoding="utf-8", newline="")
-    tmp.replace(out)
+    if fmt == "csv":
+        _write_atomically(launches_csv_path(out), render_launches_csv(data))
+    _write_atomically(out, text)
     return out
 
 
-__all__ = ["ClaimView", "ReportData", "collect", "write_report"]
+def launches_csv_path(out: Path) -> Path:
+    """Where the CSV of launches goes beside the claims' CSV ``out``: ``<stem>_launches.csv``."""
+    return out.with_name(f"{out.stem}_launches{out.suffix or '.csv'}")
+
+
+def _write_atomically(out: Path, text: str) -> None:
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(text, encoding="utf-8", newline="")
+    tmp.replace(out)
+
+
+__all__ = ["ClaimView", "ReportData", "collect", "launches_csv_path", "write_report"]

@@ -1,4 +1,4 @@
-"""The CSV report: one row per claim, for spreadsheets and analysts' tools."""
+"""The CSV reports: one row per claim, and one row per claim of each launch (a file of its own)."""
 
 from __future__ import annotations
 
@@ -45,4 +45,49 @@ def render_csv(data: ReportData) -> str:
             top.text if top else "",
         ]
         writer.writerow([spreadsheet_safe(v) for v in row])
+    return out.getvalue()
+
+
+LAUNCH_COLUMNS = [
+    "launch",
+    "launch_claims",
+    "launch_groups",
+    "cameras",
+    "span_days",
+    "role",
+    "claim",
+    "claimed_at",
+    "group",
+    "media",
+    "how",
+    "other_claim",
+    "other_media",
+    "confidence",
+]
+
+
+def render_launches_csv(data: ReportData) -> str:
+    """One row per (launch, claim showing it): the first claim first, then the later ones."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(LAUNCH_COLUMNS)
+    for launch in data.launches:
+        for role, shown in [("first", launch.first)] + [("later", c) for c in launch.later]:
+            row = [
+                f"L{launch.number}",
+                len(launch.claims),
+                "; ".join(launch.groups),
+                launch.cameras,
+                round(launch.span_days, 2),
+                role,
+                shown.claim_id,
+                iso_utc(shown.claimed_at),
+                shown.group,
+                "; ".join(shown.media),
+                shown.how or "",
+                shown.other_claim or "",
+                shown.other_media or "",
+                "" if shown.confidence is None else shown.confidence,
+            ]
+            writer.writerow([spreadsheet_safe(v) for v in row])
     return out.getvalue()

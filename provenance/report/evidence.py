@@ -40,6 +40,7 @@ class EvidencePicture:
     time_s: float
     other_time_s: float
     missing: str | None = None
+    size: tuple[int, int] = (0, 0)  # (width, height): the page keeps room for it before it loads
 
 
 def finding_times(finding: Finding) -> tuple[float, float]:
@@ -113,10 +114,10 @@ def evidence_pictures(
             why = "a media file is no longer where it was ingested"
             return (claim_id, index), EvidencePicture(None, here_s, there_s, why)
         name = f"claim{position:05d}-{index}.jpg"  # ids may differ only in case
-        cv2.imwrite(
-            str(folder / name), side_by_side(here, there, finding), [cv2.IMWRITE_JPEG_QUALITY, 80]
-        )
-        return (claim_id, index), EvidencePicture(f"{link}/{name}", here_s, there_s)
+        picture = side_by_side(here, there, finding)
+        cv2.imwrite(str(folder / name), picture, [cv2.IMWRITE_JPEG_QUALITY, 80])
+        size = (int(picture.shape[1]), int(picture.shape[0]))
+        return (claim_id, index), EvidencePicture(f"{link}/{name}", here_s, there_s, size=size)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         return dict(pool.map(make, jobs))

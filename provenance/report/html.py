@@ -27,6 +27,12 @@ _env = Environment(
     lstrip_blocks=True,
 )
 _env.filters["iso"] = iso_utc
+
+HOW_TEXT = {  # how a later claim shows a launch, as the launches table says it
+    "copy": "a copy",
+    "other_angle": "another camera",
+    "recycled_airframe": "the same airframe",
+}
 _env.filters["mmss"] = format_time
 
 
@@ -54,8 +60,14 @@ def render_html(
             for v in data.claims
         ]
     )
+    launches_of: dict[str, list[tuple[int, str | None]]] = {}  # claim id -> (launch, how)
+    for launch in data.launches:
+        for shown in launch.claims:
+            launches_of.setdefault(shown.claim_id, []).append((launch.number, shown.how))
     return _env.get_template("report.html.j2").render(
         data=data,
+        launches_of=launches_of,
+        how_text=HOW_TEXT,
         chart=Markup(chart),  # built from escaped parts (charts.py)
         ratings=[(r.value, ratings.get(r, 0)) for r in Rating],
         findings=[(k.value, findings.get(k, 0)) for k in FindingKind],

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from ..findings.launches import Launch, LaunchClaim
 from ..fingerprint import CloseupReading, Marking
 from ..model import Credibility, Finding, MediaRecord, MediaStatus
 from ..scoring import SCORING_MODEL
@@ -101,6 +102,34 @@ def scoring_models(data: ReportData) -> str:
     return ", ".join(models) if models else SCORING_MODEL
 
 
+def launch_claim_dict(shown: LaunchClaim) -> dict[str, Any]:
+    """A claim showing a launch: who, when, with which media, and how (null for the first)."""
+    return {
+        "claim": shown.claim_id,
+        "claimed_at": iso_utc(shown.claimed_at),
+        "group": shown.group,
+        "media": list(shown.media),
+        "how": shown.how,
+        "other_claim": shown.other_claim,
+        "other_media": shown.other_media,
+        "confidence": shown.confidence,
+    }
+
+
+def launch_dict(launch: Launch) -> dict[str, Any]:
+    """One launch: its first claim, every later claim showing it and how, its cameras."""
+    return {
+        "id": f"L{launch.number}",
+        "summary": launch.summary,
+        "claim_count": len(launch.claims),
+        "groups": list(launch.groups),
+        "cameras": launch.cameras,
+        "span_days": round(launch.span_days, 2),
+        "first": launch_claim_dict(launch.first),
+        "later": [launch_claim_dict(c) for c in launch.later],
+    }
+
+
 def report_dict(data: ReportData) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
@@ -123,6 +152,7 @@ def report_dict(data: ReportData) -> dict[str, Any]:
             }
             for view in data.claims
         ],
+        "launches": [launch_dict(launch) for launch in data.launches],
     }
 
 

@@ -106,6 +106,87 @@ def test_manifest_text_is_shown_as_text(page):
     assert "<script>alert(1)</script>" in text  # shown, not run (no alert, see the console)
 
 
+def _launch_rows(page) -> list:
+    from selenium.webdriver.common.by import By
+
+    rows = page.find_elements(By.CSS_SELECTOR, "#launches-table tbody tr")
+    return [r for r in rows if r.is_displayed()]
+
+
+def test_launches_come_before_the_claims_most_claims_first(page):
+    from selenium.webdriver.common.by import By
+
+    launches = page.find_element(By.ID, "launches")
+    claims = page.find_element(By.ID, "claims")
+    assert launches.location["y"] < claims.location["y"]
+    rows = _launch_rows(page)
+    assert len(rows) >= 7  # seven fixture launches, and claims of close-ups alone
+    counts = [int(r.find_elements(By.TAG_NAME, "td")[1].text) for r in rows]
+    assert counts == sorted(counts, reverse=True) and counts[0] > 1
+    assert rows[0].text.startswith("Launch 1: ")
+
+
+def test_launches_sort_and_filter(page):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    head = page.find_elements(By.CSS_SELECTOR, "#launches-table thead th")[1]
+    assert head.text.startswith("Claims")
+    head.click()
+    up = [int(r.find_elements(By.TAG_NAME, "td")[1].text) for r in _launch_rows(page)]
+    assert up == sorted(up) and up[0] < up[-1]
+    minimum = page.find_element(By.ID, "launch-min")
+    minimum.clear()
+    minimum.send_keys("3")
+    kept = [int(r.find_elements(By.TAG_NAME, "td")[1].text) for r in _launch_rows(page)]
+    assert kept and min(kept) >= 3 and len(kept) < len(up)
+    count = page.find_element(By.ID, "launch-count").text
+    assert count == f"{len(kept)} of {len(up)} launches"
+    minimum.clear()
+    minimum.send_keys("1")
+    Select(page.find_element(By.ID, "launch-group")).select_by_visible_text("Eastern Falcons")
+    for row in _launch_rows(page):
+        assert "Eastern Falcons" in row.find_elements(By.TAG_NAME, "td")[2].text
+    Select(page.find_element(By.ID, "launch-group")).select_by_index(0)
+    assert len(_launch_rows(page)) == len(up)
+
+
+def test_a_launch_leads_to_its_claims_and_back(page):
+    from selenium.webdriver.common.by import By
+
+    row = page.find_element(By.ID, "launch-L1")
+    later = row.find_elements(By.CSS_SELECTOR, "ul.later li > a")
+    assert later
+    target = later[0].text
+    later[0].click()
+    assert page.current_url.endswith(f"#claim-{target}")
+    section = page.find_element(By.ID, f"claim-{target}")
+    top = page.execute_script("return arguments[0].getBoundingClientRect().top", section)
+    assert abs(top) < 5  # scrolled to the claim
+    back = section.find_element(By.CSS_SELECTOR, ".launches-of a[href='#launch-L1']")
+    back.click()
+    assert page.current_url.endswith("#launch-L1")
+    assert section.find_element(By.CSS_SELECTOR, "a.back").get_attribute("href").endswith("#claims")
+
+
+def test_a_claim_address_opens_at_that_claim(browser, demo):
+    """``report.html#claim-C024`` opened directly shows C024 at the top, painted."""
+    from selenium.webdriver.common.by import By
+
+    html = next(p for p in demo.reports if p.suffix == ".html")
+    browser.get(html.resolve().as_uri() + "#claim-C024")
+    section = browser.find_element(By.ID, "claim-C024")
+    top = browser.execute_script("return arguments[0].getBoundingClientRect().top", section)
+    assert abs(top) < 5
+    hit = browser.execute_script(
+        "var r = arguments[0].getBoundingClientRect();"
+        " var el = document.elementFromPoint(r.left + 20, r.top + 10);"
+        " return arguments[0].contains(el);",
+        section,
+    )
+    assert hit
+
+
 def test_the_console_has_no_errors(page):
     errors = [e for e in page.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, errors

@@ -30,6 +30,8 @@ def test_the_demo_report_follows_the_schema(validator, report):
     assert not errors, errors[:5]
     kinds = {f["kind"] for c in report["claims"] for f in c["findings"]}
     assert {"copy", "recycled_identifier", "no_closeup"} <= kinds  # the schema saw them all
+    hows = {c["how"] for la in report["launches"] for c in la["later"]}
+    assert {"copy", "other_angle", "recycled_airframe"} <= hows
 
 
 @pytest.mark.parametrize(
@@ -40,6 +42,9 @@ def test_the_demo_report_follows_the_schema(validator, report):
         (("claims", 0, "media", 0, "closeup"), "yes"),
         (("claims", 0, "id"), "C 1"),
         (("scoring_model",), ""),
+        (("launches", 0, "later", 0, "how"), "rumour"),
+        (("launches", 0, "id"), "launch 1"),
+        (("launches", 0, "claim_count"), 0),
     ],
 )
 def test_the_schema_refuses_what_the_contract_forbids(validator, report, where, bad):
