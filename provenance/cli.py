@@ -185,7 +185,7 @@ def check(media: tuple[str, ...], archive_path: Path, as_json: bool) -> None:
         from .report.jsonout import finding_dict, media_dict
 
         payload = {
-            "media": [media_dict(m.path, m.record, m.closeup) for m in result.media],
+            "media": [media_dict(m.path, m.record, m.closeup, m.metadata) for m in result.media],
             "findings": [finding_dict(f) for f in result.findings],
         }
         click.echo(json.dumps(payload, indent=1, ensure_ascii=False))

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from .fingerprint import CloseupReading
 from .model import (
+    CaptureEvidence,
     Credibility,
     Finding,
     FindingKind,
@@ -27,7 +28,7 @@ from .model import (
     ViewGeometry,
 )
 
-SCORING_MODEL = "v3"
+SCORING_MODEL = "v4"
 BASE_SCORE = 70
 
 # code -> effect in points. Codes are stable: reports and analysts' tools key on them.
@@ -38,6 +39,8 @@ EFFECTS: dict[str, int] = {
     "other_angle_of_earlier_claim": -35,  # the launch an earlier claim showed, another camera
     "recycled_identifier": -30,  # an airframe's serial an earlier claim showed
     "recycled_identifier_in_copy": 0,  # the same, inside footage already counted as a copy
+    "recorded_before_claim": -30,  # the file says it was recorded days before the attack
+    "recorded_before_claim_in_copy": 0,  # the same, of footage already counted as a copy
     # moderate: nothing ties the claim to one airframe
     "no_identifying_closeup": -15,
     # positive: a new airframe, shown close enough to be checked
@@ -94,6 +97,10 @@ def score_claim(
             in_copy = (finding.media, finding.other_claim) in copied
             code = "recycled_identifier_in_copy" if in_copy else "recycled_identifier"
             reasons.append(_reason(code, _identifier_text(finding, in_copy)))
+        elif finding.kind is FindingKind.RECORDED_BEFORE_CLAIM:
+            in_copy = any(media_path == finding.media for media_path, _ in copied)
+            code = "recorded_before_claim_in_copy" if in_copy else "recorded_before_claim"
+            reasons.append(_reason(code, _recorded_text(finding, in_copy)))
         elif finding.kind is FindingKind.NO_CLOSEUP:
             assert isinstance(finding.evidence, NoCloseupEvidence)  # the kind's (model)
             paths = ", ".join(finding.evidence.media_read)
@@ -203,4 +210,15 @@ def _identifier_text(finding: Finding, in_copy: bool) -> str:
     return (
         f"{here} shows identifier {ev.identifier}, already shown in {there} "
         f"of earlier claim {finding.other_claim}{counted}"
+    )
+
+
+def _recorded_text(finding: Finding, in_copy: bool) -> str:
+    ev = finding.evidence
+    assert isinstance(ev, CaptureEvidence)  # the kind's (model)
+    zone = "" if ev.zoned else ", no time zone: counted from the latest it can mean"
+    counted = " (counted once, as the copy)" if in_copy else ""
+    return (
+        f"{finding.media} says it was recorded at {ev.value} ({ev.field}{zone}),"
+        f" {ev.days_before_claim:.0f} days before the claim{counted}"
     )

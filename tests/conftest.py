@@ -25,14 +25,20 @@ def write_video(
     fps: int = 10,
     seed: int = 0,
     size: tuple[int, int] = (96, 64),
+    tags: dict[str, str] | None = None,
 ) -> Path:
-    """A small H.264 video of moving seeded noise blocks: distinct per seed."""
+    """A small H.264 video of moving seeded noise blocks: distinct per seed.
+
+    ``tags`` are written as the container's metadata (any key, in MP4 and MOV too).
+    """
     rng = np.random.default_rng(seed)
     width, height = size
     base = rng.integers(0, 255, (height // 8, width // 8, 3), dtype=np.uint8)
     base = np.kron(base, np.ones((8, 8, 1), dtype=np.uint8))
     path.parent.mkdir(parents=True, exist_ok=True)
-    with av.open(str(path), "w") as container:
+    options = {"movflags": "use_metadata_tags"} if path.suffix in (".mp4", ".mov") else {}
+    with av.open(str(path), "w", options=options) as container:
+        container.metadata.update(tags or {})
         stream = container.add_stream("libx264", rate=Fraction(fps))
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.options = {"crf": "30", "preset": "ultrafast"}

@@ -291,3 +291,40 @@ def test_the_command_line_starts_without_the_image_libraries() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ""
+
+
+def test_a_file_recorded_long_before_its_claim_is_found_and_explained(
+    workdir: Path, archive_path: Path, tmp_path: Path
+) -> None:
+    """The file's own capture time, months before the claim: a finding, -30, once per footage."""
+    write_video(workdir / "media/old.mp4", seed=7, tags={"creation_time": "2024-06-01T08:00:00Z"})
+    write_video(workdir / "media/fresh.mp4", seed=8, tags={"creation_time": "2024-10-02T11:00:00Z"})
+    shutil.copy(workdir / "media/old.mp4", workdir / "media/old_again.mp4")
+    manifest = write_manifest(
+        workdir / "claims.jsonl",
+        [
+            claim("OLD", ["media/old.mp4"], day=2),
+            claim("FRESH", ["media/fresh.mp4"], day=2),
+            claim("AGAIN", ["media/old_again.mp4"], day=9),
+        ],
+    )
+    assert run("ingest", manifest, "--archive", archive_path).exit_code == 0
+    assert run("rescore", "--archive", archive_path).exit_code == 0
+    out = tmp_path / "r.json"
+    assert run("report", "--archive", archive_path, "--format", "json", "--out", out).exit_code == 0
+    claims = {c["id"]: c for c in json.loads(out.read_text())["claims"]}
+
+    (found,) = [f for f in claims["OLD"]["findings"] if f["kind"] == "recorded_before_claim"]
+    assert found["media"] == "media/old.mp4" and found["other_claim"] is None
+    assert found["evidence"]["field"] == "container creation_time"
+    assert found["evidence"]["days_before_claim"] == pytest.approx(123.17, abs=0.01)
+    reasons = {r["code"]: r for r in claims["OLD"]["credibility"]["reasons"]}
+    assert reasons["recorded_before_claim"]["effect"] == -30
+    assert "2024-06-01T08:00:00Z" in reasons["recorded_before_claim"]["text"]
+    metadata = claims["OLD"]["media"][0]["metadata"]
+    assert metadata["capture_time"] == "2024-06-01T08:00:00Z" and metadata["c2pa"] is None
+
+    assert not [f for f in claims["FRESH"]["findings"] if f["kind"] == "recorded_before_claim"]
+    codes = {r["code"] for r in claims["AGAIN"]["credibility"]["reasons"]}
+    assert {"copy_of_earlier_claim", "recorded_before_claim_in_copy"} <= codes
+    assert "recorded_before_claim" not in codes

@@ -13,10 +13,12 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from ..fingerprint import CloseupReading
 from ..match import MediaMatch, ViewRelation
+from ..media import FileMetadata
 from ..model import Finding, MediaRecord, StoredClaim
 from .angles import angle_findings, derived_items
 from .closeups import find_missing_closeups, find_recycled_identifiers, readings_of
 from .copies import copy_findings, identical_copy
+from .metadata import find_recorded_before
 
 # What this version looks for, shown in reports: honest about what is not done yet.
 ANALYSES: tuple[tuple[str, str, bool], ...] = (
@@ -42,6 +44,13 @@ ANALYSES: tuple[tuple[str, str, bool], ...] = (
         " without any text are not recognised yet",
         True,
     ),
+    (
+        "file_metadata",
+        "what each file says about itself (container and stream tags, EXIF, text chunks):"
+        " a capture time more than a day before the claim (recorded_before_claim);"
+        " content credentials (C2PA) are not read yet",
+        True,
+    ),
 )
 
 
@@ -51,10 +60,12 @@ def find_all(
     readings: Mapping[str, CloseupReading],
     matches: Iterable[MediaMatch],
     relations: Iterable[ViewRelation],
+    metadata: Mapping[str, FileMetadata] | None = None,
 ) -> list[Finding]:
     """All findings for ``claims`` (earliest first), from every detector.
 
-    ``readings`` are the close-up readings by sha256; ``matches`` and
+    ``readings`` are the close-up readings by sha256, ``metadata`` what each
+    file says about itself (by sha256; items without it are not judged); ``matches`` and
     ``relations`` the copy matches and view relations between media that the
     matchers stored (each item matched once, when new: the detectors read them
     both ways).
@@ -65,6 +76,7 @@ def find_all(
         *angle_findings(claims, relations, derived_items(claims, copies)),
         *find_recycled_identifiers(claims, readings),
         *find_missing_closeups(claims, media, readings),
+        *find_recorded_before(claims, metadata or {}),
     ]
 
 
@@ -81,6 +93,7 @@ __all__ = [
     "derived_items",
     "find_all",
     "find_missing_closeups",
+    "find_recorded_before",
     "find_recycled_identifiers",
     "identical_copy",
     "readings_of",

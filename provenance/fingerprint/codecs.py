@@ -14,10 +14,12 @@ import json
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any, Protocol
 
 import numpy as np
 
+from ..media import CaptureTime, FileMetadata, Tag
 from ._closeups import CloseupReading, Marking, SetAside
 from ._frames import THUMB_SIZE, Fingerprints, MediaFingerprint
 from ._orb import FrameFeatures, orb_bag
@@ -37,6 +39,7 @@ LAUNCH_SOUND = "launch-sound-v1"
 CLOSEUP = "closeup-v1"
 WINDOWS = "windows-v1"  # windows with footage of their own, and their hashes (index: light)
 TILES = "tiles-v1"  # every frame's split-screen tile hashes: looked up, never indexed
+METADATA = "metadata-v1"  # what the file says about itself (not a fingerprint: kept beside them)
 
 LIGHT_KINDS = (FRAMES, WINDOWS, ORB_WORDS, SIFT_WORDS, CLOSEUP)  # loaded for every item
 COPY_KINDS = (FRAMES, WINDOWS, TILES, THUMBS, ORB_KEYFRAMES, ORB_WORDS, CLOSEUP)  # in detail
@@ -113,6 +116,31 @@ def decode_views(stored: Mapping[str, bytes]) -> SceneViews | None:
         track = EventTrack.empty()
     sound = _decode_sound(stored[LAUNCH_SOUND]) if LAUNCH_SOUND in stored else None
     return SceneViews(keyframes, bag, track, sound)
+
+
+def encode_metadata(metadata: FileMetadata) -> bytes:
+    return json.dumps(asdict(metadata), default=str, separators=(",", ":")).encode()
+
+
+def decode_metadata(data: bytes) -> FileMetadata:
+    raw = json.loads(data)
+    capture = raw.get("capture")
+    return FileMetadata(
+        tags=tuple(Tag(**t) for t in raw.get("tags", ())),
+        capture=None
+        if capture is None
+        else CaptureTime(
+            capture["field"],
+            capture["value"],
+            datetime.fromisoformat(capture["moment"]),
+            capture["zoned"],
+        ),
+        device=raw.get("device"),
+        software=raw.get("software"),
+        place=raw.get("place"),
+        notes=tuple(raw.get("notes", ())),
+        error=raw.get("error"),
+    )
 
 
 def encode_closeup(reading: CloseupReading) -> bytes:

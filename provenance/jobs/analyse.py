@@ -38,9 +38,11 @@ from ..media import (
     DEADLINE,
     SOUND_RATE,
     DecodeReport,
+    FileMetadata,
     Frame,
     extract_frames,
     probe_media,
+    read_metadata,
     sound_in,
     transients_in,
 )
@@ -82,7 +84,8 @@ class MediaOutcome:
 
 
 def analyse_file(file: str) -> tuple[MediaInfo, dict[str, bytes], tuple[Problem, ...]]:
-    """A media file probed, fingerprinted and read for close-ups: its stored kinds.
+    """A media file probed, fingerprinted, read for close-ups and for what it says of
+    itself (its metadata): its stored kinds.
 
     Raises on bad media. One decoding pass: the close-up reader keeps its few candidate frames as
     the frames stream past the fingerprinting, and reads them afterwards.
@@ -116,6 +119,11 @@ def analyse_file(file: str) -> tuple[MediaInfo, dict[str, bytes], tuple[Problem,
         reading = CloseupReading(
             tuple(t for t, _ in candidates.frames()), error=f"internal error: {problems[-1].reason}"
         )
+    try:
+        metadata = read_metadata(file, info.kind)
+    except Exception as exc:  # our reader failed: the item keeps its fingerprints
+        problems.append(Problem.internal("metadata", exc))
+        metadata = FileMetadata((), error=f"internal error: {problems[-1].reason}")
     views = prints.views
     if views is not None:
         try:
@@ -127,7 +135,9 @@ def analyse_file(file: str) -> tuple[MediaInfo, dict[str, bytes], tuple[Problem,
             problems.append(Problem.internal("launch sound", exc))
             heard = LaunchSound(())
         views = replace(views, sound=heard)
-    return info, codecs.encode(replace(prints, views=views, closeup=reading)), tuple(problems)
+    stored = codecs.encode(replace(prints, views=views, closeup=reading))
+    stored[codecs.METADATA] = codecs.encode_metadata(metadata)
+    return info, stored, tuple(problems)
 
 
 def _launch_sound(file: str, prints: Fingerprints, duration_s: float | None) -> LaunchSound:

@@ -21,7 +21,7 @@ from ..archive import Archive
 from ..findings import claim_order, copy_findings, find_all, readings_of
 from ..fingerprint import CloseupReading, Fingerprints, codecs
 from ..match import CopyMatcher, MediaMatch, ViewIndex, ViewRelation
-from ..media import sha256_file
+from ..media import FileMetadata, sha256_file
 from ..model import (
     Claim,
     ClaimMedia,
@@ -63,6 +63,7 @@ class CheckedMedia:
     closeup: CloseupReading | None = None
     status: MediaStatus = MediaStatus.DONE
     problems: tuple[Problem, ...] = ()
+    metadata: FileMetadata | None = None  # what the file says about itself
 
     @property
     def record(self) -> MediaRecord:
@@ -160,6 +161,9 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
                 new_prints.closeup,
                 MediaStatus.DONE,
                 tuple(problems),
+                codecs.decode_metadata(outcome.fingerprints[codecs.METADATA])
+                if codecs.METADATA in outcome.fingerprints
+                else None,
             )
         )
     return CheckResult(tuple(checked), tuple(findings))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..archive import Archive
 from ..fingerprint import Fingerprints, SceneViews, codecs
+from ..media import FileMetadata
 
 
 def stored_prints(archive: Archive) -> dict[str, Fingerprints]:
@@ -42,3 +43,12 @@ def full_prints(archive: Archive, sha256: str, *, with_views: bool = True) -> Fi
         kind: data for kind in kinds if (data := archive.fingerprint(sha256, kind)) is not None
     }
     return codecs.decode(stored)
+
+
+def stored_metadata(archive: Archive) -> dict[str, FileMetadata]:
+    """What each analysed file said about itself, by sha256 (items analysed before
+    metadata was read have none)."""
+    return {
+        sha: codecs.decode_metadata(data)
+        for sha, data in archive.fingerprints(codecs.METADATA).items()
+    }

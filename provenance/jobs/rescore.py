@@ -28,7 +28,7 @@ from ..model import Finding, MediaRecord, MediaStatus, Problem, ScoreChange, Sto
 from ..scoring import score_claim
 from .analyse import MediaOutcome, log_problem, process_media
 from .pool import run_each
-from .prints import full_prints, stored_prints, stored_views
+from .prints import full_prints, stored_metadata, stored_prints, stored_views
 from .progress import progress
 
 log = logging.getLogger("provenance")
@@ -120,7 +120,7 @@ def rescore(archive: Archive, *, workers: int = 1, scheduler: str | None = None)
     media = {record.sha256: record for record in archive.all_media()}  # with this run's problems
     matches, relations = copy_matches(archive), view_relations(archive)
     readings = readings_of(fingerprints)
-    findings = find_all(claims, media, readings, matches, relations)
+    findings = find_all(claims, media, readings, matches, relations, stored_metadata(archive))
     by_claim: dict[str | None, list[Finding]] = defaultdict(list)
     for finding in findings:
         by_claim[finding.claim_id].append(finding)

@@ -58,6 +58,16 @@ class Still:
     grey: np.ndarray  # uint8, EXIF orientation applied
 
 
+def read_still_bgr(path: str | Path) -> np.ndarray:
+    """A still's colour pixels as shown (EXIF orientation applied), BGR; for reports only.
+
+    Call after :func:`read_still` accepted the file (size checked, format known).
+    """
+    with Image.open(path) as im:
+        rgb = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+    return np.ascontiguousarray(rgb[..., ::-1])
+
+
 def read_still(path: str | Path) -> Still | None:
     """Decode the still image at ``path``; None if Pillow does not know the format.
 

@@ -21,12 +21,13 @@ from pathlib import Path
 from typing import overload
 
 import av
+import cv2
 import numpy as np
 
 from ..errors import MediaOpenError, MediaTimeLimit
 from ._changes import TRANSIENT_LAG_S, ChangeTracker, Transient
 from ._picture import prepare, prepare_box
-from ._probe import MAX_VIDEO_PIXELS, read_still
+from ._probe import MAX_VIDEO_PIXELS, read_still, read_still_bgr
 
 log = logging.getLogger("provenance")
 
@@ -354,18 +355,21 @@ def transients_in(
     return found
 
 
-def frame_at(path: str | Path, time_s: float, *, width: int = ANALYSIS_WIDTH) -> np.ndarray:
+def frame_at(
+    path: str | Path, time_s: float, *, width: int = ANALYSIS_WIDTH, colour: bool = False
+) -> np.ndarray:
     """The sampled-frame view (luma, borders cut, at most ``width``) at ``time_s``.
 
     The same pixels the fingerprints were taken from, so boxes and points
-    stored with findings can be drawn on it. A still gives itself; a video
-    its first frame at or after ``time_s`` (a seek, then a short decode).
-    Raises :class:`MediaOpenError` if the file cannot be read.
+    stored with findings can be drawn on it; ``colour`` gives them in colour
+    (BGR, the same crop and size) for people to look at. A still gives
+    itself; a video its first frame at or after ``time_s`` (a seek, then a
+    short decode). Raises :class:`MediaOpenError` if the file cannot be read.
     """
     path = Path(path)
     still = read_still(path)
     if still is not None:
-        return prepare(still.grey, width)
+        return _view(still.grey, read_still_bgr(path) if colour else None, width)
     container = open_video(path)
     with container:
         stream = video_stream(container, path)
@@ -380,4 +384,18 @@ def frame_at(path: str | Path, time_s: float, *, width: int = ANALYSIS_WIDTH) ->
                 break
         if last is None:
             raise MediaOpenError(path, f"no frame at {time_s:.2f} s")
-        return prepare(_rotate(_luma_view(last), last.rotation), width)
+        bgr = _rotate(last.to_ndarray(format="bgr24"), last.rotation) if colour else None
+        return _view(_rotate(_luma_view(last), last.rotation), bgr, width)
+
+
+def _view(luma: np.ndarray, bgr: np.ndarray | None, width: int) -> np.ndarray:
+    """The analysed view of a frame: its luma prepared, or its colour cut and sized alike."""
+    prepared, box, _scale = prepare_box(luma, width)
+    if bgr is None:
+        return prepared
+    if bgr.shape[:2] != luma.shape:  # chroma planes of odd sizes: match the luma
+        bgr = cv2.resize(bgr, (luma.shape[1], luma.shape[0]), interpolation=cv2.INTER_AREA)
+    if luma.shape[1] > width:
+        size = (width, max(1, round(luma.shape[0] * width / luma.shape[1])))
+        bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(bgr[box.top : box.bottom, box.left : box.right])

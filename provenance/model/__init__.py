@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ._evidence import (
+    CaptureEvidence,
     EventAgreement,
     Evidence,
     FrameHashCopy,
@@ -57,6 +58,7 @@ class FindingKind(StrEnum):
     SAME_SITE = "same_site"
     RECYCLED_IDENTIFIER = "recycled_identifier"
     NO_CLOSEUP = "no_closeup"
+    RECORDED_BEFORE_CLAIM = "recorded_before_claim"
 
 
 class Rating(StrEnum):
@@ -235,6 +237,7 @@ EVIDENCE_OF_KIND: dict[FindingKind, tuple[type[Evidence], ...]] = {
     FindingKind.SAME_SITE: (ViewGeometry,),
     FindingKind.RECYCLED_IDENTIFIER: (IdentifierEvidence,),
     FindingKind.NO_CLOSEUP: (NoCloseupEvidence,),
+    FindingKind.RECORDED_BEFORE_CLAIM: (CaptureEvidence,),
 }
 
 
@@ -272,6 +275,7 @@ class ScoreChange:
 
 __all__ = [
     "EVIDENCE_OF_KIND",
+    "CaptureEvidence",
     "Claim",
     "ClaimMedia",
     "Credibility",

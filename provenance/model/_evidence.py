@@ -7,6 +7,9 @@ the archive stores: the keys and values are the contract's, and
 (``matches.match_json``), so what older archives hold reads back and is
 written again byte for byte. Values are taken from a dict as they are (no
 conversion of numbers), so a round trip changes nothing.
+
+It is long because every kind of evidence is here, each with its two forms:
+one place to read what a finding can rest on.
 """
 
 from __future__ import annotations
@@ -347,11 +350,52 @@ class NoCloseupEvidence:
         )
 
 
-Evidence = IdenticalBytes | FrameHashCopy | ViewGeometry | IdentifierEvidence | NoCloseupEvidence
+@dataclass(frozen=True)
+class CaptureEvidence:
+    """``recorded_before_claim``: the file's own capture time, and the field it came from."""
+
+    method: ClassVar[str] = "file_metadata"
+
+    field: str  # "container creation_time", "EXIF DateTimeOriginal", ...
+    value: str  # as the file writes it
+    recorded_at: str  # ISO 8601 UTC; a time without a zone read as UTC
+    zoned: bool  # False: read as local time anywhere, so up to 14 h later
+    days_before_claim: float  # counted from the latest moment the value can mean
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "field": self.field,
+            "value": self.value,
+            "recorded_at": self.recorded_at,
+            "zoned": self.zoned,
+            "days_before_claim": self.days_before_claim,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> CaptureEvidence:
+        return cls(d["field"], d["value"], d["recorded_at"], d["zoned"], d["days_before_claim"])
+
+
+Evidence = (
+    IdenticalBytes
+    | FrameHashCopy
+    | ViewGeometry
+    | IdentifierEvidence
+    | NoCloseupEvidence
+    | CaptureEvidence
+)
 
 _BY_METHOD: dict[str, type[Evidence]] = {
     kind.method: kind
-    for kind in (IdenticalBytes, FrameHashCopy, ViewGeometry, IdentifierEvidence, NoCloseupEvidence)
+    for kind in (
+        IdenticalBytes,
+        FrameHashCopy,
+        ViewGeometry,
+        IdentifierEvidence,
+        NoCloseupEvidence,
+        CaptureEvidence,
+    )
 }
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..archive import Archive
 from ..findings.launches import Launch, group_launches
 from ..fingerprint import CloseupReading, codecs
+from ..media import FileMetadata
 from ..model import ClaimMedia, Credibility, Finding, MediaRecord, StoredClaim
 
 
@@ -24,6 +25,7 @@ class ClaimView:
     media: tuple[tuple[ClaimMedia, MediaRecord | None], ...]
     findings: tuple[Finding, ...]
     closeups: dict[str, CloseupReading] = field(default_factory=dict, hash=False)  # by sha256
+    metadata: dict[str, FileMetadata] = field(default_factory=dict, hash=False)  # by sha256
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,10 @@ def _collect(archive: Archive) -> ReportData:
         sha: codecs.decode_closeup(data)
         for sha, data in archive.fingerprints(codecs.CLOSEUP).items()
     }
+    said = {
+        sha: codecs.decode_metadata(data)
+        for sha, data in archive.fingerprints(codecs.METADATA).items()
+    }
     findings: dict[str | None, list[Finding]] = defaultdict(list)
     every = archive.findings()
     for finding in every:
@@ -76,6 +82,7 @@ def _collect(archive: Archive) -> ReportData:
             media=tuple((item, media.get(item.sha256)) for item in stored.media),
             findings=tuple(findings[stored.claim.id]),
             closeups={i.sha256: readings[i.sha256] for i in stored.media if i.sha256 in readings},
+            metadata={i.sha256: said[i.sha256] for i in stored.media if i.sha256 in said},
         )
         for stored in claims
     )

@@ -1,8 +1,9 @@
 """Evidence pictures for the HTML report: the matched frames side by side.
 
 For each finding between two media items, the frames it rests on are taken
-from the media files (as the fingerprints saw them: grey, borders cut, at
-most 640 px wide, so stored boxes and points fit) and put side by side:
+from the media files (as the fingerprints saw them: borders cut, at most
+640 px wide, so stored boxes and points fit; in colour where the footage
+has it) and put side by side:
 identifier boxes are drawn for recycled identifiers, and the matched
 keypoints joined by lines for other angles. Labels stay in the HTML caption
 (paths may hold any script). Media no longer at their ingested location get
@@ -20,7 +21,7 @@ import numpy as np
 
 from ..errors import ProvenanceError
 from ..media import frame_at
-from ..model import Finding, FindingKind, IdentifierEvidence, ViewGeometry
+from ..model import Finding, FindingKind, FrameHashCopy, IdentifierEvidence, ViewGeometry
 from . import ReportData
 
 HEIGHT = 200  # px of each frame in a picture
@@ -54,15 +55,37 @@ def finding_times(finding: Finding) -> tuple[float, float]:
     return (seg.start_s + seg.end_s) / 2, (seg.other_start_s + seg.other_end_s) / 2
 
 
+TRANSFORM_LABELS = {  # how a copy was matched, as a reader says it (either way round)
+    "hflip": "mirrored",
+    "rot90": "turned a quarter",
+    "rot90_hflip": "turned a quarter and mirrored",
+    "rot180": "turned upside down",
+    "rot180_hflip": "turned upside down and mirrored",
+    "rot270": "turned a quarter",
+    "rot270_hflip": "turned a quarter and mirrored",
+}
+
+
+def matched_as(finding: Finding) -> str:
+    """How an edited copy was matched ("mirrored, speed 1.26x"), or ""."""
+    ev = finding.evidence
+    if not isinstance(ev, FrameHashCopy):
+        return ""
+    said = [TRANSFORM_LABELS[ev.transform]] if ev.transform in TRANSFORM_LABELS else []
+    if abs(ev.speed - 1.0) >= 0.02:
+        said.append(f"speed {ev.speed:.2f}x")
+    return ", ".join(said)
+
+
 def side_by_side(a: np.ndarray, b: np.ndarray, finding: Finding) -> np.ndarray:
-    """Two grey frames at one height, with the finding's boxes or matches drawn."""
+    """Two frames (grey or BGR) at one height, with the finding's boxes or matches drawn."""
     sa, sb = HEIGHT / a.shape[0], HEIGHT / b.shape[0]
     left = cv2.resize(a, (max(1, round(a.shape[1] * sa)), HEIGHT), interpolation=cv2.INTER_AREA)
     right = cv2.resize(b, (max(1, round(b.shape[1] * sb)), HEIGHT), interpolation=cv2.INTER_AREA)
     gap = 8
     canvas = np.full((HEIGHT, left.shape[1] + gap + right.shape[1], 3), 255, np.uint8)
-    canvas[:, : left.shape[1]] = left[..., None]
-    canvas[:, left.shape[1] + gap :] = right[..., None]
+    canvas[:, : left.shape[1]] = left if left.ndim == 3 else left[..., None]
+    canvas[:, left.shape[1] + gap :] = right if right.ndim == 3 else right[..., None]
     dx = left.shape[1] + gap
     ev = finding.evidence
     if isinstance(ev, IdentifierEvidence):
@@ -127,9 +150,15 @@ def _frame(file: str | None, time_s: float) -> np.ndarray | None:
     if file is None:
         return None
     try:
-        return frame_at(file, time_s)
+        return frame_at(file, time_s, colour=True)
     except (ProvenanceError, OSError):
         return None
 
 
-__all__ = ["EvidencePicture", "evidence_pictures", "finding_times", "side_by_side"]
+__all__ = [
+    "EvidencePicture",
+    "evidence_pictures",
+    "finding_times",
+    "matched_as",
+    "side_by_side",
+]

@@ -17,7 +17,7 @@ from ..model import FindingKind, Rating
 from ..scoring import BASE_SCORE, EFFECTS, RATING_BANDS, SCORING_MODEL, format_time
 from . import ReportData
 from .charts import ChartClaim, weekly_ratings_svg
-from .evidence import EvidencePicture
+from .evidence import EvidencePicture, matched_as
 from .jsonout import iso_utc
 
 _env = Environment(
@@ -34,6 +34,7 @@ HOW_TEXT = {  # how a later claim shows a launch, as the launches table says it
     "recycled_airframe": "the same airframe",
 }
 _env.filters["mmss"] = format_time
+_env.filters["matched_as"] = matched_as
 
 
 def render_html(

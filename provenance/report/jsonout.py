@@ -8,6 +8,7 @@ from typing import Any
 
 from ..findings.launches import Launch, LaunchClaim
 from ..fingerprint import CloseupReading, Marking
+from ..media import FileMetadata
 from ..model import Credibility, Finding, MediaRecord, MediaStatus
 from ..scoring import SCORING_MODEL
 from . import ReportData
@@ -23,6 +24,7 @@ def media_dict(
     path: str,
     record: MediaRecord | None,
     reading: CloseupReading | None = None,
+    metadata: FileMetadata | None = None,
 ) -> dict[str, Any]:
     """One ``media`` object (``record`` None: not in the archive).
 
@@ -30,7 +32,7 @@ def media_dict(
     (``unreadable``: the footage; ``internal_error``: our code, never held
     against the claim); ``decoded_s`` and ``incomplete`` say how much of a
     video cut short or damaged was read. ``closeup`` is null until the item's
-    close-ups are read.
+    close-ups are read; ``metadata`` when the file says nothing about itself.
     """
     if record is None:
         record = MediaRecord("", 0, path, MediaStatus.PENDING, error="not in the archive")
@@ -47,7 +49,27 @@ def media_dict(
         "height": info.height if info else None,
         "closeup": reading.closeup if reading is not None else None,
         "identifiers": [identifier_dict(m) for m in reading.identifiers] if reading else [],
+        "metadata": metadata_dict(metadata),
         "error": record.reported_error,
+    }
+
+
+def metadata_dict(metadata: FileMetadata | None) -> dict[str, Any] | None:
+    """What the file says about itself, or None when it says nothing (or was not read)."""
+    if metadata is None or metadata.empty:
+        return None
+    capture = metadata.capture
+    return {
+        "capture_time": None if capture is None else iso_utc(capture.moment),
+        "capture_field": None if capture is None else capture.field,
+        "capture_value": None if capture is None else capture.value,
+        "device": metadata.device,
+        "software": metadata.software,
+        "place": metadata.place,
+        "notes": list(metadata.notes),
+        "tags": [{"where": t.where, "key": t.key, "value": t.value} for t in metadata.tags],
+        "c2pa": None,  # content credentials: not read by this version
+        "error": metadata.error,
     }
 
 
@@ -145,7 +167,12 @@ def report_dict(data: ReportData) -> dict[str, Any]:
                 "source": view.stored.claim.source,
                 "credibility": credibility_dict(view.credibility),
                 "media": [
-                    media_dict(item.path, record, view.closeups.get(item.sha256))
+                    media_dict(
+                        item.path,
+                        record,
+                        view.closeups.get(item.sha256),
+                        view.metadata.get(item.sha256),
+                    )
                     for item, record in view.media
                 ],
                 "findings": [finding_dict(f) for f in view.findings],

@@ -13,7 +13,10 @@ mapping's segment grew to the frames at its ends that still agree (checked:
 copy evidence gained ``via``, null throughout; C020_b's turned copy of C013
 now ends at 5.56 s, was 5.54; the truth is 6.0), and when the report gained its
 top-level ``launches`` (checked: everything else compared equal; the launches
-themselves are checked against the ground truth in ``test_fixture_launches``). A change
+themselves are checked against the ground truth in ``test_fixture_launches``), and
+when media objects gained ``metadata`` and the scoring model became v4 for
+``recorded_before_claim`` (checked: with those taken out, everything compared
+equal; no fixture file carries a capture time, so no score moved). A change
 of layout must change no finding and no score: everything is compared exactly
 (claims, media, findings, evidence, reasons), except the report's generation
 time; numbers inside the evidence (inlier counts, keypoints, correlations)
