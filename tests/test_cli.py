@@ -328,3 +328,23 @@ def test_a_file_recorded_long_before_its_claim_is_found_and_explained(
     codes = {r["code"] for r in claims["AGAIN"]["credibility"]["reasons"]}
     assert {"copy_of_earlier_claim", "recorded_before_claim_in_copy"} <= codes
     assert "recorded_before_claim" not in codes
+
+
+def test_rescore_reads_the_metadata_an_older_version_did_not(
+    workdir: Path, archive_path: Path
+) -> None:
+    from provenance.fingerprint import codecs
+
+    write_video(workdir / "media/old.mp4", seed=7, tags={"creation_time": "2024-06-01T08:00:00Z"})
+    manifest = write_manifest(workdir / "claims.jsonl", [claim("OLD", ["media/old.mp4"], day=2)])
+    assert run("ingest", manifest, "--archive", archive_path).exit_code == 0
+    assert run("rescore", "--archive", archive_path).exit_code == 0
+    with open_archive(archive_path, write=True) as archive:  # as the last version left it
+        with archive.transaction() as db:
+            db.execute("DELETE FROM fingerprints WHERE kind = ?", (codecs.METADATA,))
+        assert archive.fingerprints(codecs.METADATA) == {}
+    assert run("rescore", "--archive", archive_path).exit_code == 0
+    with open_archive(archive_path, write=False) as archive:
+        assert len(archive.fingerprints(codecs.METADATA)) == 1
+        kinds = [f.kind.value for f in archive.findings("OLD")]
+    assert "recorded_before_claim" in kinds

@@ -52,6 +52,16 @@ class SQLiteArchive(ClaimsAndMedia):
         ).fetchone()
         return None if row is None else bytes(row["data"])
 
+    def add_fingerprint(self, sha256: str, kind: str, data: bytes) -> None:
+        """Store one more kind for an analysed item (what a newer version reads of old items)."""
+        now = _rows.format_utc(_rows.utc_now())
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO fingerprints (sha256, kind, data, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                (sha256, kind, data, now),
+            )
+
     def fingerprints(self, kind: str) -> dict[str, bytes]:
         """Every fingerprint of ``kind``, by sha256."""
         rows = self._db.execute("SELECT sha256, data FROM fingerprints WHERE kind = ?", (kind,))

@@ -291,6 +291,33 @@ def process_media(
     return outcomes
 
 
+def read_missing_metadata(archive: Archive) -> int:
+    """Read what each analysed file says about itself where an older version did not.
+
+    Items analysed before metadata was read keep every fingerprint; only their
+    metadata (a header read, milliseconds an item) is added, once, for the files
+    still where they were ingested. Returns how many were read.
+    """
+    have = set(archive.fingerprints(codecs.METADATA))
+    todo = [
+        r
+        for r in archive.all_media()
+        if r.status is MediaStatus.DONE and r.info is not None and r.sha256 not in have
+    ]
+    read = 0
+    for record in progress(todo, total=len(todo), desc="reading metadata"):
+        if record.info is None or not os.path.isfile(record.file):
+            continue
+        try:
+            said = read_metadata(record.file, record.info.kind)
+        except Exception as exc:  # our reader failed on it: the item stays without
+            log_problem(record.file, Problem.internal("metadata", exc))
+            continue
+        archive.add_fingerprint(record.sha256, codecs.METADATA, codecs.encode_metadata(said))
+        read += 1
+    return read
+
+
 def ready_to_analyse(one_thread: bool) -> None:
     """Start of an analysis worker: load the OCR model before any item's clock starts.
 

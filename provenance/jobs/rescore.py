@@ -26,7 +26,7 @@ from ..fingerprint import Fingerprints
 from ..match import COPY_MATCHER, VIEW_MATCHER, CopyMatcher, MediaMatch, ViewIndex, ViewRelation
 from ..model import Finding, MediaRecord, MediaStatus, Problem, ScoreChange, StoredClaim
 from ..scoring import score_claim
-from .analyse import MediaOutcome, log_problem, process_media
+from .analyse import MediaOutcome, log_problem, process_media, read_missing_metadata
 from .pool import run_each
 from .prints import full_prints, stored_metadata, stored_prints, stored_views
 from .progress import progress
@@ -85,6 +85,7 @@ def rescore(archive: Archive, *, workers: int = 1, scheduler: str | None = None)
     outcomes = process_media(
         archive, archive.pending_media(), workers=workers, scheduler=scheduler, run_id=run_id
     )
+    read_missing_metadata(archive)  # items an older version analysed
     claims = sorted(archive.claims(), key=claim_order)
     media = {record.sha256: record for record in archive.all_media()}
     fingerprints = stored_prints(archive)
