@@ -286,14 +286,36 @@ def _print_rescore(summary: RescoreSummary) -> None:
 @archive_option
 @click.option("--format", "fmt", type=click.Choice(["html", "json", "csv"]), required=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def report(archive_path: Path, fmt: str, out: Path) -> None:
+@click.option(
+    "--mark",
+    "marks",
+    multiple=True,
+    metavar='DATE="LABEL"',
+    help='A dated line across the weekly charts, as 2024-11-18="warning letter" (repeatable).',
+)
+@click.option(
+    "--chart-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the timeline chart alone, for slides (.png or .svg).",
+)
+def report(
+    archive_path: Path, fmt: str, out: Path, marks: tuple[str, ...], chart_out: Path | None
+) -> None:
     """Write the credibility report.
 
     CSV writes one row per claim to OUT and one row per claim of each launch
     to OUT's name with `_launches` added (report.csv: report_launches.csv).
 
-    provenance report --format html --out report.html
+    provenance report --format html --out report.html --mark 2024-11-18="warning letter"
     """
+    from .report.charts import Mark
+
+    try:
+        dated = [Mark.parse(m) for m in marks]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--mark") from None
+    if chart_out is not None and chart_out.suffix.lower() not in (".png", ".svg"):
+        raise click.BadParameter(f"{chart_out}: write .png or .svg", param_hint="--chart-out")
     try:
         with open_archive(archive_path, write=False) as archive:
             from .report import collect
@@ -302,11 +324,14 @@ def report(archive_path: Path, fmt: str, out: Path) -> None:
     except ProvenanceError as exc:
         fail(exc)
     try:
-        from .report import launches_csv_path, write_report
+        from .report import launches_csv_path, write_report, write_timeline
 
-        write_report(data, fmt, out)
+        write_report(data, fmt, out, dated)
+        if chart_out is not None:
+            write_timeline(data, chart_out, dated)
     except OSError as exc:
-        click.echo(f"error: {out}: cannot write the report ({exc.strerror or exc})", err=True)
+        where = exc.filename or out
+        click.echo(f"error: {where}: cannot write the report ({exc.strerror or exc})", err=True)
         sys.exit(EXIT_USAGE)
     if data.unscored:
         click.echo(
@@ -316,6 +341,8 @@ def report(archive_path: Path, fmt: str, out: Path) -> None:
     click.echo(f"wrote {out} ({len(data.claims)} claims)")
     if fmt == "csv":
         click.echo(f"wrote {launches_csv_path(out)} ({len(data.launches)} launches)")
+    if chart_out is not None:
+        click.echo(f"wrote {chart_out} (the timeline chart)")
 
 
 @main.command()

@@ -3,8 +3,10 @@
     python scripts/readme_screenshots.py [--demo DIR]
 
 Runs ``provenance demo`` into DIR (a temporary folder by default) and writes
-``docs/img/launches.png``: the launches section as a reader sees it. Needs
-Debian's ``chromium`` and ``chromium-driver`` and Selenium (the test extra).
+``docs/img/launches.png``, the launches section as a reader sees it (needs
+Debian's ``chromium`` and ``chromium-driver`` and Selenium, the test extra),
+and ``docs/img/timeline.png``, the timeline chart as ``report --chart-out``
+writes it, with one mark.
 """
 
 from __future__ import annotations
@@ -57,6 +59,22 @@ def main() -> None:
             run_demo(demo)
         OUT.mkdir(parents=True, exist_ok=True)
         print(shoot(demo / "report.html", "launches-section", OUT / "launches.png"))
+        print(timeline(demo / "provenance.db", OUT / "timeline.png"))
+
+
+def timeline(archive_path: Path, out: Path) -> Path:
+    """The timeline chart of the demo's archive, a mark on the day copies start, at 1x."""
+    from provenance.archive import open_archive
+    from provenance.report import collect
+    from provenance.report.charts import Mark, chart_claims, to_png, weekly_footage
+
+    with open_archive(archive_path, write=False) as archive:
+        data = collect(archive)
+    chart = weekly_footage(chart_claims(data), [Mark.parse("2024-10-07=the first re-posts")])
+    to_png(chart, out, scale=1)
+    with Image.open(out) as picture:
+        picture.convert("RGB").quantize(32).save(out, optimize=True)
+    return out
 
 
 if __name__ == "__main__":

@@ -348,3 +348,30 @@ def test_rescore_reads_the_metadata_an_older_version_did_not(
         assert len(archive.fingerprints(codecs.METADATA)) == 1
         kinds = [f.kind.value for f in archive.findings("OLD")]
     assert "recorded_before_claim" in kinds
+
+
+def test_report_marks_and_the_chart_for_slides(
+    manifest: Path, archive_path: Path, tmp_path: Path
+) -> None:
+    assert run("ingest", manifest, "--archive", archive_path).exit_code == 0
+    assert run("rescore", "--archive", archive_path).exit_code == 0
+    html, png = tmp_path / "r.html", tmp_path / "slides" / "timeline.png"
+    result = run(
+        "report", "--archive", archive_path, "--format", "html", "--out", html,
+        "--mark", "2024-10-02=warning letter", "--chart-out", png,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert 'class="mark-label"' in html.read_text()
+    assert html.read_text().count("2024-10-02 warning letter") == 3  # both charts, and the note
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    bad = CliRunner().invoke(
+        main, ["report", "--archive", str(archive_path), "--format", "html", "--out", str(html),
+               "--mark", "2024-10-32=late"],
+    )  # fmt: skip
+    assert bad.exit_code == 2 and "is not a date" in bad.output
+    svg = tmp_path / "t.svg"
+    assert run(
+        "report", "--archive", archive_path, "--format", "json", "--out", tmp_path / "r.json",
+        "--chart-out", svg,
+    ).exit_code == 0  # fmt: skip
+    assert svg.read_text().startswith('<svg id="timeline-chart"')

@@ -7,6 +7,7 @@ turn that into files.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from ..findings.launches import Launch, group_launches
 from ..fingerprint import CloseupReading, codecs
 from ..media import FileMetadata
 from ..model import ClaimMedia, Credibility, Finding, MediaRecord, StoredClaim
+from .charts import Mark
 
 
 @dataclass(frozen=True)
@@ -94,11 +96,11 @@ def _collect(archive: Archive) -> ReportData:
     )
 
 
-def write_report(data: ReportData, fmt: str, out: Path) -> Path:
+def write_report(data: ReportData, fmt: str, out: Path, marks: Sequence[Mark] = ()) -> Path:
     """Write ``data`` as ``fmt`` (html, json or csv) to ``out``, atomically.
 
     CSV writes the launches to a file of their own beside ``out``
-    (:func:`launches_csv_path`).
+    (:func:`launches_csv_path`); ``marks`` are drawn across the HTML's charts.
     """
     from .csvout import render_csv, render_launches_csv
     from .html import render_html
@@ -110,12 +112,28 @@ def write_report(data: ReportData, fmt: str, out: Path) -> Path:
         from .evidence import evidence_pictures
 
         folder = out.with_name(out.stem + "_files")
-        text = render_html(data, evidence_pictures(data, folder, folder.name))
+        text = render_html(data, evidence_pictures(data, folder, folder.name), marks)
     else:
         text = {"json": render_json, "csv": render_csv}[fmt](data)
     if fmt == "csv":
         _write_atomically(launches_csv_path(out), render_launches_csv(data))
     _write_atomically(out, text)
+    return out
+
+
+def write_timeline(data: ReportData, out: Path, marks: Sequence[Mark] = ()) -> Path:
+    """The timeline chart (new against recycled footage per week) alone, for slides:
+    PNG or SVG by ``out``'s suffix."""
+    from .charts import chart_claims, to_png, to_svg, weekly_footage
+
+    chart = weekly_footage(chart_claims(data), marks)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".svg":
+        _write_atomically(out, to_svg(chart) + "\n")
+        return out
+    tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")
+    to_png(chart, tmp)
+    tmp.replace(out)
     return out
 
 
@@ -130,4 +148,12 @@ def _write_atomically(out: Path, text: str) -> None:
     tmp.replace(out)
 
 
-__all__ = ["ClaimView", "ReportData", "collect", "launches_csv_path", "write_report"]
+__all__ = [
+    "ClaimView",
+    "Mark",
+    "ReportData",
+    "collect",
+    "launches_csv_path",
+    "write_report",
+    "write_timeline",
+]

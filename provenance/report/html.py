@@ -7,7 +7,7 @@ text holding ``<script>`` shows as text.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -16,7 +16,7 @@ from ..findings import ANALYSES
 from ..model import FindingKind, Rating
 from ..scoring import BASE_SCORE, EFFECTS, RATING_BANDS, SCORING_MODEL, format_time
 from . import ReportData
-from .charts import ChartClaim, weekly_ratings_svg
+from .charts import Mark, chart_claims, to_svg, weekly_footage, weekly_ratings
 from .evidence import EvidencePicture, matched_as
 from .jsonout import iso_utc
 
@@ -38,9 +38,12 @@ _env.filters["matched_as"] = matched_as
 
 
 def render_html(
-    data: ReportData, pictures: Mapping[tuple[str, int], EvidencePicture] | None = None
+    data: ReportData,
+    pictures: Mapping[tuple[str, int], EvidencePicture] | None = None,
+    marks: Sequence[Mark] = (),
 ) -> str:
-    """The report page; ``pictures`` (by claim id and finding index) show the evidence."""
+    """The report page; ``pictures`` (by claim id and finding index) show the evidence,
+    ``marks`` are dated lines drawn across the weekly charts."""
     ratings = Counter(v.credibility.rating for v in data.claims if v.credibility)
     findings = Counter(f.kind for v in data.claims for f in v.findings)
     groups = Counter(v.stored.claim.group for v in data.claims)
@@ -51,16 +54,9 @@ def render_html(
         for item, record in v.media
         if record is not None and record.info is not None and record.info.duration_s
     }
-    chart = weekly_ratings_svg(
-        [
-            ChartClaim(
-                v.stored.claim.group,
-                v.stored.claim.claimed_at,
-                v.credibility.rating.value if v.credibility else None,
-            )
-            for v in data.claims
-        ]
-    )
+    claims = chart_claims(data)
+    ratings_chart = to_svg(weekly_ratings(claims, marks))
+    timeline = to_svg(weekly_footage(claims, marks))
     launches_of: dict[str, list[tuple[int, str | None]]] = {}  # claim id -> (launch, how)
     for launch in data.launches:
         for shown in launch.claims:
@@ -69,7 +65,9 @@ def render_html(
         data=data,
         launches_of=launches_of,
         how_text=HOW_TEXT,
-        chart=Markup(chart),  # built from escaped parts (charts.py)
+        chart=Markup(ratings_chart),  # built from escaped parts (charts.py)
+        timeline=Markup(timeline),
+        marks=marks,
         ratings=[(r.value, ratings.get(r, 0)) for r in Rating],
         findings=[(k.value, findings.get(k, 0)) for k in FindingKind],
         claims_with=[(k.value, claims_with.get(k, 0)) for k in FindingKind],

@@ -43,3 +43,18 @@ def test_evidence_pictures_keep_the_footage_colour(demo, html: str) -> None:
     picture = cv2.imread(str(folder / src.group(1)))
     b, g, r = (picture[..., i].astype(int) for i in range(3))
     assert np.abs(b - r).mean() > 3 or np.abs(g - r).mean() > 3  # not grey
+
+
+def test_the_timeline_shows_new_against_recycled_footage(html: str) -> None:
+    """On the fixtures, recycled footage starts with the first copies (C010, 7 October)."""
+    chart = html[
+        html.index('<svg id="timeline-chart"') : html.index("</svg>", html.index("timeline-chart"))
+    ]
+    tips = re.findall(
+        r"<title>week of ([\d-]+), ([^:]+): (\d+) (new|recycled) footage</title>", chart
+    )
+    recycled = sorted({week for week, _, _, kind in tips if kind == "recycled"})
+    new = sorted({week for week, _, _, kind in tips if kind == "new"})
+    assert new[0] == "2024-09-02" and recycled[0] == "2024-10-07"
+    total = sum(int(n) for _, _, n, _ in tips)
+    assert total == 24  # every fixture claim, counted once
