@@ -46,9 +46,9 @@ ANALYSES: tuple[tuple[str, str, bool], ...] = (
     ),
     (
         "file_metadata",
-        "what each file says about itself (container and stream tags, EXIF, text chunks):"
-        " a capture time more than a day before the claim (recorded_before_claim);"
-        " content credentials (C2PA) are not read yet",
+        "what each file says about itself (container and stream tags, EXIF, text chunks,"
+        " C2PA content credentials): a capture time more than a day before the claim"
+        " (recorded_before_claim)",
         True,
     ),
 )

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..media import CaptureTime, FileMetadata, Tag
+from ..media import CaptureTime, ContentCredentials, FileMetadata, Tag
 from ._closeups import CloseupReading, Marking, SetAside
 from ._frames import THUMB_SIZE, Fingerprints, MediaFingerprint
 from ._orb import FrameFeatures, orb_bag
@@ -140,6 +140,17 @@ def decode_metadata(data: bytes) -> FileMetadata:
         place=raw.get("place"),
         notes=tuple(raw.get("notes", ())),
         error=raw.get("error"),
+        c2pa=None if raw.get("c2pa") is None else _credentials(raw["c2pa"]),
+    )
+
+
+def _credentials(raw: Mapping[str, Any]) -> ContentCredentials:
+    return ContentCredentials(
+        raw["state"],
+        raw["signer"],
+        raw["generator"],
+        tuple(raw["actions"]),
+        tuple(raw["failures"]),
     )
 
 

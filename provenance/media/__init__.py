@@ -10,7 +10,7 @@ yields; nothing later opens a file.
 """
 
 from ._changes import Transient
-from ._metadata import CaptureTime, FileMetadata, Tag, read_metadata
+from ._metadata import CaptureTime, ContentCredentials, FileMetadata, Tag, read_metadata
 from ._picture import Crop, find_content
 from ._probe import MAX_IMAGE_PIXELS, MAX_VIDEO_PIXELS, Still, probe_media, read_still, sha256_file
 from ._sound import SOUND_RATE, sound_in
@@ -31,6 +31,7 @@ __all__ = [
     "MAX_VIDEO_PIXELS",
     "SOUND_RATE",
     "CaptureTime",
+    "ContentCredentials",
     "Crop",
     "DecodeReport",
     "FileMetadata",

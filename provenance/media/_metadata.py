@@ -13,11 +13,13 @@ metadata box gets a note, not a crash or a huge report.
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import av
 from PIL import ExifTags, Image, UnidentifiedImageError
@@ -85,6 +87,23 @@ class CaptureTime:
 
 
 @dataclass(frozen=True)
+class ContentCredentials:
+    """A C2PA manifest in the file: who signed it, whether it holds, what it claims.
+
+    ``state`` is the C2PA validation state: ``Invalid`` (the signature or a hash
+    fails: the file was changed after signing), ``Valid`` (intact, signed by a
+    certificate nobody here vouches for), ``Trusted`` (intact, and the signer is
+    on a trust list).
+    """
+
+    state: str
+    signer: str | None  # the certificate's organisation and common name
+    generator: str | None  # the software that wrote the manifest
+    actions: tuple[str, ...]  # "c2pa.created 2024-06-01T08:00:00Z", ...
+    failures: tuple[str, ...]  # the validation codes that failed
+
+
+@dataclass(frozen=True)
 class FileMetadata:
     """What a media file says about itself, and notes on what it does not say."""
 
@@ -95,12 +114,14 @@ class FileMetadata:
     place: str | None = None  # a position as written (ISO 6709 or EXIF GPS)
     notes: tuple[str, ...] = ()  # stripped, placeholders, disagreements, cut short
     error: str | None = None  # the metadata could not be read (the footage may still be)
+    c2pa: ContentCredentials | None = None  # content credentials, when the file has them
 
     @property
     def empty(self) -> bool:
-        """Nothing found: no tag, and nothing wrong with reading them."""
+        """Nothing found: no tag, no credentials, and nothing wrong with reading them."""
         return (
             not self.tags
+            and self.c2pa is None
             and self.error is None
             and not any(n.startswith("damaged") for n in self.notes)
         )
@@ -116,12 +137,19 @@ def read_metadata(path: str | Path, kind: MediaKind) -> FileMetadata:
     except (OSError, av.error.FFmpegError, UnidentifiedImageError, ValueError) as exc:
         return FileMetadata((), error=f"metadata could not be read: {exc}")
     damaged = sorted({f"damaged metadata: {str(w.message).strip()}" for w in heard})
-    return describe(tags, cut, damaged)
+    credentials, why = content_credentials(path)
+    return describe(tags, cut, damaged + ([why] if why else []), credentials)
 
 
-def describe(tags: list[Tag], cut: int = 0, damaged: list[str] | None = None) -> FileMetadata:
-    """Capture time, device, software and place from ``tags``, with notes on what is missing."""
-    notes: list[str] = list(damaged or ())
+def describe(
+    tags: list[Tag],
+    cut: int = 0,
+    notes_so_far: list[str] | None = None,
+    credentials: ContentCredentials | None = None,
+) -> FileMetadata:
+    """Capture time, device, software and place from ``tags`` (and the credentials'
+    creation time, when they hold), with notes on what is missing."""
+    notes: list[str] = list(notes_so_far or ())
     if cut:
         notes.append(f"{cut} more tags not read (a metadata box this large is unusual)")
     times: list[CaptureTime] = []
@@ -136,6 +164,14 @@ def describe(tags: list[Tag], cut: int = 0, damaged: list[str] | None = None) ->
                 notes.append(f"{tag.where} {tag.key} is a placeholder ({tag.value}), not a time")
                 continue
             times.append(CaptureTime(f"{tag.where} {tag.key}", tag.value, moment, zoned))
+    if credentials is not None and credentials.state != "Invalid":
+        for action in credentials.actions:
+            name, _, when = action.partition(" ")
+            parsed = parse_time(when) if name == "c2pa.created" and when else None
+            if parsed is not None:
+                times.insert(0, CaptureTime("C2PA c2pa.created", when, *parsed))
+    elif credentials is not None:
+        notes.append("content credentials fail validation: the file was changed after signing")
     capture = _first_trusted(times)
     if times and max(t.moment for t in times) - min(t.moment for t in times) > timedelta(days=1):
         spread = ", ".join(f"{t.field} {t.value}" for t in times)
@@ -154,15 +190,66 @@ def describe(tags: list[Tag], cut: int = 0, damaged: list[str] | None = None) ->
     software = next((by_key[k] for k in SOFTWARE_KEYS if by_key.get(k)), None)
     place = next((by_key[k] for k in PLACE_KEYS if by_key.get(k)), None)
     telling = [t for t in tags if t.key.lower() not in TECHNICAL]
-    if not telling:
+    if not telling and credentials is None:
         notes.append("no capture time, device or place: the metadata was stripped or never written")
-    return FileMetadata(tuple(tags), capture, device, software, place, tuple(notes))
+    return FileMetadata(
+        tuple(tags), capture, device, software, place, tuple(notes), c2pa=credentials
+    )
 
 
 def _first_trusted(times: list[CaptureTime]) -> CaptureTime | None:
-    """The capture time of the most trusted field (the order of the key lists)."""
-    order = [*VIDEO_TIME_KEYS, *EXIF_TIME_KEYS]
+    """The capture time of the most trusted field: signed credentials that hold, then
+    the order of the key lists."""
+    order = ["c2pa.created", *VIDEO_TIME_KEYS, *EXIF_TIME_KEYS]
     return min(times, key=lambda t: order.index(t.field.rsplit(" ", 1)[-1].lower()), default=None)
+
+
+@functools.cache
+def _offline(c2pa: Any) -> Any:
+    """A C2PA reading context that never goes to the network (one per process)."""
+    settings = {"verify": {"remote_manifest_fetch": False, "ocsp_fetch": False}}
+    return c2pa.Context(c2pa.Settings.from_dict(settings))
+
+
+def content_credentials(path: Path) -> tuple[ContentCredentials | None, str | None]:
+    """The file's C2PA manifest (None without one), and a note when it cannot be read.
+
+    Read offline by ``c2pa-python``: no remote manifest and no certificate
+    revocation (OCSP) is fetched.
+    """
+    try:
+        import c2pa
+    except ImportError:
+        return None, "content credentials not read: c2pa-python is not installed"
+    try:
+        reader = c2pa.Reader.try_create(str(path), context=_offline(c2pa))
+        if reader is None:
+            return None, None
+        with reader:
+            state = reader.get_validation_state() or "unknown"
+            manifest = reader.get_active_manifest() or {}
+            results = reader.get_validation_results() or {}
+    except c2pa.C2paError as exc:
+        return None, f"content credentials could not be read: {exc}"
+    info = manifest.get("signature_info") or {}
+    signer = " / ".join(str(v) for v in (info.get("issuer"), info.get("common_name")) if v)
+    generators = manifest.get("claim_generator_info") or [{}]
+    generator = " ".join(
+        str(v) for v in (generators[0].get("name"), generators[0].get("version")) if v
+    )
+    actions = []
+    for assertion in manifest.get("assertions") or ():
+        if str(assertion.get("label", "")).startswith("c2pa.actions"):
+            for action in (assertion.get("data") or {}).get("actions") or ():
+                when = action.get("when")
+                actions.append(f"{action.get('action')}{' ' + when if when else ''}"[:MAX_VALUE])
+    failures = tuple(
+        str(f.get("code")) for f in ((results.get("activeManifest") or {}).get("failure") or ())
+    )
+    return (
+        ContentCredentials(str(state), signer or None, generator or None, tuple(actions), failures),
+        None,
+    )
 
 
 _EXIF_TIME = re.compile(r"^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})")

@@ -145,7 +145,7 @@ def weekly_bars(
         counts.setdefault((c.group, week_start(c.claimed_at)), Counter())[split(c)] += 1
     row_h = height + LABELS_H + 16
     plot_right = LEFT + len(weeks) * (BAR + GAP)
-    width = max(plot_right + 20, LEFT + len(categories) * 130 + 10)
+    width: float = max(plot_right + 20, LEFT + len(categories) * 130 + 10)
     total_h = TOP + len(groups) * row_h
     shapes: list[Rect | Line | Text] = []
     for i, (name, colour) in enumerate(categories):  # legend

@@ -68,7 +68,15 @@ def metadata_dict(metadata: FileMetadata | None) -> dict[str, Any] | None:
         "place": metadata.place,
         "notes": list(metadata.notes),
         "tags": [{"where": t.where, "key": t.key, "value": t.value} for t in metadata.tags],
-        "c2pa": None,  # content credentials: not read by this version
+        "c2pa": None
+        if metadata.c2pa is None
+        else {
+            "validation_state": metadata.c2pa.state,
+            "signer": metadata.c2pa.signer,
+            "claim_generator": metadata.c2pa.generator,
+            "actions": list(metadata.c2pa.actions),
+            "failures": list(metadata.c2pa.failures),
+        },
         "error": metadata.error,
     }
 

@@ -121,3 +121,113 @@ def test_naive_times_are_counted_from_the_latest_they_can_mean():
     moment, zoned = parse_time("2024-05-01T12:00:00+0300")  # type: ignore[misc]
     assert zoned and moment == datetime(2024, 5, 1, 9, tzinfo=UTC)
     assert parse_time("2024-05-01T12:00:00") == (datetime(2024, 5, 1, 12, tzinfo=UTC), False)
+
+
+def _test_signer():
+    """A throwaway ES256 root and signer made here: the c2pa-python wheel ships no test
+    certificate, and the tests may not download one."""
+    import datetime as dt
+
+    import c2pa
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name(
+            [
+                x509.NameAttribute(NameOID.COMMON_NAME, cn),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "provenance tests"),
+            ]
+        )
+
+    def usage(sign: bool) -> x509.KeyUsage:
+        return x509.KeyUsage(
+            digital_signature=sign, content_commitment=False, key_encipherment=False,
+            data_encipherment=False, key_agreement=False, key_cert_sign=not sign,
+            crl_sign=not sign, encipher_only=False, decipher_only=False,
+        )  # fmt: skip
+
+    start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    root_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+
+    def cert(subject, issuer, public, serial, ca):
+        built = (
+            x509.CertificateBuilder()
+            .subject_name(subject).issuer_name(issuer).public_key(public).serial_number(serial)
+            .not_valid_before(start).not_valid_after(start + dt.timedelta(days=3650))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+            .add_extension(usage(not ca), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+        )  # fmt: skip
+        if not ca:
+            built = built.add_extension(
+                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
+            ).add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
+                critical=False,
+            )
+        return built.sign(root_key, hashes.SHA256())
+
+    root = cert(name("test root"), name("test root"), root_key.public_key(), 1, True)
+    leaf = cert(name("test signer"), root.subject, key.public_key(), 2, False)
+    pem = serialization.Encoding.PEM
+    chain = leaf.public_bytes(pem) + root.public_bytes(pem)
+    private = key.private_bytes(
+        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return c2pa.Signer.from_info(
+        c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, chain, private, None)
+    )
+
+
+def test_content_credentials_read_as_signed_and_valid_and_tampered_as_invalid(tmp_path: Path):
+    import io
+
+    c2pa = pytest.importorskip("c2pa")
+    pytest.importorskip("cryptography")
+    manifest = {
+        "claim_generator_info": [{"name": "provenance tests", "version": "1"}],
+        "title": "a launch",
+        "assertions": [
+            {
+                "label": "c2pa.actions",
+                "data": {
+                    "actions": [
+                        {
+                            "action": "c2pa.created",
+                            "when": "2024-06-01T08:00:00Z",
+                            "digitalSourceType": "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture",
+                        }
+                    ]
+                },
+            }
+        ],
+    }
+    source, signed = io.BytesIO(), io.BytesIO()
+    Image.new("RGB", (64, 48), (120, 30, 30)).save(source, "JPEG")
+    source.seek(0)
+    with c2pa.Builder(manifest) as builder:
+        builder.sign(_test_signer(), "image/jpeg", source, signed)
+    path = tmp_path / "signed.jpg"
+    path.write_bytes(signed.getvalue())
+
+    said = read_metadata(path, MediaKind.IMAGE)
+    assert said.c2pa is not None and said.c2pa.state == "Valid"  # intact; signer not trusted
+    assert said.c2pa.signer == "provenance tests / test signer"
+    assert said.c2pa.actions == ("c2pa.created 2024-06-01T08:00:00Z",)
+    assert "signingCredential.untrusted" in said.c2pa.failures
+    assert said.capture is not None and said.capture.field == "C2PA c2pa.created"
+    assert codecs.decode_metadata(codecs.encode_metadata(said)) == said
+
+    tampered = bytearray(signed.getvalue())
+    tampered[-200] ^= 0xFF  # a byte of the picture, after signing
+    (tmp_path / "tampered.jpg").write_bytes(bytes(tampered))
+    broken = read_metadata(tmp_path / "tampered.jpg", MediaKind.IMAGE)
+    assert broken.c2pa is not None and broken.c2pa.state == "Invalid"
+    assert broken.capture is None  # a time in credentials that fail is not taken
+    assert any("changed after signing" in n for n in broken.notes)
+
+    plain = read_metadata(write_image(tmp_path / "plain.jpg"), MediaKind.IMAGE)
+    assert plain.c2pa is None and plain.empty
