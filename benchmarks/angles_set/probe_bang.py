@@ -179,22 +179,23 @@ def probe(set_dir: Path, archive: Path, truth: dict, half: str) -> dict:
             peaks[pair["relation"]].append((peak, right))
         same_total = sum(1 for p in pairs_of(truth, half) if p["relation"] == "same_launch")
 
-        def above(relation: str, t: float, of: int | None = None) -> str:
-            found = peaks[relation]
-            return f"{sum(p >= t for p, _ in found)} of {len(found) if of is None else of}"
-
         result[mode] = {
             f"above_{t}_sd": {
-                "same_launch": above("same_launch", t, same_total),
+                "same_launch": _above(peaks["same_launch"], t, same_total),
                 "same_launch_at_true_alignment": sum(
                     p >= t and right for p, right in peaks["same_launch"]
                 ),
-                "same_site_other_launch": above("same_site_other_launch", t),
-                "unrelated": above("unrelated", t),
+                "same_site_other_launch": _above(peaks["same_site_other_launch"], t),
+                "unrelated": _above(peaks["unrelated"], t),
             }
             for t in THRESHOLDS
         }
     return result
+
+
+def _above(found: list[tuple[float, bool]], t: float, of: int | None = None) -> str:
+    """How many of ``found`` peak at ``t`` or above, "k of n"."""
+    return f"{sum(p >= t for p, _ in found)} of {len(found) if of is None else of}"
 
 
 def main(argv: Sequence[str] | None = None) -> dict:
