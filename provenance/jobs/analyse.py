@@ -15,7 +15,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import av
@@ -291,20 +291,22 @@ def process_media(
     return outcomes
 
 
-def read_missing_metadata(archive: Archive) -> int:
+def read_missing_metadata(
+    archive: Archive, have: Mapping[str, FileMetadata]
+) -> dict[str, FileMetadata]:
     """Read what each analysed file says about itself where an older version did not.
 
-    Items analysed before metadata was read keep every fingerprint; only their
-    metadata (a header read, milliseconds an item) is added, once, for the files
-    still where they were ingested. Returns how many were read.
+    ``have``: the metadata the archive holds, by sha256. Items analysed before
+    metadata was read keep every fingerprint; only their metadata (a header
+    read, milliseconds an item) is added, once, for the files still where they
+    were ingested. Returns what was read, by sha256.
     """
-    have = set(archive.fingerprints(codecs.METADATA))
     todo = [
         r
         for r in archive.all_media()
         if r.status is MediaStatus.DONE and r.info is not None and r.sha256 not in have
     ]
-    read = 0
+    read: dict[str, FileMetadata] = {}
     for record in progress(todo, total=len(todo), desc="reading metadata"):
         if record.info is None or not os.path.isfile(record.file):
             continue
@@ -314,7 +316,7 @@ def read_missing_metadata(archive: Archive) -> int:
             log_problem(record.file, Problem.internal("metadata", exc))
             continue
         archive.add_fingerprint(record.sha256, codecs.METADATA, codecs.encode_metadata(said))
-        read += 1
+        read[record.sha256] = said
     return read
 
 

@@ -85,7 +85,8 @@ def rescore(archive: Archive, *, workers: int = 1, scheduler: str | None = None)
     outcomes = process_media(
         archive, archive.pending_media(), workers=workers, scheduler=scheduler, run_id=run_id
     )
-    read_missing_metadata(archive)  # items an older version analysed
+    metadata = stored_metadata(archive)
+    metadata.update(read_missing_metadata(archive, metadata))  # items an older version analysed
     claims = sorted(archive.claims(), key=claim_order)
     media = {record.sha256: record for record in archive.all_media()}
     fingerprints = stored_prints(archive)
@@ -121,7 +122,7 @@ def rescore(archive: Archive, *, workers: int = 1, scheduler: str | None = None)
     media = {record.sha256: record for record in archive.all_media()}  # with this run's problems
     matches, relations = copy_matches(archive), view_relations(archive)
     readings = readings_of(fingerprints)
-    findings = find_all(claims, media, readings, matches, relations, stored_metadata(archive))
+    findings = find_all(claims, media, readings, matches, relations, metadata)
     by_claim: dict[str | None, list[Finding]] = defaultdict(list)
     for finding in findings:
         by_claim[finding.claim_id].append(finding)
