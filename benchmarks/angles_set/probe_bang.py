@@ -35,10 +35,9 @@ import numpy as np
 
 from .._common import emit, parser, shown
 from .make_set import DEFAULT_OUT
+from .probe_cues import BAND_HZ, RATE, _window, gcc_phat
 from .split import HALVES, NAMES, clips_of, pairs_of
 
-RATE = 8000
-BAND_HZ = (300.0, 3500.0)
 HOP_S = 0.01  # energy envelope: 20 ms windows every 10 ms
 TRAVEL_S = 2.5  # a bang is heard up to this long after the flash (800 m)
 THRESHOLDS = (8, 9, 10, 11, 12, 13, 14)
@@ -91,24 +90,6 @@ def rises(band: np.ndarray, lo_s: float, hi_s: float, top: int) -> list[float]:
         if len(chosen) >= top:
             break
     return [(i + 1) * HOP_S for i in chosen]
-
-
-def _window(clip: tuple[float, np.ndarray], start_s: float, end_s: float) -> np.ndarray | None:
-    first, band = clip
-    i0, i1 = round((start_s - first) * RATE), round((end_s - first) * RATE)
-    return band[i0:i1] if 0 <= i0 < i1 <= len(band) else None
-
-
-def gcc_phat(x: np.ndarray, y: np.ndarray, lags: int) -> tuple[float, int]:
-    """(peak in standard deviations, its lag in samples) of ``x`` starting in ``y``."""
-    n = 1 << int(np.ceil(np.log2(len(x) + len(y))))
-    cross = np.fft.rfft(y, n) * np.conj(np.fft.rfft(x * np.hanning(len(x)), n))
-    cross /= np.maximum(np.abs(cross), 1e-12)
-    freqs = np.fft.rfftfreq(n, 1.0 / RATE)
-    cross[(freqs < BAND_HZ[0]) | (freqs > BAND_HZ[1])] = 0
-    corr = np.fft.irfft(cross, n)
-    k = int(np.argmax(corr[:lags]))
-    return float(corr[k] / np.std(corr)), k
 
 
 def score(a, b, bangs_a: list[float], bangs_b: list[float]) -> tuple[float, float | None]:

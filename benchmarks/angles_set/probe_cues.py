@@ -68,15 +68,21 @@ def bang_coherence(
     y = _window(b, at_b + BANG_S[0] - SEARCH_S, at_b + BANG_S[1] + SEARCH_S)
     if x is None or y is None:
         return None
+    peak, k = gcc_phat(x, y, round(2 * SEARCH_S * RATE) + 1)
+    return peak, (k - SEARCH_S * RATE) / RATE
+
+
+def gcc_phat(x: np.ndarray, y: np.ndarray, lags: int) -> tuple[float, int]:
+    """(peak in standard deviations of the correlation, its lag k in samples) of ``x``
+    starting k samples into ``y``, k below ``lags``; GCC-PHAT in :data:`BAND_HZ`."""
     n = 1 << int(np.ceil(np.log2(len(x) + len(y))))
     cross = np.fft.rfft(y, n) * np.conj(np.fft.rfft(x * np.hanning(len(x)), n))
     cross /= np.maximum(np.abs(cross), 1e-12)
     freqs = np.fft.rfftfreq(n, 1.0 / RATE)
     cross[(freqs < BAND_HZ[0]) | (freqs > BAND_HZ[1])] = 0
     corr = np.fft.irfft(cross, n)
-    lags = corr[: round(2 * SEARCH_S * RATE) + 1]  # x starting k samples into y
-    k = int(np.argmax(lags))
-    return float(lags[k] / np.std(corr)), (k - SEARCH_S * RATE) / RATE
+    k = int(np.argmax(corr[:lags]))
+    return float(corr[k] / np.std(corr)), k
 
 
 def _frame(path: Path, at_s: float) -> np.ndarray:
