@@ -229,5 +229,12 @@ def test_content_credentials_read_as_signed_and_valid_and_tampered_as_invalid(tm
     assert broken.capture is None  # a time in credentials that fail is not taken
     assert any("changed after signing" in n for n in broken.notes)
 
+    damaged = bytearray(signed.getvalue())
+    damaged[damaged.index(b"jumb") + 11] ^= 0xFF  # inside the manifest's own boxes
+    (tmp_path / "damaged.jpg").write_bytes(bytes(damaged))
+    unread = read_metadata(tmp_path / "damaged.jpg", MediaKind.IMAGE)  # a note, never a crash
+    assert unread.c2pa is None and unread.error is None
+    assert any(n.startswith("content credentials could not be read") for n in unread.notes)
+
     plain = read_metadata(write_image(tmp_path / "plain.jpg"), MediaKind.IMAGE)
     assert plain.c2pa is None and plain.empty
