@@ -54,6 +54,11 @@ class Launch:
     cameras: int  # distinct original views (copies are not cameras)
 
     @property
+    def id(self) -> str:
+        """ "L1" for the launch shown by the most claims, ..."""
+        return f"L{self.number}"
+
+    @property
     def first(self) -> LaunchClaim:
         return self.claims[0]
 

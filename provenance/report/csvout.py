@@ -74,7 +74,7 @@ def render_launches_csv(data: ReportData) -> str:
     for launch in data.launches:
         for role, shown in [("first", launch.first)] + [("later", c) for c in launch.later]:
             row = [
-                f"L{launch.number}",
+                launch.id,
                 len(launch.claims),
                 "; ".join(launch.groups),
                 launch.cameras,

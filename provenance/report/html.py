@@ -13,6 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from ..findings import ANALYSES
+from ..findings.launches import Launch
 from ..model import FindingKind, Rating
 from ..scoring import BASE_SCORE, EFFECTS, RATING_BANDS, SCORING_MODEL, format_time
 from . import ReportData
@@ -27,14 +28,14 @@ _env = Environment(
     lstrip_blocks=True,
 )
 _env.filters["iso"] = iso_utc
+_env.filters["mmss"] = format_time
+_env.filters["matched_as"] = matched_as
 
 HOW_TEXT = {  # how a later claim shows a launch, as the launches table says it
     "copy": "a copy",
     "other_angle": "another camera",
     "recycled_airframe": "the same airframe",
 }
-_env.filters["mmss"] = format_time
-_env.filters["matched_as"] = matched_as
 
 
 def render_html(
@@ -57,10 +58,10 @@ def render_html(
     claims = chart_claims(data)
     ratings_chart = to_svg(weekly_ratings(claims, marks))
     timeline = to_svg(weekly_footage(claims, marks))
-    launches_of: dict[str, list[tuple[int, str | None]]] = {}  # claim id -> (launch, how)
+    launches_of: dict[str, list[tuple[Launch, str | None]]] = {}  # claim id -> (launch, how)
     for launch in data.launches:
         for shown in launch.claims:
-            launches_of.setdefault(shown.claim_id, []).append((launch.number, shown.how))
+            launches_of.setdefault(shown.claim_id, []).append((launch, shown.how))
     return _env.get_template("report.html.j2").render(
         data=data,
         launches_of=launches_of,

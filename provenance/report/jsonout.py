@@ -32,7 +32,7 @@ def media_dict(
     (``unreadable``: the footage; ``internal_error``: our code, never held
     against the claim); ``decoded_s`` and ``incomplete`` say how much of a
     video cut short or damaged was read. ``closeup`` is null until the item's
-    close-ups are read; ``metadata`` when the file says nothing about itself.
+    close-ups are read; ``metadata`` null when the file says nothing about itself.
     """
     if record is None:
         record = MediaRecord("", 0, path, MediaStatus.PENDING, error="not in the archive")
@@ -149,7 +149,7 @@ def launch_claim_dict(shown: LaunchClaim) -> dict[str, Any]:
 def launch_dict(launch: Launch) -> dict[str, Any]:
     """One launch: its first claim, every later claim showing it and how, its cameras."""
     return {
-        "id": f"L{launch.number}",
+        "id": launch.id,
         "summary": launch.summary,
         "claim_count": len(launch.claims),
         "groups": list(launch.groups),
