@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..archive import open_archive
 from ..intake import read_manifest
-from ..report import collect, write_report
+from ..report import collect, launches_csv_path, write_report
 from .ingest import ingest_manifest
 from .rescore import RescoreSummary, rescore
 
@@ -41,4 +41,5 @@ def run_demo(out: Path, *, fixtures: Path | None = None, workers: int = 1) -> De
     reports = tuple(
         write_report(data, fmt, out / f"report.{fmt}") for fmt in ("html", "json", "csv")
     )
+    reports += (launches_csv_path(out / "report.csv"),)  # written with the claims' CSV
     return DemoResult(manifest_path.parent, archive_path, summary, reports)
