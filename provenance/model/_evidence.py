@@ -186,6 +186,20 @@ class ViewGeometry:
         """Other media time = media time - offset_s, when the launch was seen in both."""
         return None if self.event is None else self.event.offset_s
 
+    @property
+    def decided_by(self) -> str:
+        """Which cues decided, in words: the place (geometry), the launch's track in both
+        pictures, the launch's sound (the numbers are the other keys)."""
+        cues = ["geometry"]
+        if self.event is not None:
+            cues.append("the launch's track")
+        if self.sound is not None and self.sound.says == "same launch":
+            cues.append("the launch's sound")
+        decided = cues[0] if len(cues) == 1 else ", ".join(cues[:-1]) + " and " + cues[-1]
+        if self.sound is not None and self.sound.says == "another launch":
+            decided += "; the sound said another launch"
+        return decided
+
     def to_dict(self) -> dict[str, Any]:
         """The stored order of keys (``match_json`` holds them in this order)."""
         d: dict[str, Any] = {

@@ -9,7 +9,7 @@ from typing import Any
 from ..findings.launches import Launch, LaunchClaim
 from ..fingerprint import CloseupReading, Marking
 from ..media import FileMetadata
-from ..model import Credibility, Finding, MediaRecord, MediaStatus
+from ..model import Credibility, Finding, MediaRecord, MediaStatus, ViewGeometry
 from ..scoring import SCORING_MODEL
 from . import ReportData
 
@@ -107,8 +107,16 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
             "other_start_s": seg.other_start_s,
             "other_end_s": seg.other_end_s,
         },
-        "evidence": finding.evidence.to_dict(),
+        "evidence": evidence_dict(finding),
     }
+
+
+def evidence_dict(finding: Finding) -> dict[str, Any]:
+    """The finding's evidence as stored, and for other angles which cues decided."""
+    evidence = finding.evidence.to_dict()
+    if isinstance(finding.evidence, ViewGeometry):
+        evidence["decided_by"] = finding.evidence.decided_by
+    return evidence
 
 
 def credibility_dict(cred: Credibility | None) -> dict[str, Any] | None:

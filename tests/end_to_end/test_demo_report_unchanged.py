@@ -16,7 +16,9 @@ top-level ``launches`` (checked: everything else compared equal; the launches
 themselves are checked against the ground truth in ``test_fixture_launches``), and
 when media objects gained ``metadata`` and the scoring model became v4 for
 ``recorded_before_claim`` (checked: with those taken out, everything compared
-equal; no fixture file carries a capture time, so no score moved). A change
+equal; no fixture file carries a capture time, so no score moved), and when
+other-angle and same-site evidence gained ``decided_by`` in the report (checked:
+the six such findings gained it, nothing else changed). A change
 of layout must change no finding and no score: everything is compared exactly
 (claims, media, findings, evidence, reasons), except the report's generation
 time; numbers inside the evidence (inlier counts, keypoints, correlations)

@@ -1,5 +1,7 @@
 """Stored view relations -> other_angle and same_site findings, and how they are scored."""
 
+from dataclasses import replace
+
 from test_copies import MEDIA, stored
 
 from provenance.findings import claim_order, find_all
@@ -128,3 +130,12 @@ def test_one_launch_seen_by_several_earlier_claims_costs_once():
     assert len(angled) == 1 and "also in claim TWO" in angled[0].text
     same_site = angle_findings(claims, [relation("b", "a", same_event=False)])
     assert not [r for r in score_claim(claims[1], same_site, MEDIA).reasons if r.effect]
+
+
+def test_the_evidence_says_which_cues_decided():
+    with_sound = relation("a", "b").details
+    assert with_sound.decided_by == "geometry, the launch's track and the launch's sound"
+    other = replace(with_sound, sound=replace(with_sound.sound, says="another launch"))
+    assert other.decided_by == "geometry and the launch's track; the sound said another launch"
+    assert replace(with_sound, sound=None).decided_by == "geometry and the launch's track"
+    assert replace(with_sound, event=None, sound=None).decided_by == "geometry"
