@@ -180,8 +180,14 @@ def test_every_evidence_of_the_committed_demo_report_reads_back_unchanged() -> N
     kinds = set()
     for claim in report["claims"]:
         for finding in claim["findings"]:
-            evidence = evidence_from_dict(finding["evidence"])
-            assert evidence.to_dict() == finding["evidence"]
+            shown = dict(finding["evidence"])
+            decided = shown.pop("decided_by", None)  # derived by the report, never stored
+            evidence = evidence_from_dict(shown)
+            assert evidence.to_dict() == shown
+            if isinstance(evidence, ViewGeometry):
+                assert decided == evidence.decided_by
+            else:
+                assert decided is None
             kinds.add(type(evidence))
     assert kinds == {
         IdenticalBytes,
