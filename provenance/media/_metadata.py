@@ -229,6 +229,8 @@ def content_credentials(path: Path) -> tuple[ContentCredentials | None, str | No
             state = reader.get_validation_state() or "unknown"
             manifest = reader.get_active_manifest() or {}
             results = reader.get_validation_results() or {}
+    except c2pa.C2paError.NotSupported:  # a format C2PA does not embed in (MKV, WebM, BMP)
+        return None, None
     except Exception as exc:  # the library's verdict on a hostile file: the file's, not ours
         return None, f"content credentials could not be read: {type(exc).__name__}: {exc}"
     info = manifest.get("signature_info") or {}
