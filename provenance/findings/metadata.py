@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ..media import FileMetadata
-from ..model import CaptureEvidence, Finding, FindingKind, StoredClaim
+from ..model import CaptureEvidence, Finding, FindingKind, StoredClaim, iso_utc
 
 MIN_DAYS_BEFORE = 1.0
 
@@ -37,7 +37,7 @@ def find_recorded_before(
             evidence = CaptureEvidence(
                 field=capture.field,
                 value=capture.value,
-                recorded_at=capture.moment.isoformat().replace("+00:00", "Z"),
+                recorded_at=iso_utc(capture.moment),
                 zoned=capture.zoned,
                 days_before_claim=round(days, 2),
             )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -187,6 +187,11 @@ class ClaimMedia:
     sha256: str
 
 
+def iso_utc(moment: datetime) -> str:
+    """``moment`` as the reports write times: ISO 8601 in UTC, "Z" for the zone."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def holders_by_sha(claims: Sequence[StoredClaim]) -> dict[str, list[Holder]]:
     """Which claims hold each media item (by sha256), in the order of ``claims``."""
     holders: dict[str, list[Holder]] = {}
@@ -305,4 +310,5 @@ __all__ = [
     "ViewGeometry",
     "evidence_from_dict",
     "holders_by_sha",
+    "iso_utc",
 ]

@@ -6,9 +6,8 @@ import csv
 import io
 from collections import Counter
 
-from ..model import FindingKind
+from ..model import FindingKind, iso_utc
 from . import ReportData
-from .jsonout import iso_utc
 
 COLUMNS = (
     ["id", "claimed_at", "group", "target", "score", "rating", "media"]

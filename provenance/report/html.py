@@ -14,12 +14,11 @@ from markupsafe import Markup
 
 from ..findings import ANALYSES
 from ..findings.launches import Launch
-from ..model import FindingKind, Rating
+from ..model import FindingKind, Rating, iso_utc
 from ..scoring import BASE_SCORE, EFFECTS, RATING_BANDS, SCORING_MODEL, format_time
 from . import ReportData
 from .charts import Mark, chart_claims, to_svg, weekly_footage, weekly_ratings
 from .evidence import EvidencePicture, matched_as
-from .jsonout import iso_utc
 
 _env = Environment(
     loader=PackageLoader("provenance", "report/templates"),

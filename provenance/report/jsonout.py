@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from ..findings.launches import Launch, LaunchClaim
 from ..fingerprint import CloseupReading, Marking
 from ..media import FileMetadata
-from ..model import Credibility, Finding, MediaRecord, MediaStatus, ViewGeometry
+from ..model import Credibility, Finding, MediaRecord, MediaStatus, ViewGeometry, iso_utc
 from ..scoring import SCORING_MODEL
 from . import ReportData
 
 SCHEMA = 1
-
-
-def iso_utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def media_dict(
