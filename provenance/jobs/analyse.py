@@ -15,7 +15,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import av
@@ -292,9 +292,10 @@ def process_media(
 
 
 def read_missing_metadata(
-    archive: Archive, have: Mapping[str, FileMetadata]
+    archive: Archive, records: Iterable[MediaRecord], have: Mapping[str, FileMetadata]
 ) -> dict[str, FileMetadata]:
-    """Read what each analysed file says about itself where an older version did not.
+    """Read what each analysed file of ``records`` says about itself where an older
+    version did not, and store it in ``archive``.
 
     ``have``: the metadata the archive holds, by sha256. Items analysed before
     metadata was read keep every fingerprint; only their metadata (a header
@@ -303,7 +304,7 @@ def read_missing_metadata(
     """
     todo = [
         r
-        for r in archive.all_media()
+        for r in records
         if r.status is MediaStatus.DONE and r.info is not None and r.sha256 not in have
     ]
     read: dict[str, FileMetadata] = {}

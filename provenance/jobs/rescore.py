@@ -85,10 +85,11 @@ def rescore(archive: Archive, *, workers: int = 1, scheduler: str | None = None)
     outcomes = process_media(
         archive, archive.pending_media(), workers=workers, scheduler=scheduler, run_id=run_id
     )
-    metadata = stored_metadata(archive)
-    metadata.update(read_missing_metadata(archive, metadata))  # items an older version analysed
     claims = sorted(archive.claims(), key=claim_order)
     media = {record.sha256: record for record in archive.all_media()}
+    metadata = stored_metadata(archive)
+    # items an older version analysed
+    metadata.update(read_missing_metadata(archive, media.values(), metadata))
     fingerprints = stored_prints(archive)
     # copies first: the other-angle matcher leaves the copies they find out
     matched: dict[str, int] = {}
