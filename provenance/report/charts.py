@@ -327,10 +327,6 @@ def weekly_footage(claims: Sequence[ChartClaim], marks: Sequence[Mark] = ()) -> 
     )
 
 
-def weekly_ratings_svg(claims: Sequence[ChartClaim], marks: Sequence[Mark] = ()) -> str:
-    return to_svg(weekly_ratings(claims, marks))
-
-
 __all__ = [
     "ChartClaim",
     "Mark",
@@ -340,5 +336,4 @@ __all__ = [
     "weekly_bars",
     "weekly_footage",
     "weekly_ratings",
-    "weekly_ratings_svg",
 ]

@@ -13,11 +13,16 @@ from provenance.report.charts import (
     Mark,
     Rect,
     to_png,
+    to_svg,
     weekly_footage,
-    weekly_ratings_svg,
+    weekly_ratings,
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
+
+
+def ratings_svg(claims, marks=()) -> str:
+    return to_svg(weekly_ratings(claims, marks))
 
 
 def at(day: int) -> datetime:
@@ -31,7 +36,7 @@ def test_bars_are_split_by_rating_per_week_and_group_and_labels_escaped():
         ChartClaim("North", at(20), None),  # week 3; week 2 stays empty
         ChartClaim("<b>Hawks</b> & co", at(10), "low"),
     ]
-    svg = weekly_ratings_svg(claims)
+    svg = ratings_svg(claims)
     root = ElementTree.fromstring(svg)  # well-formed, so every label was escaped
     assert root.get("id") == "overview-chart"
     bars = root.findall(f"{SVG}rect[@class='bar']")
@@ -48,12 +53,12 @@ def test_bars_are_split_by_rating_per_week_and_group_and_labels_escaped():
 
 
 def test_no_claims_no_chart():
-    assert ElementTree.fromstring(weekly_ratings_svg([])).get("width") == "0"
+    assert ElementTree.fromstring(ratings_svg([])).get("width") == "0"
 
 
 def test_every_week_is_labelled_and_each_row_has_a_y_axis():
     claims = [ChartClaim("North", at(2), "high")] * 3 + [ChartClaim("North", at(30), "low")]
-    root = ElementTree.fromstring(weekly_ratings_svg(claims))
+    root = ElementTree.fromstring(ratings_svg(claims))
     weeks = [t.text for t in root.findall(f"{SVG}text[@class='week']")]
     assert weeks == ["02 Sep 24", "09 Sep 24", "16 Sep 24", "23 Sep 24", "30 Sep 24"]
     assert [t.text for t in root.findall(f"{SVG}text[@class='y-tick']")] == ["0", "2", "3"]
@@ -62,7 +67,7 @@ def test_every_week_is_labelled_and_each_row_has_a_y_axis():
 def test_marks_cross_the_chart_with_their_labels_escaped():
     claims = [ChartClaim("North", at(2), "high"), ChartClaim("North", at(9), None)]
     marks = [Mark.parse('2024-09-20="<i>warning</i> letter"'), Mark.parse("2024-10-14=after")]
-    svg = weekly_ratings_svg(claims, marks)
+    svg = ratings_svg(claims, marks)
     root = ElementTree.fromstring(svg)
     labels = [t.text for t in root.findall(f"{SVG}text[@class='mark-label']")]
     assert labels == ['2024-09-20 "<i>warning</i> letter"', "2024-10-14 after"]
