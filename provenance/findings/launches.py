@@ -77,14 +77,19 @@ class Launch:
         return (last - self.first.claimed_at).total_seconds() / 86400.0
 
     @property
-    def summary(self) -> str:
-        """ "Launch 3: 5 claims by 2 groups over 19 days, 2 cameras"."""
+    def details(self) -> str:
+        """ "5 claims by 2 groups over 19 days, 2 cameras"."""
         claims, groups, days = len(self.claims), len(self.groups), round(self.span_days)
-        text = f"Launch {self.number}: {claims} claim{'s' * (claims != 1)}"
+        text = f"{claims} claim{'s' * (claims != 1)}"
         if claims > 1:
             text += f" by {groups} group{'s' * (groups != 1)}"
             text += f" over {days} day{'s' * (days != 1)}" if days else " the same day"
         return text + f", {self.cameras} camera{'s' * (self.cameras != 1)}"
+
+    @property
+    def summary(self) -> str:
+        """ "Launch 3: 5 claims by 2 groups over 19 days, 2 cameras"."""
+        return f"Launch {self.number}: {self.details}"
 
 
 def group_launches(
