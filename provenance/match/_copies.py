@@ -291,7 +291,7 @@ def _query_plan(
             plan_windows.append(np.full(2, w + 1))
             plan_hashes.append(query.window_hashes[r, w])
     tiles = query.tile_hashes
-    if len(rows) and tiles.ndim == 2 and tiles.shape == (len(query), len(SPLIT_TILES)):
+    if len(rows) and tiles.shape == (len(query), len(SPLIT_TILES)):
         hit_rows, tile = np.nonzero(tiles[rows] != NO_TILE)  # flat tiles are no evidence
         plan_rows.append(rows[hit_rows])
         plan_variants.append(np.zeros(len(tile), np.int64))  # as shown
