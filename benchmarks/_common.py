@@ -59,8 +59,9 @@ def add_fixtures(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fixtures", default=str(FIXTURES))
 
 
-def emit(name: str, result: dict, argv: Sequence[str] | None) -> dict:
-    """Print ``result`` as JSON with the machine, the date and the command line."""
+def emit(name: str, result: dict, argv: Sequence[str] | None, out: Path | None = None) -> dict:
+    """Print ``result`` as JSON with the machine, the date and the command line, and
+    write it to ``out`` too when given."""
     args = sys.argv[1:] if argv is None else list(argv)
     result["machine"] = (
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -68,6 +69,9 @@ def emit(name: str, result: dict, argv: Sequence[str] | None) -> dict:
     result["date"] = date.today().isoformat()
     result["command"] = " ".join([f"python -m benchmarks.{name}", *args])
     print(json.dumps(result, indent=1))
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     return result
 
 

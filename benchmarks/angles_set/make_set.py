@@ -10,7 +10,6 @@ The bytes depend only on the seed (not on the number of workers).
 
 from __future__ import annotations
 
-import json
 import os
 import resource
 import sys
@@ -20,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .._common import BENCH, emit, parser, shown
+from .split import load_truth
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = BENCH / "angles_set"
@@ -27,7 +27,7 @@ DEFAULT_OUT = BENCH / "angles_set"
 
 def summary(out: Path) -> dict:
     """What the set at ``out`` holds: counts of clips, launches, pairs, and their kinds."""
-    truth = json.loads((out / "truth.json").read_text(encoding="utf-8"))
+    truth = load_truth(out)
     clips = truth["clips"].values()
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     launch_sites = {c["site"] for c in clips if c["launch"] and not c["site"].startswith("U")}

@@ -26,7 +26,6 @@ pictures find the launch's onset at all (within 0.2 s of the truth).
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,7 +35,7 @@ import numpy as np
 from .._common import emit, parser, shown
 from .make_set import DEFAULT_OUT
 from .probe_cues import BAND_HZ, RATE, _window, gcc_phat
-from .split import HALVES, NAMES, clips_of, pairs_of
+from .split import HALVES, NAMES, clips_of, load_truth, pairs_of
 
 HOP_S = 0.01  # energy envelope: 20 ms windows every 10 ms
 TRAVEL_S = 2.5  # a bang is heard up to this long after the flash (800 m)
@@ -186,17 +185,14 @@ def main(argv: Sequence[str] | None = None) -> dict:
     p.add_argument("--archive", type=Path, required=True, help="the half's archive, re-scored")
     p.add_argument("--out", type=Path)
     args = p.parse_args(argv)
-    truth = json.loads((args.set / "truth.json").read_text(encoding="utf-8"))
+    truth = load_truth(args.set)
     result = {
         "set": shown(args.set),
         "half": args.half,
         "half_name": NAMES[args.half],
         **probe(args.set, args.archive, truth, args.half),
     }
-    emit("angles_set.probe_bang", result, argv)
-    if args.out:
-        args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    return result
+    return emit("angles_set.probe_bang", result, argv, args.out)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ unrelated) show the margin, or that there is none.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -34,7 +33,7 @@ import numpy as np
 
 from .._common import emit, parser, shown
 from .make_set import DEFAULT_OUT
-from .split import HALVES, NAMES, clips_of, pairs_of
+from .split import HALVES, NAMES, clips_of, load_truth, pairs_of
 
 RATE = 8000  # Hz
 BAND_HZ = (300.0, 3500.0)
@@ -186,16 +185,13 @@ def main(argv: Sequence[str] | None = None) -> dict:
     p.add_argument("--cue", choices=("sound", "features", "both"), default="both")
     p.add_argument("--out", type=Path)
     args = p.parse_args(argv)
-    truth = json.loads((args.set / "truth.json").read_text(encoding="utf-8"))
+    truth = load_truth(args.set)
     result: dict = {"set": shown(args.set), "half": args.half, "half_name": NAMES[args.half]}
     if args.cue in ("sound", "both"):
         result["sound"] = probe_sound(args.set, truth, args.half)
     if args.cue in ("features", "both"):
         result["features"] = probe_features(args.set, truth, args.half)
-    emit("angles_set.probe_cues", result, argv)
-    if args.out:
-        args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    return result
+    return emit("angles_set.probe_cues", result, argv, args.out)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ only elsewhere (``wrong_only``), no onset (``none``), for
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from .._common import emit, parser, shown
 from .make_set import DEFAULT_OUT
 from .probe_bang import _band, onsets, rises
 from .probe_cues import RATE
-from .split import HALVES, NAMES, clips_of
+from .split import HALVES, NAMES, clips_of, load_truth
 
 BEFORE_BANG_S = 2.6
 MIN_GAIN = 40.0  # luma levels, as the event track's own onset rule
@@ -103,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     p.add_argument("--bangs", type=int, default=3, help="sharpest rises by ear searched before")
     p.add_argument("--out", type=Path)
     args = p.parse_args(argv)
-    truth = json.loads((args.set / "truth.json").read_text(encoding="utf-8"))
+    truth = load_truth(args.set)
     result = {
         "set": shown(args.set),
         "half": args.half,
@@ -111,10 +110,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         "bangs": args.bangs,
         **probe(args.set, args.archive, truth, args.half, args.bangs),
     }
-    emit("angles_set.probe_onsets", result, argv)
-    if args.out:
-        args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    return result
+    return emit("angles_set.probe_onsets", result, argv, args.out)
 
 
 if __name__ == "__main__":

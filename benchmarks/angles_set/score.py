@@ -40,7 +40,7 @@ import numpy as np
 
 from .._common import BENCH, emit, parser, shown
 from .make_set import DEFAULT_OUT
-from .split import HALVES, NAMES, clips_of, halves, pairs_of
+from .split import HALVES, NAMES, clips_of, halves, load_truth, pairs_of
 
 WITHIN_S = 0.2  # the target for the time offset
 
@@ -557,7 +557,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         "no ingest, no rescore",
     )
     args = p.parse_args(argv)
-    truth = json.loads((args.set / "truth.json").read_text(encoding="utf-8"))
+    truth = load_truth(args.set)
     split = halves(truth)
     archive_path = args.archive or BENCH / f"angles_set_{args.half}.db"
     if args.reuse:
@@ -596,11 +596,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
             json.dumps({"half": args.half, "pairs": rows}, indent=1) + "\n", encoding="utf-8"
         )
         result["dump"] = shown(args.dump_pairs)
-    emit("angles_set.score", result, argv)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    return result
+    return emit("angles_set.score", result, argv, args.out)
 
 
 if __name__ == "__main__":

@@ -58,6 +58,11 @@ def _key(gid: str) -> tuple[str, int, int]:
     return (m.group(1), int(m.group(2)), int(m.group(3))) if m else (gid, 0, 0)
 
 
+def load_truth(set_dir: Path) -> dict:
+    """The set's ground truth (``truth.json``, written by ``make_set``)."""
+    return json.loads((set_dir / "truth.json").read_text(encoding="utf-8"))
+
+
 def load_split(path: Path = SPLIT_FILE) -> dict[str, list[str]]:
     data = json.loads(path.read_text(encoding="utf-8"))
     return {h: list(data[h]) for h in HALVES}
@@ -122,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         help=f"rewrite {SPLIT_FILE.name} from the rule (to be committed)",
     )
     args = p.parse_args(argv)
-    truth = json.loads((args.set / "truth.json").read_text(encoding="utf-8"))
+    truth = load_truth(args.set)
     if args.write:
         split = rule(list(truth["groups"]))
         SPLIT_FILE.write_text(
