@@ -1,0 +1,249 @@
+"""How well the motion along a copy mapping tells copies from look-alikes (a probe).
+
+    python -m benchmarks.copies.probe_motion --set DIR --half A --archive X.db [--out X.json]
+
+Reads an archive the half was scored into (``benchmarks.copies.score``) and
+measures the motion test of :mod:`benchmarks.copies.motion` (tried for the
+look-alike recordings of one place, not adopted) on:
+
+- every stored whole-frame copy match of the half, labelled right (the two
+  items share footage of one original, by the set's truth) or wrong;
+- every trap pair of the half (the same site on another day, two night
+  launches, ...), aligned the way the hashes agree best (speed 1, as shown or
+  mirrored, every offset on the sampling grid): what the detector would
+  compare if it took the look-alike for a copy.
+
+- each original of the half cut in two, the second half aligned on the first
+  where their hashes agree best: two recordings of one place at two moments,
+  made from the half's own real footage (half A has no trap pair whose
+  frames hash alike, so these are its look-alikes).
+
+For each setting (least agreement, how far the best offset must stand out,
+``--min-motion``), how many matches are kept, moved to another offset, or
+dropped. Not a detector: the traps are aligned with the truth's help.
+Choose settings on half A only; B is held apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from provenance.archive import open_archive
+from provenance.fingerprint import MediaFingerprint
+from provenance.fingerprint._hashing import hamming
+from provenance.jobs.prints import full_prints
+from provenance.match._copies import COPY_MATCHER, MediaMatch
+from provenance.match._timing import CopyMatch
+from provenance.model import Segment
+
+from .._common import emit
+from ..angles_set.split import load_truth
+from .make_set import DEFAULT_OUT
+from .motion import MIN_MOTION, follow_motion, motion_agreement
+
+THRESHOLDS = ((0.1, 2.0), (0.2, 2.0), (0.2, 3.0), (0.2, 4.0), (0.3, 3.0))
+MIN_OVERLAP = 6  # sampled frames two look-alikes must share to be aligned at all
+
+
+def best_alignment(a: MediaFingerprint, b: MediaFingerprint) -> tuple[CopyMatch, float] | None:
+    """The offset (speed 1, as shown or mirrored) where a's frame hashes agree best with b's."""
+    ta, tb = a.time_s.astype(np.float64), b.time_s.astype(np.float64)
+    best: tuple[float, float, int] | None = None
+    for variant in (0, 1):
+        dist = hamming(a.hashes[:, variant][:, None], b.hashes[:, 0][None, :]).astype(np.float64)
+        for offset in np.arange(-tb.max(), ta.max() + 0.25, 0.5):
+            mapped = ta - offset  # b's time of each of a's frames
+            j = np.clip(np.searchsorted(tb, mapped), 0, len(tb) - 1)
+            on = np.abs(tb[j] - mapped) <= 0.3
+            if on.sum() < MIN_OVERLAP:
+                continue
+            mean = float(dist[np.flatnonzero(on), j[on]].mean())
+            if best is None or mean < best[0]:
+                best = (mean, float(offset), variant)
+    if best is None:
+        return None
+    mean, offset, variant = best
+    inside = (ta - offset >= tb.min() - 0.3) & (ta - offset <= tb.max() + 0.3)
+    start, end = float(ta[inside].min()), float(ta[inside].max())
+    segment = Segment(start, end, start - offset, end - offset)
+    return CopyMatch(-1, segment, 1.0, variant, int(inside.sum()), 0.0, mean, 0.0), mean
+
+
+def probe(set_dir: Path, half: str, archive_path: Path, min_motion: float = MIN_MOTION) -> dict:
+    truth = load_truth(set_dir)
+    items = {i: it for i, it in truth["items"].items() if it["half"] == half}
+    with open_archive(archive_path, write=False) as archive:
+        sha_of = {Path(m.file).stem: m.sha256 for m in archive.all_media()}
+        name_of = {sha: name for name, sha in sha_of.items()}
+        cache: dict[str, MediaFingerprint | None] = {}
+
+        def frames(sha: str) -> MediaFingerprint | None:
+            if sha not in cache:
+                found = full_prints(archive, sha, with_views=False)
+                cache[sha] = None if found is None else found.frames
+            return cache[sha]
+
+        def agreement_of(q: MediaFingerprint, o: MediaFingerprint, m: CopyMatch):
+            return motion_agreement(q, o, m, min_motion)
+
+        rows = []
+        for sha, other_sha, text in archive.media_matches(COPY_MATCHER):
+            a, b = name_of.get(sha), name_of.get(other_sha)
+            if a not in items or b not in items:
+                continue
+            m = MediaMatch.from_json(sha, other_sha, text).match
+            fa, fb = frames(sha), frames(other_sha)
+            if fa is None or fb is None:
+                continue
+            agreement = agreement_of(fa, fb, m)
+            right = bool(set(items[a]["originals"]) & set(items[b]["originals"]))
+            row = _row("match", a, b, right, m, agreement, m.mean_distance)
+            for t in THRESHOLDS:
+                followed = follow_motion(
+                    fa, fb, m, min_correlation=t[0], min_contrast=t[1], min_motion=min_motion
+                )
+                row[f"at {t}"] = (
+                    "vetoed" if followed is None else "kept" if followed == m else "moved"
+                )
+                if followed is not None and followed != m:
+                    row[f"moved at {t}"] = _error(truth, a, b, followed)
+            row["error"] = _error(truth, a, b, m)
+            rows.append(row)
+        for trap in truth["traps"]:
+            if trap["half"] != half or trap["a"] not in sha_of or trap["b"] not in sha_of:
+                continue
+            fa, fb = frames(sha_of[trap["a"]]), frames(sha_of[trap["b"]])
+            if fa is None or fb is None:
+                continue
+            aligned = best_alignment(fa, fb)
+            if aligned is None:
+                rows.append(_row("trap", trap["a"], trap["b"], False, None, None, None))
+                continue
+            m, mean = aligned
+            rows.append(_row("trap", trap["a"], trap["b"], False, m, agreement_of(fa, fb, m), mean))
+        for name, item in items.items():
+            if item["role"] != "original" or name not in sha_of:
+                continue
+            whole = frames(sha_of[name])
+            if whole is None or len(whole) < 2 * MIN_OVERLAP:
+                continue
+            first, second = _halves(whole)
+            aligned = best_alignment(second, first)
+            if aligned is None:
+                continue
+            m, mean = aligned
+            row = _row("halves", name + "#2", name + "#1", False, m, None, mean)
+            row["correlation"] = getattr(agreement_of(second, first, m), "correlation", None)
+            for t in THRESHOLDS:
+                followed = follow_motion(
+                    second, first, m, min_correlation=t[0], min_contrast=t[1], min_motion=min_motion
+                )
+                row[f"at {t}"] = (
+                    "vetoed" if followed is None else "kept" if followed == m else "moved"
+                )
+            rows.append(row)
+    return {"half": half, "min_motion": min_motion, "rows": rows, "summary": _summary(rows)}
+
+
+def _halves(fp: MediaFingerprint) -> tuple[MediaFingerprint, MediaFingerprint]:
+    """One recording cut in two, each timed from 0: the same place at two moments."""
+    cut = len(fp) // 2
+    parts = []
+    for rows in (slice(0, cut), slice(cut, len(fp))):
+        t = fp.time_s[rows]
+        parts.append(
+            MediaFingerprint(
+                time_s=t - t[0],
+                hashes=fp.hashes[rows],
+                detail=fp.detail[rows],
+                portrait=fp.portrait[rows],
+                thumbs=None if fp.thumbs is None else fp.thumbs[rows],
+            )
+        )
+    return parts[0], parts[1]
+
+
+def _error(truth: dict, a: str, b: str, m: CopyMatch) -> float | None:
+    """The largest of the four end errors of ``m``'s segment against the truth (a copy
+    of an original only), in seconds."""
+    pair = next(
+        (p for p in truth["pairs"] if p["later"] == a and p["earlier"] == b and p["segment"]),
+        None,
+    )
+    if pair is None or m.segment is None:
+        return None
+    s = m.segment
+    (l0, l1), (e0, e1) = pair["segment"]["later"], pair["segment"]["earlier"]
+    return round(
+        max(
+            abs(s.start_s - l0),
+            abs(s.end_s - l1),
+            abs(s.other_start_s - e0),
+            abs(s.other_end_s - e1),
+        ),
+        2,
+    )
+
+
+def _row(source, a, b, right, match, agreement, mean_bits) -> dict:
+    return {
+        "source": source,
+        "a": a,
+        "b": b,
+        "right": right,
+        "windowed": None if match is None else match.window is not None,
+        "variant": None if match is None else match.variant,
+        "mean_bits": None if mean_bits is None else round(float(mean_bits), 2),
+        "correlation": None if agreement is None else agreement.correlation,
+        "steps": None if agreement is None else agreement.steps,
+    }
+
+
+def _summary(rows: Sequence[dict]) -> dict:
+    out = {}
+    for label, pick in (
+        ("right matches", lambda r: r["source"] == "match" and r["right"]),
+        ("wrong matches", lambda r: r["source"] == "match" and not r["right"]),
+        ("traps", lambda r: r["source"] == "trap"),
+        ("traps within 8 bits", lambda r: r["source"] == "trap" and (r["mean_bits"] or 99) <= 8),
+        ("halves of one recording", lambda r: r["source"] == "halves"),
+        (
+            "halves within 6 bits",
+            lambda r: r["source"] == "halves" and (r["mean_bits"] or 99) <= 6,
+        ),
+    ):
+        chosen = [r for r in rows if pick(r)]
+        said = np.array([r["correlation"] for r in chosen if r["correlation"] is not None])
+        out[label] = {
+            **{f"at {t}": dict(Counter(r.get(f"at {t}") for r in chosen)) for t in THRESHOLDS},
+            "pairs": len(chosen),
+            "motion says nothing": len(chosen) - len(said),
+            "correlation p1/p5/p10/p50": [
+                round(float(np.percentile(said, q)), 3) for q in (1, 5, 10, 50)
+            ]
+            if len(said)
+            else None,
+            "below": {str(t): int((said < t).sum()) for t in (0.1, 0.2, 0.3, 0.4, 0.5)},
+        }
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--half", choices=("A", "B"), required=True)
+    parser.add_argument("--archive", type=Path, required=True)
+    parser.add_argument("--min-motion", type=float, default=MIN_MOTION)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    result = probe(args.set, args.half, args.archive, args.min_motion)
+    emit("copies.probe_motion", result, argv, args.out)
+
+
+if __name__ == "__main__":
+    main()
