@@ -20,19 +20,28 @@ class WordIndex:
     """Inverted index media -> visual words, ranking by tf-idf cosine similarity."""
 
     def __init__(self, bags: Sequence[WordBag], *, vocabulary: int):
-        shape = (len(bags), vocabulary)
-        if bags and sum(len(b.words) for b in bags):
-            rows = np.concatenate([np.full(len(b.words), i) for i, b in enumerate(bags)])
-            cols = np.concatenate([b.words.astype(np.int64) for b in bags])
-            data = np.concatenate([b.counts.astype(np.float64) for b in bags])
-            counts = sparse.csr_matrix((data, (rows, cols)), shape=shape)
-        else:
-            counts = sparse.csr_matrix(shape)
-        df = np.asarray((counts > 0).sum(axis=0)).ravel()
+        # Built row by row in CSR form, O(words): a bag's ids are sorted and distinct
+        # (WordBag), so no conversion, sort or summing of duplicates is needed.
+        lengths = np.fromiter((len(b.words) for b in bags), np.int64, len(bags))
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        nonempty = [b for b in bags if len(b.words)]
+        indices = (
+            np.concatenate([b.words for b in nonempty]).astype(np.int64)
+            if nonempty
+            else np.zeros(0, np.int64)
+        )
+        counts = (
+            np.concatenate([b.counts for b in nonempty]).astype(np.float64)
+            if nonempty
+            else np.zeros(0)
+        )
+        df = np.bincount(indices, minlength=vocabulary)
         self.idf = np.log((1 + len(bags)) / (1 + df)) + 1.0
-        weighted = counts.multiply(self.idf).tocsr()
-        norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-        self.matrix = sparse.diags(1.0 / np.maximum(norms, 1e-9)) @ weighted
+        weighted = counts * self.idf[indices]
+        row = np.repeat(np.arange(len(bags)), lengths)
+        norms = np.sqrt(np.bincount(row, weights=weighted * weighted, minlength=len(bags)))
+        data = weighted * (1.0 / np.maximum(norms, 1e-9))[row]
+        self.matrix = sparse.csr_matrix((data, indices, indptr), shape=(len(bags), vocabulary))
 
     def shortlist(
         self,

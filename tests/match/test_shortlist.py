@@ -1,0 +1,64 @@
+"""The tf-idf shortlist over visual words, against a dense computation of the same."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from provenance.fingerprint import WordBag
+from provenance.match import WordIndex
+
+VOCABULARY = 64
+
+
+def _bags(seed: int, n: int) -> list[WordBag]:
+    rng = np.random.default_rng(seed)
+    bags = []
+    for i in range(n):
+        size = 0 if i % 7 == 3 else int(rng.integers(1, 20))  # some items have no words
+        words = np.unique(rng.integers(0, VOCABULARY, size)).astype(np.uint32)
+        bags.append(WordBag(words, rng.integers(1, 4, len(words)).astype(np.uint8)))
+    return bags
+
+
+def _dense(bags: list[WordBag]) -> tuple[np.ndarray, np.ndarray]:
+    """tf-idf rows of unit length and the idf, the textbook way."""
+    counts = np.zeros((len(bags), VOCABULARY))
+    for i, bag in enumerate(bags):
+        counts[i, bag.words] = bag.counts
+    idf = np.log((1 + len(bags)) / (1 + (counts > 0).sum(axis=0))) + 1.0
+    weighted = counts * idf
+    norms = np.linalg.norm(weighted, axis=1, keepdims=True)
+    return weighted / np.maximum(norms, 1e-9), idf
+
+
+def test_the_index_is_the_dense_tf_idf_matrix():
+    bags = _bags(1, 40)
+    index = WordIndex(bags, vocabulary=VOCABULARY)
+    rows, idf = _dense(bags)
+    np.testing.assert_allclose(index.idf, idf)
+    np.testing.assert_allclose(index.matrix.toarray(), rows, atol=1e-12)
+
+
+def test_the_shortlist_ranks_by_cosine_similarity_and_leaves_out_what_is_excluded():
+    bags = _bags(2, 30)
+    index = WordIndex(bags, vocabulary=VOCABULARY)
+    rows, idf = _dense(bags)
+    query = bags[5]
+    vector = np.zeros(VOCABULARY)
+    vector[query.words] = query.counts
+    vector *= idf
+    scores = rows @ (vector / np.linalg.norm(vector))
+    expected = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] > 0 and i != 5][:4]
+    found = index.shortlist(query, top=4, exclude=frozenset({5}))
+    assert [i for i, _ in found] == expected
+    np.testing.assert_allclose([s for _, s in found], scores[expected])
+
+
+def test_an_empty_archive_or_an_empty_query_shortlists_nothing():
+    empty = WordIndex([], vocabulary=VOCABULARY)
+    assert empty.matrix.shape == (0, VOCABULARY)
+    assert empty.shortlist(_bags(3, 1)[0]) == []
+    nothing = WordBag(np.zeros(0, np.uint32), np.zeros(0, np.uint8))
+    assert WordIndex(_bags(4, 5), vocabulary=VOCABULARY).shortlist(nothing) == []
+    only_empty = WordIndex([nothing, nothing], vocabulary=VOCABULARY)
+    assert only_empty.shortlist(_bags(5, 1)[0]) == []
