@@ -2,10 +2,13 @@
 
     python -m benchmarks.copies.probe_motion --half A --archive X.db --test grid|thumbnails
 
-``--test grid``: the detector's test (:mod:`provenance.match._motion`, the
-motion grids measured at analysis, ``motion-v1``); ``--test thumbnails``: the
-one tried before it on the stored thumbnails (:mod:`benchmarks.copies.motion`,
-not adopted; ``--min-motion``).
+Two tests were tried for the look-alike recordings of one place, and neither
+was adopted (BENCHMARKS.md, issue 16). ``--test thumbnails``: frame-to-frame
+changes of the stored thumbnails (:mod:`benchmarks.copies.motion`;
+``--min-motion``). ``--test grid``: a 16x9 grid of where each sampled frame
+changed over a quarter of a second, measured at analysis (``motion-v1``) and
+checked along the mapping; that code lives in the package at commit
+``99f110d`` only: check it out, score half A with it, and run this there.
 
 Reads an archive the half was scored into (``benchmarks.copies.score``) and
 measures the test on:
@@ -41,7 +44,6 @@ from provenance.archive import open_archive
 from provenance.fingerprint import MediaFingerprint
 from provenance.fingerprint._hashing import hamming
 from provenance.jobs.prints import full_prints
-from provenance.match import _motion as grid
 from provenance.match._copies import COPY_MATCHER, MediaMatch
 from provenance.match._timing import CopyMatch
 from provenance.model import Segment
@@ -52,6 +54,7 @@ from . import motion as thumbnails
 from .make_set import DEFAULT_OUT
 
 MIN_OVERLAP = 6  # sampled frames two look-alikes must share to be aligned at all
+GRID_COMMIT = "99f110d"  # the motion grids and their check, measured and then taken out
 
 Measure = Callable[[MediaFingerprint, MediaFingerprint, CopyMatch], dict | None]
 Follow = Callable[[MediaFingerprint, MediaFingerprint, CopyMatch, tuple], CopyMatch | None]
@@ -71,6 +74,11 @@ def _thumbnail_test(min_motion: float) -> tuple[Measure, Follow, tuple[tuple, ..
 
 
 def _grid_test() -> tuple[Measure, Follow, tuple[tuple, ...]]:
+    try:
+        from provenance.match import _motion as grid  # type: ignore[attr-defined]
+    except ImportError:
+        raise SystemExit(f"--test grid needs the package as of commit {GRID_COMMIT}") from None
+
     def measure(q, o, m):
         found = grid.motion_check(q, o, m)
         return (

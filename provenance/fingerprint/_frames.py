@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from ..media import MOTION_GRID, Frame, Transient
+from ..media import Frame, Transient
 from ._closeups import CloseupReading
 from ._hashing import detail, dihedral_hashes, thumbnail
 from ._orb import MAX_KEYFRAMES, MIN_KEYFRAME_GAP_S, FrameFeatures, orb_bag, orb_features
@@ -54,9 +54,6 @@ class MediaFingerprint:
     # each frame's hash of each of the split-screen tiles (N, len(SPLIT_TILES)), looked up
     # when the item is the new one; (N, 0) for items analysed before tiles-v1
     tile_hashes: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.uint64))
-    # where each frame moved (media.ChangeTracker.motion): uint8 (N, *MOTION_GRID), zeros
-    # where unknown; (0, *MOTION_GRID) until loaded and for items analysed before motion-v1
-    motion: np.ndarray = field(default_factory=lambda: np.zeros((0, *MOTION_GRID), np.uint8))
 
     def __len__(self) -> int:
         return len(self.time_s)
@@ -142,8 +139,6 @@ def fingerprint_frames(
     held: list[np.ndarray] = []  # frames seen before the windows are known
     in_windows: list[np.ndarray] = []
     tiles: list[np.ndarray] = []
-    moved: list[np.ndarray] = []
-    still_grid = np.zeros(MOTION_GRID, np.uint8)
 
     def find_windows() -> None:
         nonlocal boxes
@@ -169,7 +164,6 @@ def fingerprint_frames(
             in_windows.append(window_hashes(frame.luma, boxes))
         thumb = thumbnail(frame.luma)
         tiles.append(tile_hashes(frame.luma, KEYFRAME_MIN_DETAIL))
-        moved.append(still_grid if frame.motion is None else frame.motion)
         times.append(frame.time_s)
         portrait.append(frame.luma.shape[0] > frame.luma.shape[1])
         small.append(cv2.resize(frame.luma, THUMB_SIZE, interpolation=cv2.INTER_AREA))
@@ -200,7 +194,6 @@ def fingerprint_frames(
         if in_windows
         else np.zeros((0, len(boxes), 2), np.uint64),
         tile_hashes=np.stack(tiles) if tiles else np.zeros((0, len(SPLIT_TILES)), np.uint64),
-        motion=np.stack(moved) if moved else np.zeros((0, *MOTION_GRID), np.uint8),
     )
     cleaned, pinned = drop_overlays(view_keyframes)
     views = SceneViews(cleaned, sift_bag(cleaned), event_track(transients, pinned))

@@ -13,13 +13,13 @@ import io
 import json
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Protocol
 
 import numpy as np
 
-from ..media import MOTION_GRID, CaptureTime, ContentCredentials, FileMetadata, Tag
+from ..media import CaptureTime, ContentCredentials, FileMetadata, Tag
 from ._closeups import CloseupReading, Marking, SetAside
 from ._frames import THUMB_SIZE, Fingerprints, MediaFingerprint
 from ._orb import FrameFeatures, orb_bag
@@ -40,10 +40,9 @@ CLOSEUP = "closeup-v1"
 WINDOWS = "windows-v1"  # windows with footage of their own, and their hashes (index: light)
 TILES = "tiles-v1"  # every frame's split-screen tile hashes: looked up, never indexed
 METADATA = "metadata-v1"  # what the file says about itself (not a fingerprint: kept beside them)
-MOTION = "motion-v1"  # where each sampled frame moved: loaded with the thumbnails
 
 LIGHT_KINDS = (FRAMES, WINDOWS, ORB_WORDS, SIFT_WORDS, CLOSEUP)  # loaded for every item
-COPY_KINDS = (FRAMES, WINDOWS, TILES, THUMBS, MOTION, ORB_KEYFRAMES, ORB_WORDS, CLOSEUP)
+COPY_KINDS = (FRAMES, WINDOWS, TILES, THUMBS, ORB_KEYFRAMES, ORB_WORDS, CLOSEUP)  # in detail
 VIEW_KINDS = (SIFT_KEYFRAMES, SIFT_WORDS, EVENT_TRACK, LAUNCH_SOUND)  # other angles, in detail
 
 _TABLE = np.dtype(
@@ -61,7 +60,6 @@ def encode(prints: Fingerprints) -> dict[str, bytes]:
         WINDOWS: _savez(boxes=frames.windows, hashes=frames.window_hashes),
         TILES: _save(np.ascontiguousarray(frames.tile_hashes, np.uint64)),
         THUMBS: zlib.compress(np.ascontiguousarray(frames.thumbs, np.uint8).tobytes(), 3),
-        MOTION: zlib.compress(np.ascontiguousarray(frames.motion, np.uint8).tobytes(), 6),
         ORB_KEYFRAMES: _orb_keyframes(prints.keyframes),
         ORB_WORDS: _save(np.stack([prints.words.words, prints.words.counts]).astype(np.uint16)),
     }
@@ -90,8 +88,6 @@ def decode(stored: Mapping[str, bytes]) -> Fingerprints | None:
     frames = _decode_frames(
         stored[FRAMES], stored.get(THUMBS), stored.get(WINDOWS), stored.get(TILES)
     )
-    if MOTION in stored:
-        frames = replace(frames, motion=_decode_motion(stored[MOTION], len(frames)))
     keyframes = _decode_orb(stored[ORB_KEYFRAMES]) if ORB_KEYFRAMES in stored else []
     if ORB_WORDS in stored:
         pair = np.load(io.BytesIO(stored[ORB_WORDS]), allow_pickle=False)
@@ -209,14 +205,6 @@ def _decode_frames(
         window_hashes=in_windows,
         tile_hashes=in_tiles,
     )
-
-
-def _decode_motion(data: bytes, frames: int) -> np.ndarray:
-    """Each frame's motion grid; none (0 frames) when they do not fit the frame table."""
-    cells = np.frombuffer(zlib.decompress(data), np.uint8)
-    if cells.size != frames * MOTION_GRID[0] * MOTION_GRID[1]:
-        return np.zeros((0, *MOTION_GRID), np.uint8)
-    return cells.reshape(frames, *MOTION_GRID)
 
 
 def _orb_keyframes(frames: Sequence[FrameFeatures]) -> bytes:

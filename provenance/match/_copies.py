@@ -32,7 +32,6 @@ from ..fingerprint import (
 from ..model import Problem, Segment, StoredClaim, holders_by_sha
 from ._common import without_common_content
 from ._index import HashIndex, Hits, make_index
-from ._motion import follow_motion
 from ._regions import MIN_DETAIL, match_region
 from ._shortlist import WordIndex
 from ._timing import (
@@ -129,9 +128,9 @@ def match_fingerprint(
     check) is left out and recorded there, and the other pairs go on;
     without it, the exception is raised.
     """
+    matches = {m.other: m for m in _match_hashes(query.frames, table, exclude)}
     if query.frames.thumbs is None:
         raise ValueError("the query's fingerprints must be complete (thumbnails and key frames)")
-    matches = {m.other: m for m in _match_hashes(query.frames, table, exclude, failed)}
     for candidate, _score in table.words.shortlist(
         orb_bag(query.keyframes, include_mirrored=True),
         top=SHORTLIST,
@@ -152,10 +151,7 @@ def match_fingerprint(
 
 
 def _match_hashes(
-    query: MediaFingerprint,
-    table: FrameTable,
-    exclude: frozenset[int],
-    failed: list[tuple[int, Exception]] | None = None,
+    query: MediaFingerprint, table: FrameTable, exclude: frozenset[int]
 ) -> list[CopyMatch]:
     """Matches on whole-frame and window hashes (all edits but crops).
 
@@ -167,9 +163,7 @@ def _match_hashes(
     archived items hold it: a clip re-posted thirty times is thirty copies,
     each found. What many items share without being copies of one another (a
     channel's intro, its outro, a logo card) is told by the shape of the match
-    instead (:func:`~._common.without_common_content`). A whole-frame match
-    must also move where its source moves (:func:`~._motion.follow_motion`):
-    two recordings of one still place hash alike, and only a copy moves alike.
+    instead (:func:`~._common.without_common_content`).
     """
     rows = np.flatnonzero(query.detail >= MIN_DETAIL)
     if not len(rows) or not len(table):
@@ -240,27 +234,7 @@ def _match_hashes(
         if kept is None or (match.inliers, match.confidence) > (kept.inliers, kept.confidence):
             best[other] = match
     copies = without_common_content(list(best.values()), query_extent, table.durations)
-    followed = (_followed(m, query, table, failed) for m in copies)
-    return [_extended(m, query, table) for m in followed if m is not None]
-
-
-def _followed(
-    match: CopyMatch,
-    query: MediaFingerprint,
-    table: FrameTable,
-    failed: list[tuple[int, Exception]] | None,
-) -> CopyMatch | None:
-    """A whole-frame match as the motion has it: kept, moved, or dropped (a look-alike)."""
-    if match.window is not None or query.is_still or table.is_still[match.other]:
-        return match
-    try:
-        theirs = table.full(match.other)
-        return match if theirs is None else follow_motion(query, theirs.frames, match)
-    except Exception as exc:
-        if failed is None:
-            raise
-        failed.append((match.other, exc))
-        return None
+    return [_extended(m, query, table) for m in copies]
 
 
 def _extended(match: CopyMatch, query: MediaFingerprint, table: FrameTable) -> CopyMatch:
@@ -338,10 +312,9 @@ def _owner_rows(row: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndar
     return keys // span, keys % span
 
 
-COPY_MATCHER = "copies-v4"  # stored matches made by another matcher are made again
+COPY_MATCHER = "copies-v3"  # stored matches made by another matcher are made again
 # v3: segments grown over the agreeing frames at their ends (extend_segment), and the
-# new item's split-screen tiles looked up (tiles-v1); v4: a whole-frame match must move
-# where its source moves (motion-v1), or is moved to the offset where it does, or dropped
+# new item's split-screen tiles looked up (tiles-v1)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ and, only where asked, the sound. Everything later works on what this stage
 yields; nothing later opens a file.
 """
 
-from ._changes import MOTION_GRID, Transient
+from ._changes import Transient
 from ._metadata import CaptureTime, ContentCredentials, FileMetadata, Tag, read_metadata
 from ._picture import Crop, find_content
 from ._probe import MAX_IMAGE_PIXELS, MAX_VIDEO_PIXELS, Still, probe_media, read_still, sha256_file
@@ -29,7 +29,6 @@ __all__ = [
     "DEADLINE",
     "MAX_IMAGE_PIXELS",
     "MAX_VIDEO_PIXELS",
-    "MOTION_GRID",
     "SOUND_RATE",
     "CaptureTime",
     "ContentCredentials",

@@ -38,8 +38,6 @@ TRANSIENT_LAG_S = 0.25  # compare with the frame this much earlier (or the next 
 
 _EDGE_SHARE = 0.04  # shake makes the frame's edges flicker: no peaks there
 
-MOTION_GRID = (9, 16)  # (rows, columns) of cells a sampled frame's motion is measured in
-
 
 class ChangeTracker:
     """Transients of decoded frames (see :class:`Transient`).
@@ -54,8 +52,6 @@ class ChangeTracker:
         self.pending: list[Transient] = []
         self.box: Crop | None = None  # content box and scale of the last sampled frame
         self.scale = 1.0
-        self.change: np.ndarray | None = None  # |last frame - its reference| (None: no reference)
-        self.step = 1  # of the small images against the frames given
 
     def add(self, time_s: float, luma: np.ndarray, cut: bool) -> None:
         w = luma.shape[1]
@@ -71,12 +67,9 @@ class ChangeTracker:
                 reference = image
                 break
         self.recent.append((time_s, small))
-        self.step = step
         if reference is None or reference.shape != small.shape:
-            self.change = None
             return
         gain = small - reference
-        self.change = np.abs(gain)
         sh, sw = gain.shape
         my, mx = max(1, int(sh * _EDGE_SHARE)), max(1, int(sw * _EDGE_SHARE))
         gain[:my], gain[-my:], gain[:, :mx], gain[:, -mx:] = 0, 0, 0, 0
@@ -92,29 +85,6 @@ class ChangeTracker:
             peaks.append((float(x * factor - left), float(y * factor - top), value))
             gain[max(0, y - 6) : y + 7, max(0, x - 6) : x + 7] = 0
         self.pending.append(Transient(time_s, float(small.mean()), tuple(peaks)))
-
-    def motion(self, box: Crop, scale: float) -> np.ndarray | None:
-        """Where the last frame moved: the mean absolute change (luma levels) over
-        :data:`TRANSIENT_LAG_S` in each cell of a :data:`MOTION_GRID` over its content
-        ``box`` (in pixels of the frame downscaled by ``scale``), uint8; None when
-        there is nothing to compare with (the first frames, a cut).
-
-        A copy moves where its source moves, whatever is laid over it; two
-        recordings of one still place move in different places: what tells
-        them apart when their frames hash alike.
-        """
-        if self.change is None:
-            return None
-        factor = self.step * scale  # small pixels -> downscaled pixels
-        h, w = self.change.shape
-        top, bottom = int(box.top / factor), int(np.ceil(box.bottom / factor))
-        left, right = int(box.left / factor), int(np.ceil(box.right / factor))
-        inside = self.change[max(0, top) : min(h, bottom), max(0, left) : min(w, right)]
-        rows, cols = MOTION_GRID
-        if inside.shape[0] < rows or inside.shape[1] < cols:
-            return None
-        cells = cv2.resize(inside, (cols, rows), interpolation=cv2.INTER_AREA)
-        return np.clip(np.rint(cells), 0, 255).astype(np.uint8)
 
     def take(self) -> tuple[Transient, ...]:
         taken, self.pending = tuple(self.pending), []

@@ -57,15 +57,13 @@ class Frame:
     """A sampled frame: its presentation time and its luma, borders removed.
 
     ``transients`` covers the decoded frames since the previous sample, this
-    one included (empty for stills); ``motion`` says where this frame moved
-    (:meth:`ChangeTracker.motion`; None for stills and the first frames).
+    one included (empty for stills).
     """
 
     time_s: float
     luma: np.ndarray  # uint8 (h, w), w <= the requested width
     shot_change: bool = False
     transients: tuple[Transient, ...] = ()
-    motion: np.ndarray | None = None  # uint8 MOTION_GRID
 
 
 @dataclass
@@ -192,7 +190,7 @@ def _video_frames(
                 next_sample = (int((t + 1e-6) / every_s) + 1) * every_s
             prepared, box, scale = prepare_box(rotated, width)
             changes.box, changes.scale = box, scale
-            yield Frame(max(0.0, t), prepared, cut, changes.take(), changes.motion(box, scale))
+            yield Frame(max(0.0, t), prepared, cut, changes.take())
         if corrupt:
             log.warning("%s: skipped %d corrupt packet(s)", path, corrupt)
         if decoded == 0:
