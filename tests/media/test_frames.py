@@ -110,3 +110,13 @@ def test_sky_fading_at_the_top_is_not_a_border() -> None:
 def test_a_dark_frame_is_left_whole() -> None:
     dark = np.random.default_rng(1).normal(8, 2, (180, 320)).clip(0, 255).astype(np.uint8)
     assert find_content(dark) == Crop(0, 180, 0, 320)
+
+
+def test_the_border_search_median_is_numpys():
+    """The border search's own median (for speed) gives np.median's value, odd and even."""
+    from provenance.media._picture import _median
+
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 3, 4, 255, 256, 640):
+        for row in (rng.integers(0, 256, n).astype(np.float32), rng.random(n) * 255):
+            assert _median(row) == float(np.median(row))
