@@ -40,6 +40,7 @@ MOVING_SHARE = 0.6  # of a rectangle's pixels that move, for footage inside it
 STILL_AROUND = 0.3  # at most this share moving around a moving box: a player on a desktop
 MAX_WINDOWS = 6
 SAME_WINDOW = 0.8  # intersection over union: two boxes are one window
+SAME_BOX = 0.97  # ... and the same box, hashed alike
 SEAM = 0.7  # share of a lone inner side across which motion is unrelated: two clips meet
 MOVING_BOX_SIDES = 2  # inner sides along edges (coverage 0.4) a moving box needs: a frame
 VARIANTS = np.array([0, 1])  # window hashes kept: as shown, and mirrored
@@ -111,12 +112,19 @@ def find_windows(frames: np.ndarray) -> list[Window]:
                         continue  # one line in one picture (a tree, a horizon), not two clips
                     score = float(np.mean(list(sides.values()))) + 0.1 * len(sides)
                     found.append(Window(_share(x0, y0, x1, y1, w, h), score))
+    edged = _distinct(sorted(found, key=lambda win: -win.score))
     motion = _moving_box(moving)
     if motion is not None:
         sides = _sides(vertical, horizontal, *_corners(motion), w, h)
         if sum(covered >= 0.4 for covered in sides.values()) >= MOVING_BOX_SIDES:
-            found.append(Window(_share(*motion, w, h), 1.0))
-    return _distinct(sorted(found, key=lambda win: -win.score))[:MAX_WINDOWS]
+            # What moves in a still surround is the footage, to the pixel row: kept even
+            # beside an edged window that overlaps it (a player's window, its title and
+            # control bars around the clip), right after the best one, so no cap drops it;
+            # the edged window stays too (the clip's own still rows are cut from this box).
+            moving_box = Window(_share(*motion, w, h), 1.0)
+            others = [win for win in edged if _iou(win.box, moving_box.box) < SAME_BOX]
+            return [*others[:1], moving_box, *others[1:]][:MAX_WINDOWS]
+    return edged[:MAX_WINDOWS]
 
 
 def _share(x0: int, y0: int, x1: int, y1: int, w: int, h: int) -> tuple[float, float, float, float]:

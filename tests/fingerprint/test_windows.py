@@ -305,3 +305,35 @@ def test_tiles_survive_storage_and_older_items_have_none() -> None:
     np.testing.assert_array_equal(back.frames.tile_hashes, tiles)
     legacy = codecs.decode({k: v for k, v in stored.items() if k != codecs.TILES})
     assert legacy is not None and legacy.frames.tile_hashes.shape == (3, 0)
+
+
+PLAYER_CLIP = (0.3, 0.2, 0.9, 0.75)  # where a screen-recorded player shows the clip
+
+
+def player_frame(t: float) -> np.ndarray:
+    """A screen recording: a player window on a still desktop, framed by a dark line, its
+    title bar above the clip and its control bar below, with a progress bar that grows as
+    the clip plays."""
+    frame = backdrop()
+    c0, r0, c1, r1 = pixels(PLAYER_CLIP)
+    top, bottom = r0 - 16, r1 + 24
+    frame[top - 2 : bottom + 2, c0 - 2 : c1 + 2] = 20  # the window's frame ...
+    frame[top:bottom, c0:c1] = 235  # ... light theme inside
+    frame[top + 4 : top + 12, c0 + 8 : c0 + 120] = 60  # its title
+    frame[r0:r1, c0:c1] = clip(t, (c1 - c0, r1 - r0))
+    done = int((c1 - c0 - 20) * min(1.0, t / 20.0))
+    frame[r1 + 6 : r1 + 10, c0 + 10 : c1 - 10] = 180  # the progress bar ...
+    frame[r1 + 6 : r1 + 10, c0 + 10 : c0 + 10 + done] = 30  # ... filling up
+    frame[r1 + 13 : r1 + 21, c0 + 10 : c0 + 30] = 60  # the play button
+    return frame
+
+
+def test_a_screen_recorded_players_clip_is_a_window_without_the_players_bars() -> None:
+    """The player's window is bounded by edges and mostly moves, bars included; what moves
+    in the still desktop is the clip alone, to the row: that box is kept too (issue 16:
+    a player's window hashed with its bars was 6-16 bits from the clip)."""
+    boxes = boxes_of(player_frame)
+    assert any(box == pytest.approx(PLAYER_CLIP, abs=TOLERANCE) for box in boxes), boxes
+    for t in (3.0, 7.5, 12.0):
+        hashes = window_hashes(player_frame(t), boxes)
+        assert hamming(hashes[:, 0], full_hashes(clip(t))[0]).min() <= 4
