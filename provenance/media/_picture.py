@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 FLAT_ROW_SHARE = 0.95  # a band's own rows: nearly every pixel at the band's level
+TEXT_LINE = 0.06  # of the frame's height: the tallest line of text a bar's band crosses
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,21 @@ def _median(row: np.ndarray) -> float:
     return float((low + high) / 2)
 
 
+def _reach(loose: np.ndarray, flat: np.ndarray, gap: int) -> int:
+    """Rows up to the first one that is not ``loose``, crossing runs of at most ``gap``
+    such rows that a ``flat`` row ends (a line of text written across a bar)."""
+    at = 0
+    while at < len(loose):
+        stop = at + int(np.argmin(loose[at:])) if not loose[at:].all() else len(loose)
+        if stop == len(loose):
+            return stop
+        resume = np.flatnonzero(flat[stop : stop + gap + 1])
+        if not len(resume):
+            return stop
+        at = stop + int(resume[0])
+    return len(loose)
+
+
 def _band(rows: np.ndarray, tolerance: float, min_share: float, min_step: float, limit: int) -> int:
     """How many leading rows form a uniform band that ends at a clear edge."""
     if limit <= 1:
@@ -94,9 +110,28 @@ def _band(rows: np.ndarray, tolerance: float, min_share: float, min_step: float,
     level = _median(head[0])
     share = (np.abs(head - level) <= tolerance).mean(axis=1)
     # rows of a band are nearly all at its level; text written in it leaves most
-    # of its rows at the level too, so such rows are crossed if flat rows follow
-    loose = share >= min_share
-    reach = int(np.argmin(loose)) if not loose.all() else len(loose)
+    # of its rows at the level too, so such rows are crossed if flat rows follow;
+    # a line of large text across the bar leaves fewer: crossed too, if it is no
+    # taller than a line of text and the bar's flat rows resume right after it
+    # (and if what is then found is no border, the band as it ends before the line)
+    loose, flat = share >= min_share, share >= FLAT_ROW_SHARE
+    for gap in (int(TEXT_LINE * len(rows)), 0):
+        run = _ending(head, share, _reach(loose, flat, gap), level, len(rows), limit, min_step)
+        if run:
+            return run
+    return 0
+
+
+def _ending(
+    head: np.ndarray,
+    share: np.ndarray,
+    reach: int,
+    level: float,
+    size: int,
+    limit: int,
+    min_step: float,
+) -> int:
+    """The band's rows if its flat rows within ``reach`` end at a border's edge, else 0."""
     flat = np.flatnonzero(share[:reach] >= FLAT_ROW_SHARE)
     if not len(flat) or flat[0] != 0:
         return 0
@@ -106,7 +141,7 @@ def _band(rows: np.ndarray, tolerance: float, min_share: float, min_step: float,
     after = head[run : run + 2]
     steps = bool(len(after)) and float(np.abs(after - level).mean(axis=1).max()) >= min_step
     # a black bar is a border even where the picture next to it is dark too
-    black_bar = level <= 24 and run >= 0.03 * len(rows) and float(share[:run].mean()) >= 0.9
+    black_bar = level <= 24 and run >= 0.03 * size and float(share[:run].mean()) >= 0.9
     if not (steps or black_bar):
         return 0  # a fade (sky, wall), not a border
     return run

@@ -120,3 +120,27 @@ def test_the_border_search_median_is_numpys():
     for n in (1, 2, 3, 4, 255, 256, 640):
         for row in (rng.integers(0, 256, n).astype(np.float32), rng.random(n) * 255):
             assert _median(row) == float(np.median(row))
+
+
+def _letterboxed(text_rows: int) -> np.ndarray:
+    """A 4:3 picture in a 360x356 frame with 46-row bars; a line of large white text
+    ``text_rows`` tall written across most of the top bar's width."""
+    rng = np.random.default_rng(9)
+    frame = np.full((360, 356), 50, np.uint8)  # coloured bars (luma 50)
+    frame[46:314] = rng.integers(90, 230, (268, 356))
+    start = 23 - text_rows // 2
+    frame[start : start + text_rows, 10:340:2] = 255  # glyph strokes over 70 % of the row
+    frame[start : start + text_rows, 11:340:4] = 255
+    return frame
+
+
+def test_a_bar_with_a_line_of_large_text_across_it_is_cut_whole():
+    """Large text across most of a bar leaves under half of its rows at the bar's level;
+    the bar's flat rows resume after it, so the line is crossed and the whole bar cut."""
+    assert find_content(_letterboxed(17)) == Crop(46, 314, 0, 356)
+
+
+def test_a_strip_taller_than_a_line_of_text_ends_the_band():
+    """Over 6 % of the height of busy rows is picture, not a caption: the band stops there
+    (and a band that then does not end at the picture's edge is no border at all)."""
+    assert find_content(_letterboxed(30)).top < 46
