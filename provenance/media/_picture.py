@@ -115,8 +115,9 @@ def _band(rows: np.ndarray, tolerance: float, min_share: float, min_step: float,
     # taller than a line of text and the bar's flat rows resume right after it
     # (and if what is then found is no border, the band as it ends before the line)
     loose, flat = share >= min_share, share >= FLAT_ROW_SHARE
-    for gap in (int(TEXT_LINE * len(rows)), 0):
-        run = _ending(head, share, _reach(loose, flat, gap), level, len(rows), limit, min_step)
+    crossing, before = _reach(loose, flat, int(TEXT_LINE * len(rows))), _reach(loose, flat, 0)
+    for reach in (crossing,) if crossing == before else (crossing, before):
+        run = _ending(head, share, reach, level, len(rows), limit, min_step)
         if run:
             return run
     return 0
