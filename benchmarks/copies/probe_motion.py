@@ -18,8 +18,7 @@ measures the test on:
 - every trap pair of the half (the same site on another day, two night
   launches, ...), aligned the way the hashes agree best (speed 1, as shown or
   mirrored, every offset on the sampling grid): what the detector would
-  compare if it took the look-alike for a copy.
-
+  compare if it took the look-alike for a copy;
 - each original of the half cut in two, the second half aligned on the first
   where their hashes agree best: two recordings of one place at two moments,
   made from the half's own real footage (half A has no trap pair whose
@@ -197,7 +196,8 @@ def _halves(fp: MediaFingerprint) -> tuple[MediaFingerprint, MediaFingerprint]:
                 thumbs=None if fp.thumbs is None else fp.thumbs[rows],
                 window_hashes=fp.window_hashes[rows],
                 tile_hashes=fp.tile_hashes[rows] if len(fp.tile_hashes) else fp.tile_hashes,
-                motion=fp.motion[rows] if len(fp.motion) else fp.motion,
+                # the motion grids, where the package has them (at GRID_COMMIT)
+                **({"motion": fp.motion[rows]} if len(getattr(fp, "motion", ())) else {}),
             )
         )
     return parts[0], parts[1]
