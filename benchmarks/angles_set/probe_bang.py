@@ -32,10 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .._common import emit, parser, shown
-from .make_set import DEFAULT_OUT
-from .probe_cues import BAND_HZ, RATE, _window, gcc_phat
-from .split import HALVES, NAMES, clips_of, load_truth, pairs_of
+from .._common import emit
+from .probe_cues import BAND_HZ, RATE, _window, gcc_phat, probe_header, probe_parser
+from .split import clips_of, load_truth, pairs_of
 
 HOP_S = 0.01  # energy envelope: 20 ms windows every 10 ms
 TRAVEL_S = 2.5  # a bang is heard up to this long after the flash (800 m)
@@ -179,19 +178,11 @@ def _above(found: list[tuple[float, bool]], t: float, of: int | None = None) -> 
 
 
 def main(argv: Sequence[str] | None = None) -> dict:
-    p = parser("angles_set.probe_bang", __doc__)
-    p.add_argument("--set", type=Path, default=DEFAULT_OUT)
-    p.add_argument("--half", choices=HALVES, required=True)
+    p = probe_parser("probe_bang", __doc__)
     p.add_argument("--archive", type=Path, required=True, help="the half's archive, re-scored")
-    p.add_argument("--out", type=Path)
     args = p.parse_args(argv)
     truth = load_truth(args.set)
-    result = {
-        "set": shown(args.set),
-        "half": args.half,
-        "half_name": NAMES[args.half],
-        **probe(args.set, args.archive, truth, args.half),
-    }
+    result = {**probe_header(args), **probe(args.set, args.archive, truth, args.half)}
     return emit("angles_set.probe_bang", result, argv, args.out)
 
 

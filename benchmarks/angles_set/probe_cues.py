@@ -24,6 +24,7 @@ unrelated) show the margin, or that there is none.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -178,15 +179,26 @@ def probe_features(set_dir: Path, truth: dict, half: str) -> dict:
     return out
 
 
-def main(argv: Sequence[str] | None = None) -> dict:
-    p = parser("angles_set.probe_cues", __doc__)
+def probe_parser(name: str, doc: str | None) -> argparse.ArgumentParser:
+    """The options every probe of the set takes: ``--set``, ``--half`` (and ``--out``)."""
+    p = parser(f"angles_set.{name}", doc)
     p.add_argument("--set", type=Path, default=DEFAULT_OUT)
     p.add_argument("--half", choices=HALVES, required=True)
-    p.add_argument("--cue", choices=("sound", "features", "both"), default="both")
     p.add_argument("--out", type=Path)
+    return p
+
+
+def probe_header(args: argparse.Namespace) -> dict:
+    """What a probe's result starts with: the set and the half it read."""
+    return {"set": shown(args.set), "half": args.half, "half_name": NAMES[args.half]}
+
+
+def main(argv: Sequence[str] | None = None) -> dict:
+    p = probe_parser("probe_cues", __doc__)
+    p.add_argument("--cue", choices=("sound", "features", "both"), default="both")
     args = p.parse_args(argv)
     truth = load_truth(args.set)
-    result: dict = {"set": shown(args.set), "half": args.half, "half_name": NAMES[args.half]}
+    result: dict = probe_header(args)
     if args.cue in ("sound", "both"):
         result["sound"] = probe_sound(args.set, truth, args.half)
     if args.cue in ("features", "both"):

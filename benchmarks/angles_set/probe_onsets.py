@@ -26,11 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .._common import emit, parser, shown
-from .make_set import DEFAULT_OUT
+from .._common import emit
 from .probe_bang import _band, onsets, rises
-from .probe_cues import RATE
-from .split import HALVES, NAMES, clips_of, load_truth
+from .probe_cues import RATE, probe_header, probe_parser
+from .split import clips_of, load_truth
 
 BEFORE_BANG_S = 2.6
 MIN_GAIN = 40.0  # luma levels, as the event track's own onset rule
@@ -95,18 +94,13 @@ def probe(set_dir: Path, archive: Path, truth: dict, half: str, bangs: int) -> d
 
 
 def main(argv: Sequence[str] | None = None) -> dict:
-    p = parser("angles_set.probe_onsets", __doc__)
-    p.add_argument("--set", type=Path, default=DEFAULT_OUT)
-    p.add_argument("--half", choices=HALVES, required=True)
+    p = probe_parser("probe_onsets", __doc__)
     p.add_argument("--archive", type=Path, required=True, help="the half's archive, re-scored")
     p.add_argument("--bangs", type=int, default=3, help="sharpest rises by ear searched before")
-    p.add_argument("--out", type=Path)
     args = p.parse_args(argv)
     truth = load_truth(args.set)
     result = {
-        "set": shown(args.set),
-        "half": args.half,
-        "half_name": NAMES[args.half],
+        **probe_header(args),
         "bangs": args.bangs,
         **probe(args.set, args.archive, truth, args.half, args.bangs),
     }
