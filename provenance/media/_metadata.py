@@ -26,6 +26,7 @@ from PIL import ExifTags, Image, UnidentifiedImageError
 
 from ..model import MediaKind
 
+DAMAGED = "damaged metadata"  # how a note on metadata a reader choked on begins
 MAX_TAGS = 200  # tags kept per file; a huge metadata box is cut here, with a note
 MAX_VALUE = 300  # characters kept per value
 
@@ -123,7 +124,7 @@ class FileMetadata:
             not self.tags
             and self.c2pa is None
             and self.error is None
-            and not any(n.startswith("damaged") for n in self.notes)
+            and not any(n.startswith(DAMAGED) for n in self.notes)
         )
 
 
@@ -136,7 +137,7 @@ def read_metadata(path: str | Path, kind: MediaKind) -> FileMetadata:
             tags, cut = _video_tags(path) if kind is MediaKind.VIDEO else _still_tags(path)
     except (OSError, av.error.FFmpegError, UnidentifiedImageError, ValueError) as exc:
         return FileMetadata((), error=f"metadata could not be read: {exc}")
-    damaged = sorted({f"damaged metadata: {str(w.message).strip()}" for w in heard})
+    damaged = sorted({f"{DAMAGED}: {str(w.message).strip()}" for w in heard})
     credentials, why = content_credentials(path)
     return describe(tags, cut, damaged + ([why] if why else []), credentials)
 
