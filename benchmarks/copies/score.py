@@ -131,14 +131,26 @@ def _claim_id(x) -> str:
     return str(getattr(x, "claim_id", x))
 
 
-def read_archive(archive_path: Path) -> dict:
-    """The copy findings and the media states of an archive (read only)."""
+def read_archive(archive_path: Path, *, refind: bool = False) -> dict:
+    """The copy findings and the media states of an archive (read only).
+
+    ``refind``: the copy findings derived again, with the code that runs now,
+    from the copy matches the archive stores (a change to how findings are
+    drawn from matches, measured without analysing or matching anything again).
+    """
     from provenance.archive import open_archive
+    from provenance.findings import copy_findings
+    from provenance.jobs.rescore import copy_matches
 
     with open_archive(archive_path, write=False) as archive:
-        findings = archive.findings()
         media = archive.all_media()
-        claims = len(archive.claims())
+        stored = archive.claims()
+        claims = len(stored)
+        if refind:
+            by_sha = {m.sha256: m for m in media}
+            findings = copy_findings(stored, by_sha, copy_matches(archive))
+        else:
+            findings = archive.findings()
     states: dict[str, int] = defaultdict(int)
     for m in media:
         states[str(getattr(m.status, "value", m.status))] += 1
@@ -520,6 +532,12 @@ def main(argv: Sequence[str] | None = None) -> dict:
         help="score the findings of the half's last run again (its archive in "
         ".bench/copies/half_<half>/, not re-run)",
     )
+    p.add_argument(
+        "--refind",
+        action="store_true",
+        help="with --archive: derive the copy findings again from the matches that archive "
+        "stores, with the code that runs now (nothing analysed or matched again)",
+    )
     p.add_argument("--peers", action="store_true", help="also run the peers on the same pairs")
     p.add_argument("--reuse-peers", action="store_true", help="keep complete peer results")
     args = p.parse_args(argv)
@@ -529,7 +547,13 @@ def main(argv: Sequence[str] | None = None) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     run_file = work / "run.json"
     archive = Path(args.archive) if args.archive else work / "archive.db"
-    if args.reuse_run and run_file.exists():
+    if args.refind:
+        if not archive.exists():
+            raise SystemExit(f"--refind: no archive at {archive}")
+        run = read_archive(archive, refind=True)
+        run["seconds"] = None
+        run["detector"] = {**detector_identity(), "refind_from": str(archive)}
+    elif args.reuse_run and run_file.exists():
         run = json.loads(run_file.read_text())
     elif args.reuse_run and archive.exists():
         run = read_archive(archive)

@@ -105,10 +105,17 @@ def copy_findings(
 
     candidates: dict[tuple[str, str], list[_Offer]] = {}
 
-    def offer(finding: Finding, *, direct: bool = True, inset: bool = False) -> None:
+    def offer(finding: Finding, *, direct: bool = True, seen: CopyMatch | None = None) -> None:
         assert finding.claim_id is not None and finding.other_claim is not None
         candidates.setdefault((finding.claim_id, finding.media), []).append(
-            _Offer(order[finding.other_claim], direct, finding, inset)
+            _Offer(
+                order[finding.other_claim],
+                direct,
+                finding,
+                inset=seen is not None and seen.window_in == "query",
+                window=None if seen is None else seen.window,
+                whole=seen is None or seen.window_in is None,
+            )
         )
 
     for sha, held in holders.items():
@@ -123,11 +130,11 @@ def copy_findings(
                 if order[there.claim_id] < order[here.claim_id]:
                     seen = pair.match
                     finding = perceptual_copy(here.claim_id, here.path, seen, there)
-                    offer(finding, inset=seen.window_in == "query")
+                    offer(finding, seen=seen)
                 elif order[here.claim_id] < order[there.claim_id]:
                     seen = _reverse(pair.match)
                     finding = perceptual_copy(there.claim_id, there.path, seen, here)
-                    offer(finding, direct=False, inset=seen.window_in == "query")
+                    offer(finding, direct=False, seen=seen)
 
     # Claims in archive order, so that every earlier holder's finding is final when a
     # later item traces its footage through it.
@@ -144,14 +151,11 @@ def copy_findings(
         for first in list(offered):
             f = first.finding
             then = final.get(_key(f))
-            if then is None or then.inset:
-                # a holder showing the original's footage in a window of its picture (a split
-                # screen, an inset) shows other footage beside it: what this item matched may
-                # be that other footage
+            if then is None or not _holds(first, then):
                 continue
             traced = _traced(f, then.finding)
             if traced is not None:
-                offered.append(_Offer(then.position, False, traced, first.inset))
+                offered.append(replace(first, position=then.position, direct=False, finding=traced))
         final[key] = _chosen(offered, order)
     return [o.finding for _, o in sorted(final.items(), key=lambda c: (order[c[0][0]], c[0][1]))]
 
@@ -163,7 +167,38 @@ class _Offer:
     position: int
     direct: bool  # found from the copy's side (the copy was the query)
     finding: Finding
-    inset: bool  # the copy shows the footage in a window of its picture only
+    inset: bool = False  # the copy shows the footage in a window of its picture only
+    # where the footage is, in the outer picture's 0..1 (the copy's when ``inset``, the
+    # holder's when the copy is a crop of it); None for whole pictures
+    window: tuple[float, float, float, float] | None = None
+    whole: bool = True  # matched picture to picture, neither side a window of the other
+
+
+def _holds(first: _Offer, then: _Offer) -> bool:
+    """Whether the part of the holder that an item matched (``first``) holds the footage the
+    holder's own finding (``then``) names.
+
+    A holder showing that footage in a window of its picture (a split screen, an inset)
+    shows other footage beside it, and the item may have matched that other footage: it
+    is traced only when it matched the holder's whole picture, or a crop of it that lies
+    mostly on the window.
+    """
+    if not then.inset or first.whole:
+        return True
+    if first.inset or first.window is None or then.window is None:
+        return False
+    return _overlap(first.window, then.window) >= HELD_SHARE
+
+
+HELD_SHARE = 0.5  # of the smaller box: a crop lies on the window, not beside it
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """The share of the smaller of two boxes (x, y, w, h) that lies in the other."""
+    w = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    h = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    smaller = min(a[2] * a[3], b[2] * b[3])
+    return max(0.0, w) * max(0.0, h) / smaller if smaller > 0 else 0.0
 
 
 def _chosen(offered: list[_Offer], order: Mapping[str, int]) -> _Offer:

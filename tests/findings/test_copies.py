@@ -79,6 +79,7 @@ def copy_match(
     variant: int = 0,
     confidence: float = 0.9,
     window_in: str | None = None,
+    window: tuple[float, float, float, float] = (0.0, 0.0, 0.5, 1.0),
 ):
     from provenance.match import CopyMatch, MediaMatch
     from provenance.model import Segment
@@ -93,7 +94,7 @@ def copy_match(
         weight=10.0,
         mean_distance=3.0,
         confidence=confidence,
-        window=None if window_in is None else (0.0, 0.0, 0.5, 1.0),
+        window=None if window_in is None else window,
         window_in=window_in,
     )
     return MediaMatch(query, other, match)
@@ -170,20 +171,60 @@ def test_a_direct_match_with_the_first_holder_is_preferred_to_a_traced_one() -> 
     assert found["LATER"].confidence == 0.6
 
 
-def test_nothing_is_traced_through_a_split_screen_or_an_inset() -> None:
-    # the re-post shows the original in one tile only; what x matched may be the other tile
+LEFT, RIGHT = (0.0, 0.0, 0.5, 1.0), (0.5, 0.0, 0.5, 1.0)
+
+
+def test_nothing_is_traced_through_the_other_tile_of_a_split_screen() -> None:
+    # the re-post shows the original in its left tile; x is a crop of its right tile
     found = traced(
         [
-            copy_match("b", "a", (0.0, 6.0, 0.0, 6.0), window_in="query"),
-            copy_match("c", "b", (0.0, 6.0, 0.0, 6.0), window_in="other"),
+            copy_match("b", "a", (0.0, 6.0, 0.0, 6.0), window_in="query", window=LEFT),
+            copy_match("c", "b", (0.0, 6.0, 0.0, 6.0), window_in="other", window=RIGHT),
         ]
     )
     assert found["LATER"].other_claim == "REPOST"
     # the same, stored from the original's side (the original was matched as the query)
     found = traced(
         [
-            copy_match("a", "b", (0.0, 6.0, 0.0, 6.0), window_in="other"),
+            copy_match("a", "b", (0.0, 6.0, 0.0, 6.0), window_in="other", window=LEFT),
+            copy_match("c", "b", (0.0, 6.0, 0.0, 6.0), window_in="other", window=RIGHT),
+        ]
+    )
+    assert found["LATER"].other_claim == "REPOST"
+
+
+def test_a_crop_of_the_tile_that_shows_the_original_is_traced() -> None:
+    found = traced(
+        [
+            copy_match("b", "a", (0.0, 6.0, 0.0, 6.0), window_in="query", window=LEFT),
+            copy_match(
+                "c", "b", (0.0, 6.0, 0.0, 6.0), window_in="other", window=(0.1, 0.1, 0.3, 0.8)
+            ),
+        ]
+    )
+    assert found["LATER"].other_claim == "FIRST"
+    assert found["LATER"].evidence.via == Holder("REPOST", "r.mp4")
+
+
+def test_a_copy_of_a_whole_split_screen_is_traced() -> None:
+    # x matched the re-post picture to picture: it holds the tile that shows the original
+    # too (a re-post whose own window finder saw a frame inside a whole-frame copy, say)
+    found = traced(
+        [
+            copy_match("a", "b", (0.0, 6.0, 0.0, 6.0), window_in="other", window=LEFT),
             copy_match("c", "b", (0.0, 6.0, 0.0, 6.0)),
+        ]
+    )
+    assert found["LATER"].other_claim == "FIRST"
+
+
+def test_nothing_is_traced_from_an_inset_of_a_split_screen() -> None:
+    # x shows the re-post in a window of its own, and the re-post shows the original in a
+    # window: which part of the re-post x holds is not known
+    found = traced(
+        [
+            copy_match("b", "a", (0.0, 6.0, 0.0, 6.0), window_in="query", window=LEFT),
+            copy_match("c", "b", (0.0, 6.0, 0.0, 6.0), window_in="query", window=RIGHT),
         ]
     )
     assert found["LATER"].other_claim == "REPOST"
