@@ -31,7 +31,7 @@ from ._orb import MAX_KEYFRAMES, FrameFeatures, orb_bag, orb_features
 from ._sift import ViewFeatures, drop_overlays, mutual_matches, sift_bag, sift_features
 from ._sound import LaunchSound, SoundClip, band_energy, launch_sound, sound_windows
 from ._track import EVENT_WINDOW_S, EventTrack, SceneViews, event_track, event_windows
-from ._windows import NO_TILE, SPLIT_TILES
+from ._windows import FILL_CROPS, NO_TILE, SPLIT_TILES
 from ._words import (
     ORB_VOCABULARY,
     SIFT_VOCABULARY,
@@ -44,6 +44,7 @@ from ._words import (
 
 __all__ = [
     "EVENT_WINDOW_S",
+    "FILL_CROPS",
     "KEYFRAME_MIN_DETAIL",
     "MAX_KEYFRAMES",
     "NO_TILE",

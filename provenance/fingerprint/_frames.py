@@ -31,7 +31,7 @@ from ._hashing import detail, dihedral_hashes, thumbnail
 from ._orb import MAX_KEYFRAMES, MIN_KEYFRAME_GAP_S, FrameFeatures, orb_bag, orb_features
 from ._sift import ViewFeatures, drop_overlays, sift_bag, sift_features
 from ._track import SceneViews, event_track, event_windows
-from ._windows import SPLIT_TILES, WindowFinder, tile_hashes, window_hashes
+from ._windows import FILL_CROPS, SPLIT_TILES, WindowFinder, fill_hashes, tile_hashes, window_hashes
 from ._words import WordBag
 
 THUMB_SIZE = (64, 36)  # (width, height) of the stored thumbnails
@@ -54,6 +54,9 @@ class MediaFingerprint:
     # each frame's hash of each of the split-screen tiles (N, len(SPLIT_TILES)), looked up
     # when the item is the new one; (N, 0) for items analysed before tiles-v1
     tile_hashes: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.uint64))
+    # each frame's hash of each centre crop of FILL_CROPS (N, len(FILL_CROPS)), indexed so
+    # that a tile filled with the clip is found; (N, 0) for items analysed before crops-v1
+    fill_hashes: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.uint64))
 
     def __len__(self) -> int:
         return len(self.time_s)
@@ -139,6 +142,7 @@ def fingerprint_frames(
     held: list[np.ndarray] = []  # frames seen before the windows are known
     in_windows: list[np.ndarray] = []
     tiles: list[np.ndarray] = []
+    fills: list[np.ndarray] = []
 
     def find_windows() -> None:
         nonlocal boxes
@@ -164,6 +168,7 @@ def fingerprint_frames(
             in_windows.append(window_hashes(frame.luma, boxes))
         thumb = thumbnail(frame.luma)
         tiles.append(tile_hashes(frame.luma, KEYFRAME_MIN_DETAIL))
+        fills.append(fill_hashes(frame.luma, KEYFRAME_MIN_DETAIL))
         times.append(frame.time_s)
         portrait.append(frame.luma.shape[0] > frame.luma.shape[1])
         small.append(cv2.resize(frame.luma, THUMB_SIZE, interpolation=cv2.INTER_AREA))
@@ -194,6 +199,7 @@ def fingerprint_frames(
         if in_windows
         else np.zeros((0, len(boxes), 2), np.uint64),
         tile_hashes=np.stack(tiles) if tiles else np.zeros((0, len(SPLIT_TILES)), np.uint64),
+        fill_hashes=np.stack(fills) if fills else np.zeros((0, len(FILL_CROPS)), np.uint64),
     )
     cleaned, pinned = drop_overlays(view_keyframes)
     views = SceneViews(cleaned, sift_bag(cleaned), event_track(transients, pinned))

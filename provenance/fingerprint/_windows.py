@@ -304,9 +304,33 @@ SPLIT_TILES: tuple[tuple[float, float, float, float], ...] = (
 NO_TILE = np.uint64(0)  # a tile with too little detail to be evidence (a flat half): not hashed
 TILE_FRAME_WIDTH = 256  # px: tiles are cut from the frame shrunk to this (4x a thumbnail)
 
+# A tile filled with a clip cropped to the tile's shape (editors' "fill", as common as
+# fitting it with bars) shows the middle of the clip: the archive keeps each frame's
+# middle at two widths and two heights (chosen on the copy benchmark's tuning half: a 2 x 2
+# grid of 4:3 clips keeps 75 % of their height, halves of 16:9 clips 50 % of a side,
+# the large tile 62 %; pHash holds within about a tenth of the size).
+FILL_KEPT = (0.56, 0.72)  # share of the width (height) a centre crop keeps
+FILL_CROPS: tuple[tuple[float, float, float, float], ...] = tuple(
+    box
+    for k in FILL_KEPT
+    for box in (((1 - k) / 2, 0.0, (1 + k) / 2, 1.0), (0.0, (1 - k) / 2, 1.0, (1 + k) / 2))
+)
+
 
 def tile_hashes(luma: np.ndarray, min_detail: float) -> np.ndarray:
-    """(T,) uint64: the pHash of each of :data:`SPLIT_TILES` as shown, or :data:`NO_TILE`.
+    """(T,) uint64: the pHash of each of :data:`SPLIT_TILES` as shown, or :data:`NO_TILE`."""
+    return _fixed_box_hashes(luma, SPLIT_TILES, min_detail)
+
+
+def fill_hashes(luma: np.ndarray, min_detail: float) -> np.ndarray:
+    """(C,) uint64: the pHash of each of :data:`FILL_CROPS` as shown, or :data:`NO_TILE`."""
+    return _fixed_box_hashes(luma, FILL_CROPS, min_detail)
+
+
+def _fixed_box_hashes(
+    luma: np.ndarray, boxes: Sequence[tuple[float, float, float, float]], min_detail: float
+) -> np.ndarray:
+    """The pHash of each box of the frame, :data:`NO_TILE` for a box with too little detail.
 
     Cut from the frame shrunk first (area averages of area averages: nearly the
     thumbnails the full frame gives, and every border search on a quarter of the
@@ -316,7 +340,7 @@ def tile_hashes(luma: np.ndarray, min_detail: float) -> np.ndarray:
     if w > TILE_FRAME_WIDTH:
         size = (TILE_FRAME_WIDTH, max(1, round(h * TILE_FRAME_WIDTH / w)))
         luma = cv2.resize(np.ascontiguousarray(luma), size, interpolation=cv2.INTER_AREA)
-    thumbs = window_thumbnails(luma, SPLIT_TILES)
+    thumbs = window_thumbnails(luma, boxes)
     hashes = phash_thumbnails(thumbs)
     hashes[detail(thumbs) < min_detail] = NO_TILE
     return hashes

@@ -39,10 +39,11 @@ LAUNCH_SOUND = "launch-sound-v1"
 CLOSEUP = "closeup-v1"
 WINDOWS = "windows-v1"  # windows with footage of their own, and their hashes (index: light)
 TILES = "tiles-v1"  # every frame's split-screen tile hashes: looked up, never indexed
+FILLS = "fills-v1"  # every frame's centre-crop hashes: indexed (a tile filled with the clip)
 METADATA = "metadata-v1"  # what the file says about itself (not a fingerprint: kept beside them)
 
-LIGHT_KINDS = (FRAMES, WINDOWS, ORB_WORDS, SIFT_WORDS, CLOSEUP)  # loaded for every item
-COPY_KINDS = (FRAMES, WINDOWS, TILES, THUMBS, ORB_KEYFRAMES, ORB_WORDS, CLOSEUP)  # in detail
+LIGHT_KINDS = (FRAMES, WINDOWS, FILLS, ORB_WORDS, SIFT_WORDS, CLOSEUP)  # loaded for every item
+COPY_KINDS = (FRAMES, WINDOWS, FILLS, TILES, THUMBS, ORB_KEYFRAMES, ORB_WORDS, CLOSEUP)
 VIEW_KINDS = (SIFT_KEYFRAMES, SIFT_WORDS, EVENT_TRACK, LAUNCH_SOUND)  # other angles, in detail
 
 _TABLE = np.dtype(
@@ -59,6 +60,7 @@ def encode(prints: Fingerprints) -> dict[str, bytes]:
         FRAMES: _frame_table(frames),
         WINDOWS: _savez(boxes=frames.windows, hashes=frames.window_hashes),
         TILES: _save(np.ascontiguousarray(frames.tile_hashes, np.uint64)),
+        FILLS: _save(np.ascontiguousarray(frames.fill_hashes, np.uint64)),
         THUMBS: zlib.compress(np.ascontiguousarray(frames.thumbs, np.uint8).tobytes(), 3),
         ORB_KEYFRAMES: _orb_keyframes(prints.keyframes),
         ORB_WORDS: _save(np.stack([prints.words.words, prints.words.counts]).astype(np.uint16)),
@@ -86,7 +88,11 @@ def decode(stored: Mapping[str, bytes]) -> Fingerprints | None:
     if FRAMES not in stored:
         return None
     frames = _decode_frames(
-        stored[FRAMES], stored.get(THUMBS), stored.get(WINDOWS), stored.get(TILES)
+        stored[FRAMES],
+        stored.get(THUMBS),
+        stored.get(WINDOWS),
+        stored.get(TILES),
+        stored.get(FILLS),
     )
     keyframes = _decode_orb(stored[ORB_KEYFRAMES]) if ORB_KEYFRAMES in stored else []
     if ORB_WORDS in stored:
@@ -180,12 +186,19 @@ def _frame_table(frames: MediaFingerprint) -> bytes:
 
 
 def _decode_frames(
-    data: bytes, thumbs: bytes | None, windows: bytes | None, tiles: bytes | None = None
+    data: bytes,
+    thumbs: bytes | None,
+    windows: bytes | None,
+    tiles: bytes | None = None,
+    fills: bytes | None = None,
 ) -> MediaFingerprint:
     table = np.load(io.BytesIO(data), allow_pickle=False)
     in_tiles = np.zeros((len(table), 0), np.uint64)  # items analysed before tiles-v1
     if tiles is not None:
         in_tiles = _load(tiles).astype(np.uint64)
+    in_fills = np.zeros((len(table), 0), np.uint64)  # items analysed before fills-v1
+    if fills is not None:
+        in_fills = _load(fills).astype(np.uint64)
     boxes, in_windows = np.zeros((0, 4), np.float32), np.zeros((len(table), 0, 2), np.uint64)
     if windows is not None:  # items analysed before windows-v1 have none
         z = _load(windows)
@@ -204,6 +217,7 @@ def _decode_frames(
         windows=boxes,
         window_hashes=in_windows,
         tile_hashes=in_tiles,
+        fill_hashes=in_fills,
     )
 
 

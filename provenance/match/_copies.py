@@ -22,6 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..fingerprint import (
+    FILL_CROPS,
     NO_TILE,
     ORB_VOCABULARY,
     SPLIT_TILES,
@@ -86,14 +87,15 @@ class FrameTable:
         self.durations = np.zeros(len(prints), np.float64)
         self.is_still = np.zeros(len(prints), bool)
         for position, fp in enumerate(p.frames for p in prints):
-            keep = fp.detail >= MIN_DETAIL
-            # the whole frame (window 0), then each window of the item (1, 2, ...)
-            for window in range(1 + len(fp.windows)):
+            informative = fp.detail >= MIN_DETAIL
+            # the whole frame (window 0), then each window of the item (1, 2, ...), then
+            # each centre crop of it (a tile filled with it: after the windows)
+            for window, column in enumerate(_archived_columns(fp)):
+                keep = informative & (column != NO_TILE)
                 owners.append(np.full(int(keep.sum()), position, np.int32))
                 times.append(fp.time_s[keep])
                 windows.append(np.full(int(keep.sum()), window, np.int16))
-                in_window = fp.window_hashes[keep, window - 1, 0] if window else None
-                hashes.append(fp.hashes[keep, 0] if in_window is None else in_window)
+                hashes.append(column[keep])
             self.durations[position] = float(fp.time_s.max()) if len(fp) else 0.0
             self.is_still[position] = fp.is_still
         self.owner = np.concatenate(owners) if owners else np.zeros(0, np.int32)
@@ -228,8 +230,9 @@ def _match_hashes(
         if q_win:
             match = replace(match, window=_query_box(query, q_win), window_in="query")
         elif a_win:
-            boxes = table.prints[other].frames.windows
-            match = replace(match, window=_box(boxes[a_win - 1]), window_in="other")
+            match = replace(
+                match, window=_archived_box(table.prints[other].frames, a_win), window_in="other"
+            )
         kept = best.get(other)
         if kept is None or (match.inliers, match.confidence) > (kept.inliers, kept.confidence):
             best[other] = match
@@ -251,6 +254,22 @@ def _query_box(query: MediaFingerprint, window: int) -> tuple[float, float, floa
     """The box of the query's window ``window`` (1-based): a found window, or a tile."""
     found = len(query.windows)
     return _box(query.windows[window - 1] if window <= found else SPLIT_TILES[window - 1 - found])
+
+
+def _archived_columns(fp: MediaFingerprint) -> list[np.ndarray]:
+    """The hashes an archived item is indexed under, one column per window: its whole frames
+    (window 0), each found window as shown, then each centre crop (:data:`FILL_CROPS`)."""
+    return [
+        fp.hashes[:, 0],
+        *(fp.window_hashes[:, w, 0] for w in range(len(fp.windows))),
+        *(fp.fill_hashes[:, c] for c in range(fp.fill_hashes.shape[1])),
+    ]
+
+
+def _archived_box(fp: MediaFingerprint, window: int) -> tuple[float, float, float, float]:
+    """The box of an archived item's window ``window`` (1-based): a found window, or a crop."""
+    found = len(fp.windows)
+    return _box(fp.windows[window - 1] if window <= found else FILL_CROPS[window - 1 - found])
 
 
 def _box(box: np.ndarray | tuple[float, ...]) -> tuple[float, float, float, float]:
@@ -312,9 +331,10 @@ def _owner_rows(row: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndar
     return keys // span, keys % span
 
 
-COPY_MATCHER = "copies-v3"  # stored matches made by another matcher are made again
+COPY_MATCHER = "copies-v4"  # stored matches made by another matcher are made again
 # v3: segments grown over the agreeing frames at their ends (extend_segment), and the
-# new item's split-screen tiles looked up (tiles-v1)
+# new item's split-screen tiles looked up (tiles-v1); v4: archived items' centre crops
+# indexed (fills-v1)
 
 
 @dataclass(frozen=True)

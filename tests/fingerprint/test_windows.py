@@ -291,20 +291,48 @@ def test_a_flat_tile_is_no_evidence() -> None:
     assert tiles[SPLIT_TILES.index((0.0, 0.0, 0.5, 1.0))] != NO_TILE
 
 
-def test_tiles_survive_storage_and_older_items_have_none() -> None:
+@pytest.mark.parametrize(
+    ("field", "kind", "boxes"),
+    [("tile_hashes", "TILES", "SPLIT_TILES"), ("fill_hashes", "FILLS", "FILL_CROPS")],
+)
+def test_fixed_box_hashes_survive_storage_and_older_items_have_none(
+    field: str, kind: str, boxes: str
+) -> None:
     from dataclasses import replace
 
-    from provenance.fingerprint._windows import SPLIT_TILES
+    from provenance.fingerprint import _windows
 
     prints = _prints(np.zeros((0, 4), np.float32), np.zeros((3, 0, 2), np.uint64))
-    tiles = np.random.default_rng(4).integers(0, 2**63, (3, len(SPLIT_TILES)), dtype=np.uint64)
-    tiles[1, 2] = np.uint64(2**64 - 1)
-    stored = codecs.encode(replace(prints, frames=replace(prints.frames, tile_hashes=tiles)))
+    n = len(getattr(_windows, boxes))
+    hashes = np.random.default_rng(4).integers(0, 2**63, (3, n), dtype=np.uint64)
+    hashes[1, 2] = np.uint64(2**64 - 1)
+    stored = codecs.encode(replace(prints, frames=replace(prints.frames, **{field: hashes})))
     back = codecs.decode(stored)
-    assert back is not None and back.frames.tile_hashes.dtype == np.uint64
-    np.testing.assert_array_equal(back.frames.tile_hashes, tiles)
-    legacy = codecs.decode({k: v for k, v in stored.items() if k != codecs.TILES})
-    assert legacy is not None and legacy.frames.tile_hashes.shape == (3, 0)
+    assert back is not None and getattr(back.frames, field).dtype == np.uint64
+    np.testing.assert_array_equal(getattr(back.frames, field), hashes)
+    legacy = codecs.decode({k: v for k, v in stored.items() if k != getattr(codecs, kind)})
+    assert legacy is not None and getattr(legacy.frames, field).shape == (3, 0)
+
+
+def test_a_tile_filled_with_a_clip_hashes_as_the_clips_middle() -> None:
+    """Half a frame filled with the middle half of a clip's width: the archive's crop of the
+    clip keeping that share of its width is within a window's radius, the others are not."""
+    from provenance.fingerprint._windows import FILL_CROPS, NO_TILE, fill_hashes, tile_hashes
+
+    source = clip(1.0)
+    keep = int(W * 0.56)
+    middle = source[:, (W - keep) // 2 : (W - keep) // 2 + keep]
+    frame = np.zeros((H, W), np.uint8)
+    frame[:, : W // 2] = cv2.resize(middle, (W // 2, H), interpolation=cv2.INTER_AREA)
+    frame[:, W // 2 :] = grey(pan_frame(2.0, picture="coffee", size=(W // 2, H)))
+    tile = tile_hashes(frame, 3.0)[0]  # the left half
+    crops = fill_hashes(source, 3.0)
+    assert crops.shape == (len(FILL_CROPS),) and NO_TILE not in crops
+    widths = [round(x1 - x0, 2) for x0, _, x1, _ in FILL_CROPS]
+    assert hamming(tile, crops[widths.index(0.56)]) <= WINDOW_RADIUS_BITS
+    assert hamming(tile, dihedral_hashes(thumbnail(source)[None])[0, 0]) > WINDOW_RADIUS_BITS
+    flat = np.full((H, W), 90, np.uint8)
+    assert (fill_hashes(flat, 3.0) == NO_TILE).all()
 
 
 PLAYER_CLIP = (0.3, 0.2, 0.9, 0.75)  # where a screen-recorded player shows the clip

@@ -119,6 +119,40 @@ def test_edited_copy_is_found_with_its_segment(original: Path, tmp_path: Path, n
     assert match.speed == pytest.approx(speed, abs=0.05)
 
 
+def filled(f: np.ndarray, w: int, h: int) -> np.ndarray:
+    """``f`` cropped to the shape of a ``w`` x ``h`` tile around its middle, to fill it."""
+    fh, fw = f.shape[:2]
+    if w / h < fw / fh:
+        keep = round(fh * w / h)
+        f = f[:, (fw - keep) // 2 : (fw - keep) // 2 + keep]
+    else:
+        keep = round(fw * h / w)
+        f = f[(fh - keep) // 2 : (fh - keep) // 2 + keep]
+    return cv2.resize(np.ascontiguousarray(f), (w, h), interpolation=cv2.INTER_AREA)
+
+
+@pytest.mark.parametrize("layout", ["side_by_side", "stacked"])
+def test_a_split_screen_tile_filled_by_cropping_the_clip_is_found(
+    original: Path, tmp_path: Path, layout: str
+) -> None:
+    """Editors fill a tile with the clip's middle as often as they fit it with bars."""
+    frames = []
+    for t in seconds(2, 10):
+        f, beside = pan_frame(t), pan_frame(t, picture="coffee")
+        h, w = f.shape[:2]
+        if layout == "side_by_side":
+            frames.append(np.hstack([filled(f, w // 2, h), filled(beside, w // 2, h)]))
+        else:
+            frames.append(np.vstack([filled(beside, w, h // 2), filled(f, w, h // 2)]))
+    split = write_frames(tmp_path / "split.mp4", frames, fps=FPS)
+    (match,) = match_fingerprint(fp(split), FrameTable([fp(original)]))
+    assert match.window_in == "query"  # the split screen shows the clip in a window
+    x0, y0, x1, y1 = match.window
+    assert (x1 - x0, y1 - y0) == ((0.5, 1.0) if layout == "side_by_side" else (1.0, 0.5))
+    assert match.segment.other_start_s == pytest.approx(2, abs=1.0)
+    assert match.segment.other_end_s == pytest.approx(10, abs=1.0)
+
+
 def test_excerpt_embedded_in_a_longer_video_is_localised(original: Path, tmp_path: Path) -> None:
     frames = [pan_frame(t, picture="coffee") for t in seconds(0, 4)]
     frames += [pan_frame(t) for t in seconds(5, 9)]
