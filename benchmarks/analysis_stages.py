@@ -37,7 +37,7 @@ STAGES: dict[str, tuple[tuple[str, str], ...]] = {
         ("fingerprint/_windows.py", "offer"),
         ("fingerprint/_windows.py", "window_hashes"),
     ),
-    "split-screen tiles": (("fingerprint/_windows.py", "tile_hashes"),),
+    "split-screen tiles, centre crops": (("fingerprint/_windows.py", "fixed_box_hashes"),),
     "ORB key frames": (("fingerprint/_orb.py", "orb_features"),),
     "SIFT key frames and overlays": (
         ("fingerprint/_sift.py", "sift_features"),

@@ -1,7 +1,7 @@
 """``check`` of the 60 s clip against an archive of n stored 60 s items (seconds).
 
 Every archived item holds the clip's real-sized fingerprints with frame
-hashes of its own; the clip is checked against the archive end to end after
+hashes (and centre-crop hashes) of its own; the clip is checked against the archive end to end after
 it is analysed: loading the light fingerprints, building the Hamming and
 visual-word indexes, matching. The archive is written to ``.bench/``.
 
@@ -49,9 +49,11 @@ def bench(path: Path, items: int) -> dict:
                 rng.integers(0, 2**63, query.frames.hashes.shape, dtype=np.uint64),
                 query.frames.detail,
                 query.frames.portrait,
+                fill_hashes=rng.integers(0, 2**63, query.frames.fill_hashes.shape, dtype=np.uint64),
             )
             encoded = codecs.encode(Fingerprints(replace(frames, thumbs=blank), [], no_words))
-            for kind, data in {**stored, codecs.FRAMES: encoded[codecs.FRAMES]}.items():
+            own = {k: encoded[k] for k in (codecs.FRAMES, codecs.FILLS)}  # each item's own
+            for kind, data in {**stored, **own}.items():
                 sql.execute("INSERT INTO fingerprints VALUES (?, ?, ?, ?)", (sha, kind, data, now))
     size_mb = db.stat().st_size / 2**20
     start = time.perf_counter()

@@ -31,7 +31,7 @@ from ._hashing import detail, dihedral_hashes, thumbnail
 from ._orb import MAX_KEYFRAMES, MIN_KEYFRAME_GAP_S, FrameFeatures, orb_bag, orb_features
 from ._sift import ViewFeatures, drop_overlays, sift_bag, sift_features
 from ._track import SceneViews, event_track, event_windows
-from ._windows import FILL_CROPS, SPLIT_TILES, WindowFinder, fill_hashes, tile_hashes, window_hashes
+from ._windows import FILL_CROPS, SPLIT_TILES, WindowFinder, fixed_box_hashes, window_hashes
 from ._words import WordBag
 
 THUMB_SIZE = (64, 36)  # (width, height) of the stored thumbnails
@@ -167,8 +167,9 @@ def fingerprint_frames(
         else:
             in_windows.append(window_hashes(frame.luma, boxes))
         thumb = thumbnail(frame.luma)
-        tiles.append(tile_hashes(frame.luma, KEYFRAME_MIN_DETAIL))
-        fills.append(fill_hashes(frame.luma, KEYFRAME_MIN_DETAIL))
+        in_tiles, in_fills = fixed_box_hashes(frame.luma, KEYFRAME_MIN_DETAIL)
+        tiles.append(in_tiles)
+        fills.append(in_fills)
         times.append(frame.time_s)
         portrait.append(frame.luma.shape[0] > frame.luma.shape[1])
         small.append(cv2.resize(frame.luma, THUMB_SIZE, interpolation=cv2.INTER_AREA))

@@ -319,28 +319,27 @@ FILL_CROPS: tuple[tuple[float, float, float, float], ...] = tuple(
 
 def tile_hashes(luma: np.ndarray, min_detail: float) -> np.ndarray:
     """(T,) uint64: the pHash of each of :data:`SPLIT_TILES` as shown, or :data:`NO_TILE`."""
-    return _fixed_box_hashes(luma, SPLIT_TILES, min_detail)
+    return fixed_box_hashes(luma, min_detail)[0]
 
 
 def fill_hashes(luma: np.ndarray, min_detail: float) -> np.ndarray:
     """(C,) uint64: the pHash of each of :data:`FILL_CROPS` as shown, or :data:`NO_TILE`."""
-    return _fixed_box_hashes(luma, FILL_CROPS, min_detail)
+    return fixed_box_hashes(luma, min_detail)[1]
 
 
-def _fixed_box_hashes(
-    luma: np.ndarray, boxes: Sequence[tuple[float, float, float, float]], min_detail: float
-) -> np.ndarray:
-    """The pHash of each box of the frame, :data:`NO_TILE` for a box with too little detail.
+def fixed_box_hashes(luma: np.ndarray, min_detail: float) -> tuple[np.ndarray, np.ndarray]:
+    """The pHash of each of :data:`SPLIT_TILES` and of :data:`FILL_CROPS` (two arrays),
+    :data:`NO_TILE` for a box with too little detail.
 
     Cut from the frame shrunk first (area averages of area averages: nearly the
     thumbnails the full frame gives, and every border search on a quarter of the
-    pixels).
+    pixels), all in one batch.
     """
     h, w = luma.shape
     if w > TILE_FRAME_WIDTH:
         size = (TILE_FRAME_WIDTH, max(1, round(h * TILE_FRAME_WIDTH / w)))
         luma = cv2.resize(np.ascontiguousarray(luma), size, interpolation=cv2.INTER_AREA)
-    thumbs = window_thumbnails(luma, boxes)
+    thumbs = window_thumbnails(luma, SPLIT_TILES + FILL_CROPS)
     hashes = phash_thumbnails(thumbs)
     hashes[detail(thumbs) < min_detail] = NO_TILE
-    return hashes
+    return hashes[: len(SPLIT_TILES)], hashes[len(SPLIT_TILES) :]
