@@ -65,7 +65,7 @@ def test_empty_index_and_queries() -> None:
     assert len(index.search(np.zeros(0, np.uint64), radius=5).query) == 0
 
 
-def test_auto_takes_faiss_only_for_very_large_archives() -> None:
+def test_auto_takes_faiss_only_for_large_archives() -> None:
     from provenance.match import NumpyHashIndex
     from provenance.match._index import FAISS_FROM_HASHES
 
