@@ -81,7 +81,7 @@ class FrameTable:
         index: str = "auto",
         load: Callable[[int], Fingerprints | None] | None = None,
     ):
-        owners, times, hashes, windows = [], [], [], []
+        owners, times, hashes, windows, fills = [], [], [], [], []
         self.prints = list(prints)
         self._load = None if load is None else lru_cache(maxsize=FULL_CACHE)(load)
         self.durations = np.zeros(len(prints), np.float64)
@@ -95,12 +95,15 @@ class FrameTable:
                 owners.append(np.full(int(keep.sum()), position, np.int32))
                 times.append(fp.time_s[keep])
                 windows.append(np.full(int(keep.sum()), window, np.int16))
+                fills.append(np.full(int(keep.sum()), window > len(fp.windows)))
                 hashes.append(column[keep])
             self.durations[position] = float(fp.time_s.max()) if len(fp) else 0.0
             self.is_still[position] = fp.is_still
         self.owner = np.concatenate(owners) if owners else np.zeros(0, np.int32)
         self.time_s = np.concatenate(times).astype(np.float64) if times else np.zeros(0)
         self.window = np.concatenate(windows) if windows else np.zeros(0, np.int16)
+        # a centre crop's entry: looked up only by the new item's windows and tiles
+        self.fill = np.concatenate(fills) if fills else np.zeros(0, bool)
         self.index: HashIndex = make_index(index, expected_size=sum(len(o) for o in owners))
         if owners:
             self.index.add(np.concatenate(hashes))
@@ -178,7 +181,11 @@ def _match_hashes(
     owner = table.owner[hits.entry]
     in_window = (q_window[hits.query] > 0) | (table.window[hits.entry] > 0)
     close = hits.distance <= np.where(in_window, max(radius, WINDOW_RADIUS_BITS), radius)
-    keep = close & ~np.isin(owner, np.fromiter(exclude, np.int32, len(exclude)))
+    # a centre crop stands for a tile filled with the clip: a whole frame that matches it
+    # would be a zoomed-in copy, which the crop path checks with geometry (at the window's
+    # looser radius, two recordings of one place match that way too)
+    whole_on_fill = table.fill[hits.entry] & (q_window[hits.query] == 0)
+    keep = close & ~whole_on_fill & ~np.isin(owner, np.fromiter(exclude, np.int32, len(exclude)))
     row, variant = q_row[hits.query][keep], q_variant[hits.query][keep]
     window = q_window[hits.query][keep]
     owner, entry, dist = owner[keep], hits.entry[keep], hits.distance[keep].astype(np.float64)
