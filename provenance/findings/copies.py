@@ -168,8 +168,8 @@ class _Offer:
     direct: bool  # found from the copy's side (the copy was the query)
     finding: Finding
     inset: bool = False  # the copy shows the footage in a window of its picture only
-    # where the footage is, in the outer picture's 0..1 (the copy's when ``inset``, the
-    # holder's when the copy is a crop of it); None for whole pictures
+    # where the footage is, (x0, y0, x1, y1) in the outer picture's 0..1 (the copy's when
+    # ``inset``, the holder's when the copy is a crop of it); None for whole pictures
     window: tuple[float, float, float, float] | None = None
     whole: bool = True  # matched picture to picture, neither side a window of the other
 
@@ -194,10 +194,10 @@ HELD_SHARE = 0.5  # of the smaller box: a crop lies on the window, not beside it
 
 
 def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    """The share of the smaller of two boxes (x, y, w, h) that lies in the other."""
-    w = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    h = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    smaller = min(a[2] * a[3], b[2] * b[3])
+    """The share of the smaller of two boxes (x0, y0, x1, y1) that lies in the other."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
     return max(0.0, w) * max(0.0, h) / smaller if smaller > 0 else 0.0
 
 

@@ -171,7 +171,7 @@ def test_a_direct_match_with_the_first_holder_is_preferred_to_a_traced_one() -> 
     assert found["LATER"].confidence == 0.6
 
 
-LEFT, RIGHT = (0.0, 0.0, 0.5, 1.0), (0.5, 0.0, 0.5, 1.0)
+LEFT, RIGHT = (0.0, 0.0, 0.5, 1.0), (0.5, 0.0, 1.0, 1.0)  # (x0, y0, x1, y1)
 
 
 def test_nothing_is_traced_through_the_other_tile_of_a_split_screen() -> None:
@@ -198,7 +198,7 @@ def test_a_crop_of_the_tile_that_shows_the_original_is_traced() -> None:
         [
             copy_match("b", "a", (0.0, 6.0, 0.0, 6.0), window_in="query", window=LEFT),
             copy_match(
-                "c", "b", (0.0, 6.0, 0.0, 6.0), window_in="other", window=(0.1, 0.1, 0.3, 0.8)
+                "c", "b", (0.0, 6.0, 0.0, 6.0), window_in="other", window=(0.3, 0.1, 0.45, 0.9)
             ),
         ]
     )
