@@ -43,7 +43,7 @@ from provenance.archive import open_archive
 from provenance.fingerprint import MediaFingerprint
 from provenance.fingerprint._hashing import hamming
 from provenance.jobs.prints import full_prints
-from provenance.match._copies import COPY_MATCHER, MediaMatch
+from provenance.match import COPY_MATCHER, MediaMatch
 from provenance.match._timing import CopyMatch
 from provenance.model import Segment
 

@@ -14,7 +14,8 @@ key-frame pair ranking (:mod:`._shortlist`), the robust fits, usable-homography
 test and parallax rule (:mod:`._geometry`), the time alignment (:mod:`._timing`).
 """
 
-from ._copies import COPY_MATCHER, CopyMatcher, FrameTable, Matched, MediaMatch, match_fingerprint
+from ._copies import FrameTable, match_fingerprint
+from ._copy_matcher import COPY_MATCHER, CopyMatcher, Matched, MediaMatch
 from ._geometry import (
     PairGeometry,
     has_parallax,

@@ -14,9 +14,8 @@ visual words with the query are checked by :mod:`._regions`.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
@@ -30,7 +29,6 @@ from ..fingerprint import (
     MediaFingerprint,
     orb_bag,
 )
-from ..model import Problem, Segment, StoredClaim, holders_by_sha
 from ._common import without_common_content
 from ._index import HashIndex, Hits, make_index
 from ._regions import MIN_DETAIL, match_region
@@ -336,112 +334,3 @@ def _owner_rows(row: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndar
     span = int(row.max()) + 1
     keys = np.unique(owner.astype(np.int64) * span + row)  # one sort of plain integers
     return keys // span, keys % span
-
-
-COPY_MATCHER = "copies-v4"  # stored matches made by another matcher are made again
-# v3: segments grown over the agreeing frames at their ends (extend_segment), and the
-# new item's split-screen tiles looked up (tiles-v1); v4: archived items' centre crops
-# indexed (fills-v1)
-
-
-@dataclass(frozen=True)
-class MediaMatch:
-    """Item ``sha256`` (the query) reuses footage of item ``other_sha256``."""
-
-    sha256: str
-    other_sha256: str
-    match: CopyMatch  # its ``other`` is meaningless once stored
-
-    def to_json(self) -> str:
-        data = asdict(self.match)
-        data.pop("other")
-        return json.dumps(data, separators=(",", ":"), default=_plain)
-
-    @classmethod
-    def from_json(cls, sha256: str, other_sha256: str, text: str) -> MediaMatch:
-        data = json.loads(text)
-        seg = data.pop("segment")
-        window = data.pop("window")
-        match = CopyMatch(
-            other=-1,
-            segment=None if seg is None else Segment(**seg),
-            window=None if window is None else tuple(window),
-            **data,
-        )
-        return cls(sha256, other_sha256, match)
-
-
-class CopyMatcher:
-    """Every held, fingerprinted item of the archive in one frame table, to match items with.
-
-    ``fingerprints`` may be light; ``load`` gives an item's complete ones by
-    sha256 (see :class:`~provenance.matching.FrameTable`).
-    """
-
-    def __init__(
-        self,
-        claims: Sequence[StoredClaim],
-        fingerprints: Mapping[str, Fingerprints],
-        load: Callable[[str], Fingerprints | None] | None = None,
-    ) -> None:
-        self.holders = holders_by_sha(claims)
-        self.shas = [sha for sha in self.holders if sha in fingerprints]
-        shas = self.shas
-        self.table = FrameTable(
-            [fingerprints[sha] for sha in shas],
-            load=None if load is None else (lambda position: load(shas[position])),
-        )
-        self.position = {sha: i for i, sha in enumerate(shas)}
-        self._of_claim: dict[str, set[int]] = {}
-        for sha in shas:
-            for h in self.holders[sha]:
-                self._of_claim.setdefault(h.claim_id, set()).add(self.position[sha])
-
-    def match(self, sha: str, *, stage: str = "matching (copies)") -> Matched:
-        """What archived item ``sha`` reuses among the others (not those of its own claims)."""
-        if sha not in self.position:
-            return Matched(())
-        query = self.table.full(self.position[sha])
-        if query is None:
-            return Matched(())
-        exclude = frozenset().union(*(self._of_claim[h.claim_id] for h in self.holders[sha]))
-        return self.match_prints(sha, query, exclude, stage=stage)
-
-    def match_prints(
-        self,
-        sha: str,
-        query: Fingerprints,
-        exclude: frozenset[int] = frozenset(),
-        *,
-        stage: str = "matching (copies)",
-    ) -> Matched:
-        """What the complete fingerprints ``query`` of item ``sha`` reuse in the archive.
-
-        A pair our code fails on is left out and returned as a problem of ``stage``.
-        """
-        if sha in self.position:
-            exclude = exclude | {self.position[sha]}
-        failed: list[tuple[int, Exception]] = []
-        found = match_fingerprint(query, self.table, exclude=exclude, failed=failed)
-        return Matched(
-            tuple(MediaMatch(sha, self.shas[m.other], m) for m in found),
-            tuple(
-                Problem.internal(stage, exc, about=f"with {self.shas[other][:12]}")
-                for other, exc in failed
-            ),
-        )
-
-
-@dataclass(frozen=True)
-class Matched:
-    """What :class:`CopyMatcher` found for one item, and the pairs it failed on."""
-
-    matches: tuple[MediaMatch, ...]
-    problems: tuple[Problem, ...] = ()
-
-
-def _plain(value: object) -> object:
-    """NumPy scalars as Python numbers, for JSON."""
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"cannot store {type(value).__name__} in a match")
