@@ -108,6 +108,22 @@ def test_an_inset_on_a_still_picture_is_found_first(border: int) -> None:
     assert all(contains(box, INSET) for box in boxes), boxes
 
 
+def test_a_framed_inset_of_a_still_camera_is_found() -> None:
+    """A still camera's footage moves in part of the picture only (people crossing a yard):
+    an inset whose picture moves in just over half its pixels is still a window."""
+    still = clip(0.0)
+
+    def half_moving(t: float) -> np.ndarray:
+        frame = inset_frame(t)
+        c0, r0, c1, r1 = pixels(INSET)
+        cut = c0 + int((c1 - c0) * 0.55)  # the right 45 % of the inset stands still
+        frame[r0:r1, cut:c1] = cv2.resize(still, (c1 - c0, r1 - r0))[:, cut - c0 :]
+        return frame
+
+    boxes = boxes_of(half_moving)
+    assert any(box == pytest.approx(INSET, abs=TOLERANCE) for box in boxes), boxes
+
+
 def test_a_plain_full_frame_video_has_no_window() -> None:
     """A pan over one picture: it moves everywhere, with no persistent edges, so no window."""
     assert boxes_of(lambda t: clip(t)) == []
