@@ -551,7 +551,6 @@ def main(argv: Sequence[str] | None = None) -> dict:
         if not archive.exists():
             raise SystemExit(f"--refind: no archive at {archive}")
         run = read_archive(archive, refind=True)
-        run["seconds"] = None
         run["detector"] = {**detector_identity(), "refind_from": str(archive)}
     elif args.reuse_run and run_file.exists():
         run = json.loads(run_file.read_text())

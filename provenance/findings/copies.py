@@ -112,9 +112,8 @@ def copy_findings(
                 order[finding.other_claim],
                 direct,
                 finding,
-                inset=seen is not None and seen.window_in == "query",
+                window_in=None if seen is None else seen.window_in,
                 window=None if seen is None else seen.window,
-                whole=seen is None or seen.window_in is None,
             )
         )
 
@@ -167,11 +166,21 @@ class _Offer:
     position: int
     direct: bool  # found from the copy's side (the copy was the query)
     finding: Finding
-    inset: bool = False  # the copy shows the footage in a window of its picture only
-    # where the footage is, (x0, y0, x1, y1) in the outer picture's 0..1 (the copy's when
-    # ``inset``, the holder's when the copy is a crop of it); None for whole pictures
+    # where the footage is: "query" when the copy shows it in a window of its picture
+    # (an inset, a tile), "other" when the copy is a crop of the holder, None picture to picture
+    window_in: str | None = None
+    # that window, (x0, y0, x1, y1) in the outer picture's 0..1 (the copy's, or the holder's)
     window: tuple[float, float, float, float] | None = None
-    whole: bool = True  # matched picture to picture, neither side a window of the other
+
+    @property
+    def inset(self) -> bool:
+        """The copy shows the footage in a window of its picture only."""
+        return self.window_in == "query"
+
+    @property
+    def whole(self) -> bool:
+        """Matched picture to picture, neither side a window of the other."""
+        return self.window_in is None
 
 
 def _holds(first: _Offer, then: _Offer) -> bool:

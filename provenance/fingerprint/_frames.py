@@ -55,7 +55,7 @@ class MediaFingerprint:
     # when the item is the new one; (N, 0) for items analysed before tiles-v1
     tile_hashes: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.uint64))
     # each frame's hash of each centre crop of FILL_CROPS (N, len(FILL_CROPS)), indexed so
-    # that a tile filled with the clip is found; (N, 0) for items analysed before crops-v1
+    # that a tile filled with the clip is found; (N, 0) for items analysed before fills-v1
     fill_hashes: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.uint64))
 
     def __len__(self) -> int:

@@ -325,11 +325,6 @@ def tile_hashes(luma: np.ndarray, min_detail: float) -> np.ndarray:
     return fixed_box_hashes(luma, min_detail)[0]
 
 
-def fill_hashes(luma: np.ndarray, min_detail: float) -> np.ndarray:
-    """(C,) uint64: the pHash of each of :data:`FILL_CROPS` as shown, or :data:`NO_TILE`."""
-    return fixed_box_hashes(luma, min_detail)[1]
-
-
 def fixed_box_hashes(luma: np.ndarray, min_detail: float) -> tuple[np.ndarray, np.ndarray]:
     """The pHash of each of :data:`SPLIT_TILES` and of :data:`FILL_CROPS` (two arrays),
     :data:`NO_TILE` for a box with too little detail.

@@ -333,7 +333,7 @@ def test_fixed_box_hashes_survive_storage_and_older_items_have_none(
 def test_a_tile_filled_with_a_clip_hashes_as_the_clips_middle() -> None:
     """Half a frame filled with the middle half of a clip's width: the archive's crop of the
     clip keeping that share of its width is within a window's radius, the others are not."""
-    from provenance.fingerprint._windows import FILL_CROPS, NO_TILE, fill_hashes, tile_hashes
+    from provenance.fingerprint._windows import FILL_CROPS, NO_TILE, fixed_box_hashes, tile_hashes
 
     source = clip(1.0)
     keep = int(W * 0.56)
@@ -342,13 +342,13 @@ def test_a_tile_filled_with_a_clip_hashes_as_the_clips_middle() -> None:
     frame[:, : W // 2] = cv2.resize(middle, (W // 2, H), interpolation=cv2.INTER_AREA)
     frame[:, W // 2 :] = grey(pan_frame(2.0, picture="coffee", size=(W // 2, H)))
     tile = tile_hashes(frame, 3.0)[0]  # the left half
-    crops = fill_hashes(source, 3.0)
+    crops = fixed_box_hashes(source, 3.0)[1]
     assert crops.shape == (len(FILL_CROPS),) and NO_TILE not in crops
     widths = [round(x1 - x0, 2) for x0, _, x1, _ in FILL_CROPS]
     assert hamming(tile, crops[widths.index(0.56)]) <= WINDOW_RADIUS_BITS
     assert hamming(tile, dihedral_hashes(thumbnail(source)[None])[0, 0]) > WINDOW_RADIUS_BITS
     flat = np.full((H, W), 90, np.uint8)
-    assert (fill_hashes(flat, 3.0) == NO_TILE).all()
+    assert (fixed_box_hashes(flat, 3.0)[1] == NO_TILE).all()
 
 
 PLAYER_CLIP = (0.3, 0.2, 0.9, 0.75)  # where a screen-recorded player shows the clip
