@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from ..fingerprint import CloseupReading
 from ..match import MediaMatch, ViewRelation
 from ..media import FileMetadata
-from ..model import Finding, MediaRecord, StoredClaim
+from ..model import Finding, MediaRecord, StoredClaim, claim_order
 from .angles import angle_findings, derived_items
 from .closeups import find_missing_closeups, find_recycled_identifiers, readings_of
 from .copies import copy_findings, identical_copy
@@ -78,11 +78,6 @@ def find_all(
         *find_missing_closeups(claims, media, readings),
         *find_recorded_before(claims, metadata or {}),
     ]
-
-
-def claim_order(claim: StoredClaim) -> tuple:
-    """Which claim came first: by claimed date, then by first seen in the archive."""
-    return (claim.claim.claimed_at, claim.seq)
 
 
 __all__ = [

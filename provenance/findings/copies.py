@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from ..fingerprint import VARIANTS, compose_variants
+from ..fingerprint import VARIANTS, compose_variants, inverse_variant
 from ..match import CopyMatch, MediaMatch, required_span_s
 from ..model import (
     Finding,
@@ -123,7 +123,7 @@ def copy_findings(
             if same_bytes is not None:
                 offer(same_bytes)
 
-    for pair in matches:
+    for pair in _surest_of_each_pair(matches):
         for here in holders.get(pair.sha256, ()):
             for there in holders.get(pair.other_sha256, ()):
                 if order[there.claim_id] < order[here.claim_id]:
@@ -325,6 +325,21 @@ def _rate(segment: Segment) -> float:
     return (segment.other_end_s - segment.other_start_s) / span if span > 0 else 0.0
 
 
+def _surest_of_each_pair(matches: Iterable[MediaMatch]) -> list[MediaMatch]:
+    """The matches, but where two items matched each other both ways, once picture to
+    picture (hashes of the frames themselves) and once through a window (hashes of a
+    window of their 64x36 thumbnails), only the former: its timing is the surer. A
+    landscape copy turned a quarter is matched so: its frames are looked up unturned,
+    so only the crop path finds the original from its side."""
+    matches = list(matches)
+    whole = {frozenset((m.sha256, m.other_sha256)) for m in matches if m.match.window is None}
+    return [
+        m
+        for m in matches
+        if m.match.window is None or frozenset((m.sha256, m.other_sha256)) not in whole
+    ]
+
+
 def _reverse(match: CopyMatch) -> CopyMatch:
     """The same match seen from the other item's side."""
     seg = match.segment
@@ -332,4 +347,10 @@ def _reverse(match: CopyMatch) -> CopyMatch:
         None if seg is None else Segment(seg.other_start_s, seg.other_end_s, seg.start_s, seg.end_s)
     )
     inside = {"query": "other", "other": "query"}.get(match.window_in or "")
-    return replace(match, segment=flipped, speed=round(1.0 / match.speed, 3), window_in=inside)
+    return replace(
+        match,
+        segment=flipped,
+        speed=round(1.0 / match.speed, 3),
+        window_in=inside,
+        variant=inverse_variant(match.variant),
+    )

@@ -26,7 +26,7 @@ from ._frames import (
     MediaFingerprint,
     fingerprint_frames,
 )
-from ._hashing import VARIANTS, compose_variants
+from ._hashing import VARIANTS, compose_variants, inverse_variant
 from ._orb import MAX_KEYFRAMES, FrameFeatures, orb_bag, orb_features
 from ._sift import ViewFeatures, drop_overlays, mutual_matches, sift_bag, sift_features
 from ._sound import LaunchSound, SoundClip, band_energy, launch_sound, sound_windows
@@ -76,6 +76,7 @@ __all__ = [
     "event_windows",
     "fingerprint_frames",
     "identifier_tokens",
+    "inverse_variant",
     "launch_sound",
     "match_key",
     "mutual_matches",

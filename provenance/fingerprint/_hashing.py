@@ -82,6 +82,12 @@ def compose_variants(first: int, then: int) -> int:
     )
 
 
+def inverse_variant(variant: int) -> int:
+    """The :data:`VARIANTS` index that undoes ``variant``: a match seen from its other side
+    (a quarter turn one way is a quarter turn the other way back)."""
+    return next(u for u in range(len(VARIANTS)) if compose_variants(variant, u) == 0)
+
+
 def dihedral_hashes(thumbs: np.ndarray) -> np.ndarray:
     """(N, 8) uint64: the pHash of each thumbnail under the :data:`VARIANTS`."""
     variants = dihedral_thumbnails(thumbs)

@@ -31,7 +31,7 @@ from ..fingerprint import (
 )
 from ._common import without_common_content
 from ._index import HashIndex, Hits, make_index
-from ._regions import MIN_DETAIL, match_region
+from ._regions import MIN_DETAIL, match_region, spaced
 from ._shortlist import WordIndex
 from ._timing import (
     MIN_INLIERS,
@@ -55,6 +55,10 @@ MIN_WINDOW_INLIERS = 5  # ... on at least this many frames
 
 SHORTLIST = 8  # archived items checked geometrically per query
 
+HOLDER_FRAMES = 16  # frames of a shortlisted item looked up to find who else holds them
+HOLDER_SHARE = 0.5  # ... an item whose whole frames match this share of them holds them
+# (within HASH_MAX_MEAN_BITS on average: another recording from one tripod is ~8 bits off)
+
 FULL_CACHE = 64  # complete fingerprints of archived items kept in memory
 
 # hashing.VARIANTS looked up: a landscape frame as is, mirrored, upside down and flipped
@@ -70,6 +74,7 @@ class FrameTable:
     Items may be given light (frame table and visual words only, as loaded for
     the whole archive); ``load`` then fetches an item's complete fingerprints
     (thumbnails, key frames) when it is checked in detail. A few stay cached.
+    ``rank`` is each item's place in claim order (earliest 0), where known.
     """
 
     def __init__(
@@ -78,6 +83,7 @@ class FrameTable:
         *,
         index: str = "auto",
         load: Callable[[int], Fingerprints | None] | None = None,
+        rank: Sequence[int] | None = None,
     ):
         owners, times, hashes, windows, fills = [], [], [], [], []
         self.prints = list(prints)
@@ -106,6 +112,7 @@ class FrameTable:
         if owners:
             self.index.add(np.concatenate(hashes))
         self.words = WordIndex([p.words for p in prints], vocabulary=ORB_VOCABULARY.size)
+        self.rank = None if rank is None else np.asarray(rank, np.int64)
 
     def __len__(self) -> int:
         return len(self.owner)
@@ -116,6 +123,56 @@ class FrameTable:
         if given.complete:
             return given
         return None if self._load is None else self._load(position)
+
+    def sources_first(self, candidates: Sequence[int], exclude: frozenset[int]) -> list[int]:
+        """``candidates``, each after the earliest item (not in ``exclude``) whose whole frames
+        hold its footage, when that item came earlier: its source, or the source's source.
+
+        A clip re-posted many times fills a shortlist with its re-posts, each with its own
+        edit; a crop of the original, with another edit on top, may verify against none of
+        them while the original, which ranks far down, verifies. Without ``rank``, as given.
+        """
+        rank = self.rank
+        if rank is None or not len(candidates) or not len(self):
+            return list(candidates)
+        asked, rows, hashes = [], [], []
+        for c in candidates:
+            fp = self.prints[c].frames
+            kept = spaced(np.flatnonzero(fp.detail >= MIN_DETAIL), HOLDER_FRAMES)
+            asked.append(len(kept))
+            rows.append(np.repeat(kept + 0, 2) + np.int64(c) * (1 << 32))  # (item, row)
+            hashes.append(fp.hashes[kept][:, :2].ravel())  # as shown, mirrored
+        keys = np.concatenate(rows)
+        hits = _search_unique(self.index, np.concatenate(hashes).astype(np.uint64), RADIUS_BITS)
+        whole = self.window[hits.entry] == 0
+        owner = self.owner[hits.entry][whole].astype(np.int64)
+        key = keys[hits.query][whole]
+        # each (candidate, its row, owner) once, at its closest
+        found = np.stack([key >> 32, key & 0xFFFFFFFF, owner, hits.distance[whole]])
+        found = found[:, np.lexsort(found[::-1])]
+        first = np.ones(found.shape[1], bool)
+        first[1:] = (np.diff(found[:3], axis=1) != 0).any(axis=0)
+        found = found[:, first]
+        # per (candidate, owner): how many of the candidate's frames it holds, how closely
+        item_owner, which, counts = np.unique(
+            found[[0, 2]], axis=1, return_inverse=True, return_counts=True
+        )
+        mean_bits = np.bincount(which, weights=found[3]) / counts
+        ordered: list[int] = []
+        for c, n in zip(candidates, asked, strict=True):
+            mine = (
+                (item_owner[0] == c)
+                & (counts >= HOLDER_SHARE * max(n, 1))
+                & (mean_bits <= HASH_MAX_MEAN_BITS)  # as close as a copy's aligned frames
+            )
+            holders = [int(o) for o in item_owner[1][mine] if int(o) not in exclude]
+            if holders:
+                source = min(holders, key=lambda o: rank[o])
+                if rank[source] < rank[c] and source not in ordered:
+                    ordered.append(source)
+            if c not in ordered:
+                ordered.append(c)
+        return ordered
 
 
 def match_fingerprint(
@@ -134,11 +191,11 @@ def match_fingerprint(
     matches = {m.other: m for m in _match_hashes(query.frames, table, exclude)}
     if query.frames.thumbs is None:
         raise ValueError("the query's fingerprints must be complete (thumbnails and key frames)")
-    for candidate, _score in table.words.shortlist(
-        orb_bag(query.keyframes, include_mirrored=True),
-        top=SHORTLIST,
-        exclude=exclude | frozenset(matches),
-    ):
+    skip = exclude | frozenset(matches)
+    shortlist = table.words.shortlist(
+        orb_bag(query.keyframes, include_mirrored=True), top=SHORTLIST, exclude=skip
+    )
+    for candidate in table.sources_first([c for c, _ in shortlist], skip)[:SHORTLIST]:
         try:
             theirs = table.full(candidate)
             duration = float(table.durations[candidate])

@@ -13,14 +13,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 from ..fingerprint import Fingerprints
-from ..model import Problem, Segment, StoredClaim, holders_by_sha
+from ..model import Problem, Segment, StoredClaim, claim_order, holders_by_sha
 from ._copies import FrameTable, match_fingerprint
 from ._timing import CopyMatch
 
-COPY_MATCHER = "copies-v4"  # stored matches made by another matcher are made again
+COPY_MATCHER = "copies-v5"  # stored matches made by another matcher are made again
 # v3: segments grown over the agreeing frames at their ends (extend_segment), and the
 # new item's split-screen tiles looked up (tiles-v1); v4: archived items' centre crops
-# indexed (fills-v1)
+# indexed (fills-v1); v5: crops of turned and vertically flipped copies (the region path
+# hashes the window under the turn its homography shows)
 
 
 @dataclass(frozen=True)
@@ -63,12 +64,14 @@ class CopyMatcher:
         fingerprints: Mapping[str, Fingerprints],
         load: Callable[[str], Fingerprints | None] | None = None,
     ) -> None:
-        self.holders = holders_by_sha(claims)
+        in_order = sorted(claims, key=claim_order)
+        self.holders = holders_by_sha(in_order)  # each item's holders, earliest first
         self.shas = [sha for sha in self.holders if sha in fingerprints]
         shas = self.shas
         self.table = FrameTable(
             [fingerprints[sha] for sha in shas],
             load=None if load is None else (lambda position: load(shas[position])),
+            rank=range(len(shas)),  # holders_by_sha keeps the order it met items in
         )
         self.position = {sha: i for i, sha in enumerate(shas)}
         self._of_claim: dict[str, set[int]] = {}

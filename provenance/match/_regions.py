@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from ..fingerprint import ORB_VOCABULARY, Fingerprints, FrameFeatures, MediaFingerprint, orb_words
-from ..fingerprint._hashing import THUMB, phash_thumbnails
+from ..fingerprint._hashing import THUMB, dihedral_thumbnails, inverse_variant, phash_thumbnails
 from ._geometry import PairGeometry, mapped_box, usable_homography, verify_orb
 from ._shortlist import pairs_by_shared_words
 from ._timing import MIN_INLIERS, RADIUS_BITS, CopyMatch, align, best_pair_per_frame
@@ -79,6 +79,28 @@ def match_region(
     return None
 
 
+def _variant_maps() -> np.ndarray:
+    """(8, 2, 2): where each of :data:`~provenance.fingerprint.VARIANTS` moves a point
+    (x right, y down, about the centre), read off the thumbnails it turns."""
+    probe = np.arange(9.0).reshape(1, 3, 3)  # value 3 * row + col, centre 4
+    maps = np.zeros((8, 2, 2))
+    for v, seen in enumerate(dihedral_thumbnails(probe)[0]):
+        for axis, value in enumerate((5.0, 7.0)):  # the points one right, one down
+            row, col = np.argwhere(seen == value)[0]
+            maps[v, :, axis] = (col - 1, row - 1)
+    return maps
+
+
+_VARIANT_MAPS = _variant_maps()
+
+
+def variant_of(homography: np.ndarray) -> int:
+    """The turn and flip (a :data:`~provenance.fingerprint.VARIANTS` index) nearest to the
+    linear part of ``homography``: a crop of a turned copy maps its frame turned."""
+    linear = homography[:2, :2] / homography[2, 2]
+    return int(np.argmax(np.einsum("vij,ij->v", _VARIANT_MAPS, linear)))
+
+
 def _keyframe_pairs(
     mine: Sequence[FrameFeatures], theirs: Sequence[FrameFeatures], *, top: int
 ) -> list[tuple[FrameFeatures, FrameFeatures]]:
@@ -124,20 +146,20 @@ def _align_window(
         return None
     query_in_other = _normalised(mine_box, other_size)
     other_in_query = _normalised(other_box, mine.size)
-    mirrored = bool(np.linalg.det(homography[:2, :2]) < 0)
+    turn = variant_of(homography)  # the query so turned and flipped looks like the other
     full = (0.0, 0.0, 1.0, 1.0)
     if _area(query_in_other) >= MIN_WINDOW_AREA and _area(query_in_other) <= _area(other_in_query):
         # the query shows (a crop of) the other: hash that window of the other's frames
         where = "other"
-        window = _refine_window(theirs.frames, query_in_other, mirrored, query.frames)
-        other_hashes = _window_hashes(theirs.frames, window, mirrored)
-        query_hashes = _window_hashes(query.frames, full, False)
+        window = _refine_window(theirs.frames, query_in_other, inverse_variant(turn), query.frames)
+        other_hashes = _window_hashes(theirs.frames, window, inverse_variant(turn))
+        query_hashes = _window_hashes(query.frames, full, 0)
     elif _area(other_in_query) >= MIN_WINDOW_AREA:
         # the other is inset in the query: hash that window of the query's frames
         where = "query"
-        window = _refine_window(query.frames, other_in_query, mirrored, theirs.frames)
-        query_hashes = _window_hashes(query.frames, window, mirrored)
-        other_hashes = _window_hashes(theirs.frames, full, False)
+        window = _refine_window(query.frames, other_in_query, turn, theirs.frames)
+        query_hashes = _window_hashes(query.frames, window, turn)
+        other_hashes = _window_hashes(theirs.frames, full, 0)
     else:
         return None
     found = _align_hash_lists(
@@ -170,11 +192,11 @@ def _align_window(
         window=tuple(round(v, 3) for v in window),
         window_in=where,
         homography_inliers=geometry.homography_inliers,
-        variant=int(mirrored),
+        variant=turn,
     )
 
 
-def _refine_window(outer: MediaFingerprint, box, mirrored: bool, inner: MediaFingerprint):
+def _refine_window(outer: MediaFingerprint, box, variant: int, inner: MediaFingerprint):
     """Nudge a window found on one key-frame pair so it fits the whole clip.
 
     The homography comes from two key frames that may be a moment apart; small
@@ -182,13 +204,13 @@ def _refine_window(outer: MediaFingerprint, box, mirrored: bool, inner: MediaFin
     item's frames then find a close hash, and the best is kept.
     """
     box = tuple(float(v) for v in np.clip(np.nan_to_num(box, nan=0.0), 0.0, 1.0))
-    inner_hashes = _spaced(inner.hashes[inner.detail >= MIN_DETAIL, 0], REFINE_FRAMES)
+    inner_hashes = spaced(inner.hashes[inner.detail >= MIN_DETAIL, 0], REFINE_FRAMES)
     if not len(inner_hashes):
         return box
-    outer_frames = _spaced(np.arange(len(outer)), REFINE_FRAMES)
+    outer_frames = spaced(np.arange(len(outer)), REFINE_FRAMES)
 
     def matched(cand) -> int:
-        hashes = _window_hashes(outer, cand, mirrored, outer_frames)
+        hashes = _window_hashes(outer, cand, variant, outer_frames)
         dist = np.bitwise_count(inner_hashes[:, None] ^ hashes[None, :]).min(axis=1)
         return int((dist <= RADIUS_BITS).sum())
 
@@ -233,7 +255,7 @@ def _refine_window(outer: MediaFingerprint, box, mirrored: bool, inner: MediaFin
     return best
 
 
-def _spaced(values: np.ndarray, most: int) -> np.ndarray:
+def spaced(values: np.ndarray, most: int) -> np.ndarray:
     """At most ``most`` evenly spaced elements of ``values`` (all if fewer)."""
     if len(values) <= most:
         return values
@@ -269,9 +291,10 @@ def _area(box) -> float:
 
 
 def _window_hashes(
-    fp: MediaFingerprint, box, mirrored: bool, frames: np.ndarray | None = None
+    fp: MediaFingerprint, box, variant: int, frames: np.ndarray | None = None
 ) -> np.ndarray:
-    """pHash of the window ``box`` (normalised) of the stored thumbnails (all, or ``frames``).
+    """pHash of the window ``box`` (normalised) of the stored thumbnails (all, or
+    ``frames``), turned and flipped as :data:`~provenance.fingerprint.VARIANTS` ``variant``.
 
     One hash per frame, whatever ``box`` is: it is clipped to the frame and
     keeps at least one pixel (two where the frame allows).
@@ -293,8 +316,8 @@ def _window_hashes(
     stack = np.empty((len(windows), THUMB, THUMB), np.float64)
     for i, window in enumerate(windows):
         stack[i] = cv2.resize(window, (THUMB, THUMB), interpolation=cv2.INTER_LINEAR)
-    if mirrored:
-        stack = stack[:, :, ::-1]
+    if variant:
+        stack = np.ascontiguousarray(dihedral_thumbnails(stack)[:, int(variant)])
     return phash_thumbnails(stack)
 
 

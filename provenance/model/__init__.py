@@ -192,6 +192,11 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def claim_order(claim: StoredClaim) -> tuple:
+    """Which claim came first: by claimed date, then by first seen in the archive."""
+    return (claim.claim.claimed_at, claim.seq)
+
+
 def holders_by_sha(claims: Sequence[StoredClaim]) -> dict[str, list[Holder]]:
     """Which claims hold each media item (by sha256), in the order of ``claims``."""
     holders: dict[str, list[Holder]] = {}
@@ -308,6 +313,7 @@ __all__ = [
     "StoredClaim",
     "UnresolvedMarking",
     "ViewGeometry",
+    "claim_order",
     "evidence_from_dict",
     "holders_by_sha",
     "iso_utc",

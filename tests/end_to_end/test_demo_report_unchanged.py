@@ -18,7 +18,11 @@ when media objects gained ``metadata`` and the scoring model became v4 for
 ``recorded_before_claim`` (checked: with those taken out, everything compared
 equal; no fixture file carries a capture time, so no score moved), and when
 other-angle and same-site evidence gained ``decided_by`` in the report (checked:
-the six such findings gained it, nothing else changed). A change
+the six such findings gained it, nothing else changed), and when a match seen
+from the original's side was first turned back (checked: only C020_b's transform
+changed. C020_b is C013 turned a quarter clockwise; it now reads ``rot90``, the turn
+that brings it onto C013. Before, it read ``rot270``, C013's turn onto it, taken
+from the match on C013's side without being turned back). A change
 of layout must change no finding and no score: everything is compared exactly
 (claims, media, findings, evidence, reasons), except the report's generation
 time; numbers inside the evidence (inlier counts, keypoints, correlations)

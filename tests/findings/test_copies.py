@@ -270,3 +270,29 @@ def test_nothing_is_traced_past_an_original_the_item_matched_directly() -> None:
     assert found["REPOST"].other_claim == "PLACE_DAY1"  # the look-alike link itself stays
     assert found["LATER"].other_claim == "PLACE_DAY2"
     assert found["LATER"].evidence.via is None
+
+
+def test_a_match_seen_from_the_originals_side_is_turned_back() -> None:
+    """The original's frames under a quarter turn one way match the copy: the copy matches
+    the original under the turn the other way (a flip is its own undoing)."""
+    found = traced([copy_match("a", "b", (0.0, 6.0, 0.0, 6.0), variant=6)])  # rot270
+    assert found["REPOST"].evidence.transform == "rot90"
+    found = traced([copy_match("a", "b", (0.0, 6.0, 0.0, 6.0), variant=5)])
+    assert found["REPOST"].evidence.transform == "rot180_hflip"
+
+
+def test_a_pair_matched_both_ways_keeps_its_picture_to_picture_match() -> None:
+    """The copy matched the original only through a window of its thumbnails (a landscape
+    copy's quarter turn), the original matched the copy frame to frame: the latter's
+    timing stands. Another pair's window match is not touched."""
+    found = traced(
+        [
+            copy_match("b", "a", (0.0, 5.6, 0.4, 5.3), variant=2, window_in="query"),
+            copy_match("a", "b", (0.0, 5.6, 0.0, 5.6), variant=6, confidence=0.79),
+            copy_match("c", "b", (0.0, 5.0, 0.0, 5.0), window_in="other"),
+        ]
+    )
+    seg = found["REPOST"].segment
+    assert (seg.other_start_s, seg.other_end_s) == (0.0, 5.6)
+    assert found["REPOST"].evidence.transform == "rot90"
+    assert found["LATER"].evidence.via == Holder("REPOST", "r.mp4")

@@ -22,7 +22,7 @@ from skimage import data
 
 from provenance import fingerprint as keypoints
 from provenance import fingerprint as views_stage
-from provenance.fingerprint import Fingerprints, MediaFingerprint
+from provenance.fingerprint import VARIANTS, Fingerprints, MediaFingerprint
 from provenance.fingerprint import fingerprint_frames as first_pass
 from provenance.fingerprint._hashing import THUMB, phash_thumbnails
 from provenance.match import (
@@ -521,6 +521,27 @@ def test_copy_matcher_survives_any_pair_of_streams():
     assert found.window is not None and found.window_in == "other"
 
 
+@pytest.mark.parametrize(
+    ("edit", "variant"),
+    [
+        (lambda f: f[::-1, ::-1], "rot180"),  # turned upside down
+        (lambda f: f[::-1], "rot180_hflip"),  # flipped top to bottom: the query so flipped
+        (lambda f: f[:, ::-1], "hflip"),
+        (np.rot90, "rot270"),  # a quarter turn: the query turned back
+    ],
+)
+def test_a_crop_of_a_turned_copy_is_found_turned(edit, variant: str):
+    """The region path finds a crop whatever the copy's turn or flip, and says which (it
+    hashed the window unturned, and mirrored for any flip, so it found only crops as shown
+    or mirrored left to right)."""
+    pan = _pan("chelsea")
+    crop = fingerprint_frames(_stream(lambda t: edit(_crop(pan(t), 0.7)), _seconds(20, 60)))
+    found = _regions.match_region(crop, _prints()["long"], 0, 160.0)
+    assert found is not None and found.window_in == "other"
+    assert VARIANTS[found.variant] == variant
+    _check_copy(found)
+
+
 def test_region_path_survives_any_pair_of_streams():
     names, table = _table()
     rng = np.random.default_rng(9)
@@ -613,12 +634,12 @@ def test_refine_window_and_window_hashes_take_any_box():
     for outer, inner in couples:
         fp, other = prints[outer].frames, prints[inner].frames
         for box in boxes:
-            for mirrored in (False, True):
-                hashes = _regions._window_hashes(fp, box, mirrored)
+            for variant in range(8):
+                hashes = _regions._window_hashes(fp, box, variant)
                 assert hashes.dtype == np.uint64 and len(hashes) == len(fp)
-                _check_window(_regions._refine_window(fp, box, mirrored, other))
+                _check_window(_regions._refine_window(fp, box, variant, other))
     empty = prints["empty"].frames
-    assert len(_regions._window_hashes(empty, (0, 0, 1, 1), False)) == 0
+    assert len(_regions._window_hashes(empty, (0, 0, 1, 1), 0)) == 0
 
 
 # --- window hashes: no channel limit, the same hashes ------------------------------------
@@ -637,10 +658,11 @@ def _thumbs(n: int, seed: int) -> MediaFingerprint:
     )
 
 
-def _reference_hashes(fp: MediaFingerprint, box, mirrored: bool, *, frames_as_channels=False):
+def _reference_hashes(fp: MediaFingerprint, box, variant: int, *, frames_as_channels=False):
     """Window hashes as defined: the window's pixels, tone-normalised, resized alone
-    (``cv2.resize`` INTER_LINEAR on float32), pHash. ``frames_as_channels``: as the code did
-    before (all frames in one call), which OpenCV 5 refuses beyond 128 frames."""
+    (``cv2.resize`` INTER_LINEAR on float32), turned and flipped, pHash.
+    ``frames_as_channels``: as the code did before (all frames in one call), which OpenCV 5
+    refuses beyond 128 frames."""
     th, tw = fp.thumbs.shape[1:]
     x0, y0, x1, y1 = box
     c0 = int(np.floor(x0 * tw))
@@ -657,7 +679,9 @@ def _reference_hashes(fp: MediaFingerprint, box, mirrored: bool, *, frames_as_ch
             [cv2.resize(w, (THUMB, THUMB), interpolation=cv2.INTER_LINEAR) for w in windows]
         )
     resized = resized.astype(np.float64)
-    return phash_thumbnails(resized[:, :, ::-1] if mirrored else resized)
+    turns, flip = divmod(variant, 2)  # VARIANTS: each quarter turn, then mirrored
+    resized = np.rot90(resized, turns, axes=(1, 2))
+    return phash_thumbnails(resized[:, :, ::-1] if flip else resized)
 
 
 BOXES = [(0, 0, 1, 1), (0.1, 0.05, 0.62, 0.9), (0.35, 0.2, 0.98, 0.71), (0.0, 0.5, 0.4, 1.0)]
@@ -667,15 +691,15 @@ BOXES = [(0, 0, 1, 1), (0.1, 0.05, 0.62, 0.9), (0.35, 0.2, 0.98, 0.71), (0.0, 0.
 def test_window_hashes_are_those_of_each_frame_resized_alone(n: int):
     fp = _thumbs(n, seed=n)
     for box in [*BOXES, (0.9, 0.0, 1.0, 0.2), (0.5, 0.9, 0.53, 1.0)]:
-        for mirrored in (False, True):
-            expected = _reference_hashes(fp, box, mirrored)
-            assert np.array_equal(_regions._window_hashes(fp, box, mirrored), expected)
+        for variant in range(8):
+            expected = _reference_hashes(fp, box, variant)
+            assert np.array_equal(_regions._window_hashes(fp, box, variant), expected)
     # windows the size of a crop or an inset: also the very hashes of the former
     # frames-as-channels call (tiny slivers could differ in ties: that call's result for
     # a frame depended on how many frames shared it)
     for box in BOXES:
-        before = _reference_hashes(fp, box, False, frames_as_channels=True)
-        assert np.array_equal(_regions._window_hashes(fp, box, False), before)
+        before = _reference_hashes(fp, box, 0, frames_as_channels=True)
+        assert np.array_equal(_regions._window_hashes(fp, box, 0), before)
 
 
 @pytest.mark.parametrize("n", [129, 300, 1000])
@@ -683,11 +707,11 @@ def test_window_hashes_take_hundreds_of_frames(n: int):
     """More than 128 sampled frames (over ~64 s): OpenCV 5 refused them as channels."""
     fp = _thumbs(n, seed=n)
     for box in BOXES[:2]:
-        hashes = _regions._window_hashes(fp, box, False)
-        assert len(hashes) == n and np.array_equal(hashes, _reference_hashes(fp, box, False))
+        hashes = _regions._window_hashes(fp, box, 0)
+        assert len(hashes) == n and np.array_equal(hashes, _reference_hashes(fp, box, 0))
         # a frame's hash does not depend on the frames hashed with it
         some = np.array([0, 7, n // 2, n - 1])
-        assert np.array_equal(_regions._window_hashes(fp, box, False, some), hashes[some])
+        assert np.array_equal(_regions._window_hashes(fp, box, 0, some), hashes[some])
 
 
 # --- the time aligners -----------------------------------------------------------------
