@@ -140,7 +140,7 @@ class FrameTable:
             fp = self.prints[c].frames
             kept = spaced(np.flatnonzero(fp.detail >= MIN_DETAIL), HOLDER_FRAMES)
             asked.append(len(kept))
-            rows.append(np.repeat(kept + 0, 2) + np.int64(c) * (1 << 32))  # (item, row)
+            rows.append(np.repeat(kept, 2).astype(np.int64) + np.int64(c) * (1 << 32))  # item, row
             hashes.append(fp.hashes[kept][:, :2].ravel())  # as shown, mirrored
         keys = np.concatenate(rows)
         hits = _search_unique(self.index, np.concatenate(hashes).astype(np.uint64), RADIUS_BITS)

@@ -21,7 +21,8 @@ COPY_MATCHER = "copies-v5"  # stored matches made by another matcher are made ag
 # v3: segments grown over the agreeing frames at their ends (extend_segment), and the
 # new item's split-screen tiles looked up (tiles-v1); v4: archived items' centre crops
 # indexed (fills-v1); v5: crops of turned and vertically flipped copies (the region path
-# hashes the window under the turn its homography shows)
+# hashes the window under the turn its homography shows), and each shortlisted item's
+# source checked before it (FrameTable.sources_first)
 
 
 @dataclass(frozen=True)
