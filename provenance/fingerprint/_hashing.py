@@ -13,6 +13,8 @@ the hashes of a frame's flips and quarter turns (from the same thumbnail).
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 
@@ -69,6 +71,7 @@ def dihedral_thumbnails(thumbs: np.ndarray) -> np.ndarray:
     return np.stack(out, axis=1)
 
 
+@functools.cache  # findings ask for a pair per match: eight by eight answers
 def compose_variants(first: int, then: int) -> int:
     """The one :data:`VARIANTS` index that does ``first`` and then ``then``.
 
@@ -82,6 +85,7 @@ def compose_variants(first: int, then: int) -> int:
     )
 
 
+@functools.cache
 def inverse_variant(variant: int) -> int:
     """The :data:`VARIANTS` index that undoes ``variant``: a match seen from its other side
     (a quarter turn one way is a quarter turn the other way back)."""

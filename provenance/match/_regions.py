@@ -151,8 +151,9 @@ def _align_window(
     if _area(query_in_other) >= MIN_WINDOW_AREA and _area(query_in_other) <= _area(other_in_query):
         # the query shows (a crop of) the other: hash that window of the other's frames
         where = "other"
-        window = _refine_window(theirs.frames, query_in_other, inverse_variant(turn), query.frames)
-        other_hashes = _window_hashes(theirs.frames, window, inverse_variant(turn))
+        back = inverse_variant(turn)  # the other's window so turned looks like the query
+        window = _refine_window(theirs.frames, query_in_other, back, query.frames)
+        other_hashes = _window_hashes(theirs.frames, window, back)
         query_hashes = _window_hashes(query.frames, full, 0)
     elif _area(other_in_query) >= MIN_WINDOW_AREA:
         # the other is inset in the query: hash that window of the query's frames
