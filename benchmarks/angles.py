@@ -38,7 +38,7 @@ def other_angles(fixtures: Path) -> tuple[list, float]:
         readings_of,
     )
     from provenance.jobs import run_demo
-    from provenance.jobs.prints import stored_prints, stored_views
+    from provenance.jobs.prints import stored_prints, stored_view_words, stored_views
     from provenance.jobs.rescore import copy_matches
     from provenance.match import ViewIndex, match_views
     from provenance.model import FindingKind
@@ -52,7 +52,8 @@ def other_angles(fixtures: Path) -> tuple[list, float]:
         matches = copy_matches(archive)
         started = time.perf_counter()
         derived = derived_items(claims, copy_findings(claims, media, matches))
-        index = ViewIndex(claims, media, prints, lambda sha: stored_views(archive, sha), derived)
+        words = stored_view_words(archive)
+        index = ViewIndex(claims, media, words, lambda sha: stored_views(archive, sha), derived)
         relations = [rel for item in match_views(index.originals, index) for rel in item.relations]
         findings = find_all(claims, media, readings_of(prints), matches, relations)
         matching_s = time.perf_counter() - started

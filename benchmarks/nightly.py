@@ -101,7 +101,10 @@ def build(n: int, matched_share: float, own_prints: Callable[[], dict[str, bytes
                 "INSERT INTO claim_media VALUES (?, 0, ?, ?)", (f"N{i:06d}", f"m{i}.mp4", sha)
             )
             for kind, blob in own_prints().items():
-                sql.execute("INSERT INTO fingerprints VALUES (?, ?, ?, ?)", (sha, kind, blob, now))
+                sql.execute(
+                    "INSERT INTO fingerprints (sha256, kind, data, created_at) VALUES (?, ?, ?, ?)",
+                    (sha, kind, blob, now),
+                )
             if i < old:
                 for matcher in (COPY_MATCHER, VIEW_MATCHER):
                     sql.execute(

@@ -233,7 +233,7 @@ def dump_pairs(
 
     from provenance.archive import open_archive
     from provenance.findings import claim_order
-    from provenance.jobs.prints import stored_prints, stored_views
+    from provenance.jobs.prints import stored_view_words, stored_views
     from provenance.match import (
         ViewIndex,
         co_occurrence,
@@ -256,8 +256,8 @@ def dump_pairs(
         claims = sorted(archive.claims(), key=claim_order)
         sha = {path_of[s.claim.id]: s.media[0].sha256 for s in claims}
         media = {r.sha256: r for r in archive.all_media()}
-        prints = stored_prints(archive)
-        index = ViewIndex(claims, media, prints, lambda s: stored_views(archive, s))
+        words = stored_view_words(archive)
+        index = ViewIndex(claims, media, words, lambda s: stored_views(archive, s))
         views, load_s = {}, []
         for path in sha:
             t0 = time.perf_counter()

@@ -173,6 +173,32 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        5,
+        "a sequence number on every fingerprint write: persisted indexes know when they are stale",
+        """
+        ALTER TABLE fingerprints ADD COLUMN seq INTEGER;
+        CREATE TABLE fingerprint_epoch (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            n INTEGER NOT NULL
+        );
+        UPDATE fingerprints SET seq = rowid;
+        INSERT INTO fingerprint_epoch
+            VALUES (1, (SELECT coalesce(max(rowid), 0) FROM fingerprints));
+        CREATE TRIGGER fingerprint_written AFTER INSERT ON fingerprints BEGIN
+            UPDATE fingerprint_epoch SET n = n + 1;
+            UPDATE fingerprints SET seq = (SELECT n FROM fingerprint_epoch) WHERE rowid = NEW.rowid;
+        END;
+        CREATE TRIGGER fingerprint_rewritten AFTER UPDATE OF sha256, kind, data ON fingerprints
+        BEGIN
+            UPDATE fingerprint_epoch SET n = n + 1;
+            UPDATE fingerprints SET seq = (SELECT n FROM fingerprint_epoch) WHERE rowid = NEW.rowid;
+        END;
+        CREATE TRIGGER fingerprint_removed AFTER DELETE ON fingerprints BEGIN
+            UPDATE fingerprint_epoch SET n = n + 1;
+        END;
+        """,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
@@ -208,5 +234,16 @@ def migrate(db: sqlite3.Connection, current: int) -> None:
 
 
 def statements(sql: str) -> list[str]:
-    """Split a migration script into statements (executescript would COMMIT)."""
-    return [s.strip() for s in sql.split(";") if s.strip()]
+    """Split a migration script into statements (executescript would COMMIT); a
+    trigger's body keeps its own semicolons."""
+    found: list[str] = []
+    pending = ""
+    for piece in sql.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                found.append(pending.strip().rstrip(";").strip())
+            pending = ""
+    if pending.strip(" \n;"):
+        found.append(pending.strip().rstrip(";").strip())
+    return found

@@ -67,6 +67,26 @@ class SQLiteArchive(ClaimsAndMedia):
         rows = self._db.execute("SELECT sha256, data FROM fingerprints WHERE kind = ?", (kind,))
         return {row["sha256"]: bytes(row["data"]) for row in rows}
 
+    def fingerprint_epoch(self) -> int | None:
+        """A number that changes with every fingerprint written or removed (None in an
+        archive not yet migrated to keep it): what a persisted index was built at."""
+        try:
+            row = self._db.execute("SELECT n FROM fingerprint_epoch").fetchone()
+        except sqlite3.OperationalError:  # an older schema, opened read-only
+            return None
+        return None if row is None else int(row[0])
+
+    def fingerprint_seqs(self, kinds: Sequence[str]) -> dict[str, int]:
+        """Per item holding the first of ``kinds``, the sequence number of its latest
+        write of any of them: an item whose number is unchanged holds the same bytes."""
+        marks = ",".join("?" * len(kinds))
+        rows = self._db.execute(
+            f"SELECT sha256, max(seq) FROM fingerprints WHERE kind IN ({marks})"
+            " GROUP BY sha256 HAVING sum(kind = ?) > 0",
+            (*kinds, kinds[0]),
+        )
+        return {sha: int(seq) for sha, seq in rows}
+
     # -- media matches ---------------------------------------------------------------
     # A matcher is named "<family>-v<version>": a new version matches every item again.
 

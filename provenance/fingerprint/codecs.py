@@ -43,6 +43,7 @@ FILLS = "fills-v1"  # every frame's centre-crop hashes: indexed (a tile filled w
 METADATA = "metadata-v1"  # what the file says about itself (not a fingerprint: kept beside them)
 
 LIGHT_KINDS = (FRAMES, WINDOWS, FILLS, ORB_WORDS, SIFT_WORDS, CLOSEUP)  # loaded for every item
+TABLE_KINDS = (FRAMES, WINDOWS, FILLS, ORB_WORDS)  # what the copy matcher's frame table holds
 COPY_KINDS = (FRAMES, WINDOWS, FILLS, TILES, THUMBS, ORB_KEYFRAMES, ORB_WORDS, CLOSEUP)
 VIEW_KINDS = (SIFT_KEYFRAMES, SIFT_WORDS, EVENT_TRACK, LAUNCH_SOUND)  # other angles, in detail
 
@@ -108,8 +109,7 @@ def decode_views(stored: Mapping[str, bytes]) -> SceneViews | None:
     """The other-angle views among ``stored`` (None without their words)."""
     if SIFT_WORDS not in stored:
         return None
-    z = np.load(io.BytesIO(stored[SIFT_WORDS]), allow_pickle=False)
-    bag = WordBag(z["words"].astype(np.uint32), z["counts"].astype(np.uint8))
+    bag = decode_sift_words(stored[SIFT_WORDS])
     keyframes = (
         [ViewFeatures(*row) for row in _keyframe_rows(_load(stored[SIFT_KEYFRAMES]))]
         if SIFT_KEYFRAMES in stored
@@ -122,6 +122,12 @@ def decode_views(stored: Mapping[str, bytes]) -> SceneViews | None:
         track = EventTrack.empty()
     sound = _decode_sound(stored[LAUNCH_SOUND]) if LAUNCH_SOUND in stored else None
     return SceneViews(keyframes, bag, track, sound)
+
+
+def decode_sift_words(data: bytes) -> WordBag:
+    """The other-angle views' visual words alone (what their shortlist ranks by)."""
+    z = np.load(io.BytesIO(data), allow_pickle=False)
+    return WordBag(z["words"].astype(np.uint32), z["counts"].astype(np.uint8))
 
 
 def encode_metadata(metadata: FileMetadata) -> bytes:

@@ -18,9 +18,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from ..archive import Archive
-from ..findings import claim_order, copy_findings, find_all, readings_of
+from ..findings import claim_order, copy_findings, find_all
 from ..fingerprint import CloseupReading, Fingerprints, codecs
-from ..match import CopyMatcher, MediaMatch, ViewIndex, ViewRelation
+from ..match import MediaMatch, ViewIndex, ViewRelation
 from ..media import FileMetadata, sha256_file
 from ..model import (
     Claim,
@@ -35,9 +35,10 @@ from ..model import (
     StoredClaim,
 )
 from .analyse import fingerprint_media, log_internal_errors, log_problem
-from .prints import full_prints, stored_prints
+from .item_index import frame_columns
+from .prints import stored_readings
 from .progress import progress
-from .rescore import copy_matches, view_index, view_relations
+from .rescore import copy_matcher, copy_matches, view_index, view_relations
 
 CHECKED_CLAIM = "checked"  # the claim a checked file stands for: after every archived claim
 # What check reports: what the footage repeats of the archive. Whether a claim
@@ -89,10 +90,11 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
     with archive.snapshot():
         claims = sorted(archive.claims(), key=claim_order)
         media = {record.sha256: record for record in archive.all_media()}
-        prints = stored_prints(archive)
+        columns = frame_columns(archive)
+        readings = stored_readings(archive)
         matches = copy_matches(archive)
         relations = view_relations(archive)
-    matcher = CopyMatcher(claims, prints, lambda sha: full_prints(archive, sha, with_views=False))
+    matcher = copy_matcher(archive, claims, columns)
     views: ViewIndex | None = None  # built when a file needs it
     last_seq = max((c.seq for c in claims), default=0)
 
@@ -135,13 +137,13 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
         new_relations: tuple[ViewRelation, ...] = ()
         if not copied and outcome.info.kind is MediaKind.VIDEO and new_prints.views is not None:
             if views is None:
-                views = view_index(archive, claims, media, prints)
+                views = view_index(archive, claims, media)
             related = views.relations_of(sha, new_prints.views, stage="matching (views)")
             new_relations, problems = related.relations, problems + list(related.problems)
         found = find_all(
             everything,
             known,
-            readings_of(_with(prints, sha, new_prints)),
+            _with(readings, sha, new_prints),
             [*matches, *new_matches],
             [*relations, *new_relations],
         )
@@ -169,6 +171,10 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
     return CheckResult(tuple(checked), tuple(findings))
 
 
-def _with(prints: dict[str, Fingerprints], sha: str, new: Fingerprints) -> dict[str, Fingerprints]:
-    """``prints`` with the checked item's (archived ones keep theirs: the same bytes)."""
-    return prints if sha in prints else {**prints, sha: new}
+def _with(
+    readings: dict[str, CloseupReading], sha: str, new: Fingerprints
+) -> dict[str, CloseupReading]:
+    """``readings`` with the checked item's (archived ones keep theirs: the same bytes)."""
+    if sha in readings or new.closeup is None:
+        return readings
+    return {**readings, sha: new.closeup}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..archive import Archive
-from ..fingerprint import Fingerprints, SceneViews, codecs
+from ..errors import ArchiveError
+from ..fingerprint import CloseupReading, Fingerprints, SceneViews, WordBag, codecs
 from ..media import FileMetadata
 
 
@@ -22,6 +23,35 @@ def stored_prints(archive: Archive) -> dict[str, Fingerprints]:
         if found is not None:
             prints[sha] = found
     return prints
+
+
+def light_prints(archive: Archive, sha256: str) -> Fingerprints:
+    """One item's light fingerprints of the copy matcher's frame table (codecs.TABLE_KINDS)."""
+    stored = {
+        kind: data
+        for kind in codecs.TABLE_KINDS
+        if (data := archive.fingerprint(sha256, kind)) is not None
+    }
+    found = codecs.decode(stored)
+    if found is None:
+        raise ArchiveError(archive.path, f"media {sha256[:12]} has no frame table any more")
+    return found
+
+
+def stored_readings(archive: Archive) -> dict[str, CloseupReading]:
+    """Every item's close-up reading, by sha256 (items not read have none)."""
+    return {
+        sha: codecs.decode_closeup(data)
+        for sha, data in archive.fingerprints(codecs.CLOSEUP).items()
+    }
+
+
+def stored_view_words(archive: Archive) -> dict[str, WordBag]:
+    """Every item's other-angle visual words, by sha256: what their shortlist needs."""
+    return {
+        sha: codecs.decode_sift_words(data)
+        for sha, data in archive.fingerprints(codecs.SIFT_WORDS).items()
+    }
 
 
 def stored_views(archive: Archive, sha256: str) -> SceneViews | None:

@@ -21,14 +21,29 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..archive import Archive, ScoredClaim, matching_stage, open_archive
-from ..findings import claim_order, copy_findings, derived_items, find_all, readings_of
-from ..fingerprint import Fingerprints
-from ..match import COPY_MATCHER, VIEW_MATCHER, CopyMatcher, MediaMatch, ViewIndex, ViewRelation
+from ..findings import claim_order, copy_findings, derived_items, find_all
+from ..match import (
+    COPY_MATCHER,
+    VIEW_MATCHER,
+    CopyMatcher,
+    MediaMatch,
+    TableColumns,
+    ViewIndex,
+    ViewRelation,
+)
 from ..model import Finding, MediaRecord, MediaStatus, Problem, ScoreChange, StoredClaim
 from ..scoring import score_claim
 from .analyse import MediaOutcome, log_problem, process_media, read_missing_metadata
+from .item_index import frame_columns
 from .pool import run_each
-from .prints import full_prints, stored_metadata, stored_prints, stored_views
+from .prints import (
+    full_prints,
+    light_prints,
+    stored_metadata,
+    stored_readings,
+    stored_view_words,
+    stored_views,
+)
 from .progress import progress
 
 log = logging.getLogger("provenance")
@@ -90,14 +105,14 @@ def rescore(archive: Archive, *, workers: int = 1, scheduler: str | None = None)
     metadata = stored_metadata(archive)
     # items an older version analysed
     metadata.update(read_missing_metadata(archive, media.values(), metadata))
-    fingerprints = stored_prints(archive)
+    columns = frame_columns(archive)  # the persisted index, brought up to date
     # copies first: the other-angle matcher leaves the copies they find out
     matched: dict[str, int] = {}
     match_problems: list[tuple[str, Problem]] = []
     for matcher in (COPY_MATCHER, VIEW_MATCHER):
         new = archive.unmatched_media(matcher)
         if workers <= 1 and scheduler is None:
-            done = _matcher(matcher, archive, claims, media, fingerprints)(new)
+            done = _matcher(matcher, archive, claims, media, columns)(new)
         else:
             chunks = _chunks(new, 4 * max(workers, 2))
             parts = run_each(
@@ -122,7 +137,7 @@ def rescore(archive: Archive, *, workers: int = 1, scheduler: str | None = None)
         matched[matcher] = len(new)
     media = {record.sha256: record for record in archive.all_media()}  # with this run's problems
     matches, relations = copy_matches(archive), view_relations(archive)
-    readings = readings_of(fingerprints)
+    readings = stored_readings(archive)
     findings = find_all(claims, media, readings, matches, relations, metadata)
     by_claim: dict[str | None, list[Finding]] = defaultdict(list)
     for finding in findings:
@@ -198,10 +213,10 @@ def match_chunk(
         reader = open_archive(archive_path, write=False)
         claims = sorted(reader.claims(), key=claim_order)
         media = {record.sha256: record for record in reader.all_media()}
-        _table_cache[key] = (reader, claims, media, stored_prints(reader), {})
-    reader, claims, media, fingerprints, matchers = _table_cache[key]
+        _table_cache[key] = (reader, claims, media, {})
+    reader, claims, media, matchers = _table_cache[key]
     if matcher not in matchers:
-        matchers[matcher] = _matcher(matcher, reader, claims, media, fingerprints)
+        matchers[matcher] = _matcher(matcher, reader, claims, media)
     return list(matchers[matcher](shas))
 
 
@@ -210,19 +225,19 @@ def _matcher(
     archive: Archive,
     claims: Sequence[StoredClaim],
     media: Mapping[str, MediaRecord],
-    fingerprints: Mapping[str, Fingerprints],
+    columns: TableColumns | None = None,
 ) -> Callable[[Sequence[str]], Iterator[ItemMatches]]:
     """``matcher`` ready to match items against ``archive``, one item at a time.
+
+    The copy matcher's table is ``columns`` when given, else read from the
+    persisted index (a worker's: the run brought it up to date before).
 
     An exception of our code on one item is returned as that item's problem:
     the other items go on.
     """
     stage = matching_stage(matcher)
     if matcher == COPY_MATCHER:
-        # copy matching needs no other-angle views
-        table = CopyMatcher(
-            claims, fingerprints, lambda sha: full_prints(archive, sha, with_views=False)
-        )
+        table = copy_matcher(archive, claims, columns)
 
         def one(sha: str) -> ItemMatches:
             found = table.match(sha, stage=stage)
@@ -232,7 +247,7 @@ def _matcher(
 
     elif matcher == VIEW_MATCHER:
         # the copy matches of this run are stored by now: their derived items stay out
-        index = view_index(archive, claims, media, fingerprints)
+        index = view_index(archive, claims, media)
 
         def one(sha: str) -> ItemMatches:
             item = index.relations_of(sha, stage=stage)
@@ -253,11 +268,22 @@ def _matcher(
     return each
 
 
+def copy_matcher(
+    archive: Archive, claims: Sequence[StoredClaim], columns: TableColumns | None = None
+) -> CopyMatcher:
+    """The copy matcher over the archive's frame table (``columns``, or the persisted
+    index read without writing it): items' frames and complete fingerprints are read
+    from the archive when a match needs them (copy matching needs no other-angle views)."""
+    return CopyMatcher.from_columns(
+        claims,
+        frame_columns(archive, persist=False) if columns is None else columns,
+        light=lambda sha: light_prints(archive, sha),
+        load=lambda sha: full_prints(archive, sha, with_views=False),
+    )
+
+
 def view_index(
-    archive: Archive,
-    claims: Sequence[StoredClaim],
-    media: Mapping[str, MediaRecord],
-    fingerprints: Mapping[str, Fingerprints],
+    archive: Archive, claims: Sequence[StoredClaim], media: Mapping[str, MediaRecord]
 ) -> ViewIndex:
     """The archive's original videos for other-angle matching: the copies that the
     stored copy matches show are left out, views are loaded when verified."""
@@ -265,7 +291,7 @@ def view_index(
     return ViewIndex(
         claims,
         media,
-        fingerprints,
+        stored_view_words(archive),
         lambda sha: stored_views(archive, sha),
         derived_items(claims, found_copies),
     )

@@ -14,7 +14,7 @@ key-frame pair ranking (:mod:`._shortlist`), the robust fits, usable-homography
 test and parallax rule (:mod:`._geometry`), the time alignment (:mod:`._timing`).
 """
 
-from ._copies import FrameTable, match_fingerprint
+from ._copies import match_fingerprint
 from ._copy_matcher import COPY_MATCHER, CopyMatcher, Matched, MediaMatch
 from ._geometry import (
     PairGeometry,
@@ -39,6 +39,7 @@ from ._relations import (
 )
 from ._shortlist import WordIndex, pairs_by_shared_words
 from ._sound import SoundMatch, sound_agreement
+from ._table import FrameTable, TableColumns
 from ._timing import RADIUS_BITS, CopyMatch, required_span_s
 from ._views import EventMatch, co_occurrence, relate_views
 
@@ -59,6 +60,7 @@ __all__ = [
     "PairGeometry",
     "RelatedItem",
     "SoundMatch",
+    "TableColumns",
     "ViewEvidence",
     "ViewIndex",
     "ViewRelation",

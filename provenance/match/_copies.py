@@ -14,26 +14,24 @@ visual words with the query are checked by :mod:`._regions`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import replace
-from functools import lru_cache
 
 import numpy as np
 
 from ..fingerprint import (
     FILL_CROPS,
     NO_TILE,
-    ORB_VOCABULARY,
     SPLIT_TILES,
     Fingerprints,
     MediaFingerprint,
     orb_bag,
 )
 from ._common import without_common_content
-from ._index import HashIndex, Hits, make_index
-from ._regions import MIN_DETAIL, match_region, spaced
-from ._shortlist import WordIndex
+from ._index import search_unique
+from ._regions import MIN_DETAIL, match_region
+from ._table import FrameTable
 from ._timing import (
+    HASH_MAX_MEAN_BITS,
     MIN_INLIERS,
     RADIUS_BITS,
     STILL_RADIUS_BITS,
@@ -47,7 +45,6 @@ from ._timing import (
 MIN_DENSITY = 0.4  # of the informative query frames within a match's span: on its mapping
 MIN_WINDOW_DENSITY = 0.25  # ... for a window's (an inset's hashes are of fewer pixels)
 
-HASH_MAX_MEAN_BITS = 6.0  # aligned whole frames of a copy average closer than this
 # A window's hash is of fewer pixels, shrunk and re-encoded inside another picture:
 WINDOW_RADIUS_BITS = 13  # frames match within this distance when one side is a window ...
 WINDOW_MAX_MEAN_BITS = 8.0  # ... average closer than this over the mapping ...
@@ -55,124 +52,11 @@ MIN_WINDOW_INLIERS = 5  # ... on at least this many frames
 
 SHORTLIST = 8  # archived items checked geometrically per query
 
-HOLDER_FRAMES = 16  # frames of a shortlisted item looked up to find who else holds them
-HOLDER_SHARE = 0.5  # ... an item whose whole frames match this share of them holds them
-# (within HASH_MAX_MEAN_BITS on average: another recording from one tripod is ~8 bits off)
-
-FULL_CACHE = 64  # complete fingerprints of archived items kept in memory
-
 # hashing.VARIANTS looked up: a landscape frame as is, mirrored, upside down and flipped
 # vertically; a portrait one (perhaps a landscape copy turned) under every turn too
 _PORTRAIT_VARIANTS = np.arange(8)
 
 _LANDSCAPE_VARIANTS = np.array([0, 1, 4, 5])
-
-
-class FrameTable:
-    """The informative frames of many media items, with one index over them.
-
-    Items may be given light (frame table and visual words only, as loaded for
-    the whole archive); ``load`` then fetches an item's complete fingerprints
-    (thumbnails, key frames) when it is checked in detail. A few stay cached.
-    ``rank`` is each item's place in claim order (earliest 0), where known.
-    """
-
-    def __init__(
-        self,
-        prints: Sequence[Fingerprints],
-        *,
-        index: str = "auto",
-        load: Callable[[int], Fingerprints | None] | None = None,
-        rank: Sequence[int] | None = None,
-    ):
-        owners, times, hashes, windows, fills = [], [], [], [], []
-        self.prints = list(prints)
-        self._load = None if load is None else lru_cache(maxsize=FULL_CACHE)(load)
-        self.durations = np.zeros(len(prints), np.float64)
-        self.is_still = np.zeros(len(prints), bool)
-        for position, fp in enumerate(p.frames for p in prints):
-            informative = fp.detail >= MIN_DETAIL
-            # the whole frame (window 0), then each window of the item (1, 2, ...), then
-            # each centre crop of it (a tile filled with it: after the windows)
-            for window, column in enumerate(_archived_columns(fp)):
-                keep = informative & (column != NO_TILE)
-                owners.append(np.full(int(keep.sum()), position, np.int32))
-                times.append(fp.time_s[keep])
-                windows.append(np.full(int(keep.sum()), window, np.int16))
-                fills.append(np.full(int(keep.sum()), window > len(fp.windows)))
-                hashes.append(column[keep])
-            self.durations[position] = float(fp.time_s.max()) if len(fp) else 0.0
-            self.is_still[position] = fp.is_still
-        self.owner = np.concatenate(owners) if owners else np.zeros(0, np.int32)
-        self.time_s = np.concatenate(times).astype(np.float64) if times else np.zeros(0)
-        self.window = np.concatenate(windows) if windows else np.zeros(0, np.int16)
-        # a centre crop's entry: looked up only by the new item's windows and tiles
-        self.fill = np.concatenate(fills) if fills else np.zeros(0, bool)
-        self.index: HashIndex = make_index(index, expected_size=sum(len(o) for o in owners))
-        if owners:
-            self.index.add(np.concatenate(hashes))
-        self.words = WordIndex([p.words for p in prints], vocabulary=ORB_VOCABULARY.size)
-        self.rank = None if rank is None else np.asarray(rank, np.int64)
-
-    def __len__(self) -> int:
-        return len(self.owner)
-
-    def full(self, position: int) -> Fingerprints | None:
-        """Item ``position`` with thumbnails and key frames (None if they cannot be had)."""
-        given = self.prints[position]
-        if given.complete:
-            return given
-        return None if self._load is None else self._load(position)
-
-    def sources_first(self, candidates: Sequence[int], exclude: frozenset[int]) -> list[int]:
-        """``candidates``, each after the earliest item (not in ``exclude``) whose whole frames
-        hold its footage, when that item came earlier: its source, or the source's source.
-
-        A clip re-posted many times fills a shortlist with its re-posts, each with its own
-        edit; a crop of the original, with another edit on top, may verify against none of
-        them while the original, which ranks far down, verifies. Without ``rank``, as given.
-        """
-        rank = self.rank
-        if rank is None or not len(candidates) or not len(self):
-            return list(candidates)
-        asked, rows, hashes = [], [], []
-        for c in candidates:
-            fp = self.prints[c].frames
-            kept = spaced(np.flatnonzero(fp.detail >= MIN_DETAIL), HOLDER_FRAMES)
-            asked.append(len(kept))
-            rows.append(np.repeat(kept, 2).astype(np.int64) + np.int64(c) * (1 << 32))  # item, row
-            hashes.append(fp.hashes[kept][:, :2].ravel())  # as shown, mirrored
-        keys = np.concatenate(rows)
-        hits = _search_unique(self.index, np.concatenate(hashes).astype(np.uint64), RADIUS_BITS)
-        whole = self.window[hits.entry] == 0
-        owner = self.owner[hits.entry][whole].astype(np.int64)
-        key = keys[hits.query][whole]
-        # each (candidate, its row, owner) once, at its closest
-        found = np.stack([key >> 32, key & 0xFFFFFFFF, owner, hits.distance[whole]])
-        found = found[:, np.lexsort(found[::-1])]
-        first = np.ones(found.shape[1], bool)
-        first[1:] = (np.diff(found[:3], axis=1) != 0).any(axis=0)
-        found = found[:, first]
-        # per (candidate, owner): how many of the candidate's frames it holds, how closely
-        item_owner, which, counts = np.unique(
-            found[[0, 2]], axis=1, return_inverse=True, return_counts=True
-        )
-        mean_bits = np.bincount(which, weights=found[3]) / counts
-        ordered: list[int] = []
-        for c, n in zip(candidates, asked, strict=True):
-            mine = (
-                (item_owner[0] == c)
-                & (counts >= HOLDER_SHARE * max(n, 1))
-                & (mean_bits <= HASH_MAX_MEAN_BITS)  # as close as a copy's aligned frames
-            )
-            holders = [int(o) for o in item_owner[1][mine] if int(o) not in exclude]
-            if holders:
-                source = min(holders, key=lambda o: rank[o])
-                if rank[source] < rank[c] and source not in ordered:
-                    ordered.append(source)
-            if c not in ordered:
-                ordered.append(c)
-        return ordered
 
 
 def match_fingerprint(
@@ -230,7 +114,7 @@ def _match_hashes(
         return []
     q_row, q_variant, q_window, q_hash = _query_plan(query, rows)
     radius = STILL_RADIUS_BITS if query.is_still else RADIUS_BITS
-    hits = _search_unique(table.index, q_hash, max(radius, WINDOW_RADIUS_BITS))
+    hits = search_unique(table.index, q_hash, max(radius, WINDOW_RADIUS_BITS))
     if not len(hits.entry):
         return []
     owner = table.owner[hits.entry]
@@ -293,7 +177,7 @@ def _match_hashes(
             match = replace(match, window=_query_box(query, q_win), window_in="query")
         elif a_win:
             match = replace(
-                match, window=_archived_box(table.prints[other].frames, a_win), window_in="other"
+                match, window=_archived_box(table.frames(other), a_win), window_in="other"
             )
         kept = best.get(other)
         if kept is None or (match.inliers, match.confidence) > (kept.inliers, kept.confidence):
@@ -304,7 +188,7 @@ def _match_hashes(
 
 def _extended(match: CopyMatch, query: MediaFingerprint, table: FrameTable) -> CopyMatch:
     """A whole-frame match's segment grown to the ends its frames still agree on."""
-    theirs = table.prints[match.other].frames
+    theirs = table.frames(match.other)
     if match.window is not None or query.is_still or theirs.is_still:
         return match
     return extend_segment(
@@ -318,16 +202,6 @@ def _query_box(query: MediaFingerprint, window: int) -> tuple[float, float, floa
     return _box(query.windows[window - 1] if window <= found else SPLIT_TILES[window - 1 - found])
 
 
-def _archived_columns(fp: MediaFingerprint) -> list[np.ndarray]:
-    """The hashes an archived item is indexed under, one column per window: its whole frames
-    (window 0), each found window as shown, then each centre crop (:data:`FILL_CROPS`)."""
-    return [
-        fp.hashes[:, 0],
-        *(fp.window_hashes[:, w, 0] for w in range(len(fp.windows))),
-        *(fp.fill_hashes[:, c] for c in range(fp.fill_hashes.shape[1])),
-    ]
-
-
 def _archived_box(fp: MediaFingerprint, window: int) -> tuple[float, float, float, float]:
     """The box of an archived item's window ``window`` (1-based): a found window, or a crop."""
     found = len(fp.windows)
@@ -337,20 +211,6 @@ def _archived_box(fp: MediaFingerprint, window: int) -> tuple[float, float, floa
 def _box(box: np.ndarray | tuple[float, ...]) -> tuple[float, float, float, float]:
     x0, y0, x1, y1 = (round(float(v), 3) for v in box)
     return (x0, y0, x1, y1)
-
-
-def _search_unique(index: HashIndex, hashes: np.ndarray, radius: int) -> Hits:
-    """Search each distinct hash once (still camera: many frames hash alike)."""
-    unique, inverse = np.unique(hashes, return_inverse=True)
-    found = index.search(unique, radius=radius)
-    # expand: every query row whose hash is unique[k] gets unique[k]'s hits
-    rows_of = np.argsort(inverse, kind="stable")
-    starts = np.searchsorted(inverse[rows_of], np.arange(len(unique) + 1))
-    counts = np.diff(starts)[found.query]
-    hit_idx = np.repeat(np.arange(len(found.query)), counts)
-    offsets = np.arange(len(hit_idx)) - np.repeat(np.cumsum(counts) - counts, counts)
-    rows = rows_of[starts[found.query][hit_idx] + offsets]
-    return Hits(rows.astype(np.int64), found.entry[hit_idx], found.distance[hit_idx])
 
 
 def _query_plan(

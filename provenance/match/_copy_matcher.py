@@ -1,7 +1,7 @@
 """The copy matcher over an archive's items, and its matches in stored form.
 
 :class:`CopyMatcher` pools every held, fingerprinted item of the archive in one
-:class:`~._copies.FrameTable` and matches items against the others (not those
+:class:`~._table.FrameTable` and matches items against the others (not those
 of their own claims); :class:`MediaMatch` is a match between two media items as
 the archive stores it, tagged with the matcher's version (:data:`COPY_MATCHER`).
 """
@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 from ..fingerprint import Fingerprints
-from ..model import Problem, Segment, StoredClaim, claim_order, holders_by_sha
-from ._copies import FrameTable, match_fingerprint
+from ..model import Holder, Problem, Segment, StoredClaim, claim_order, holders_by_sha
+from ._copies import match_fingerprint
+from ._table import FrameTable, TableColumns
 from ._timing import CopyMatch
 
 COPY_MATCHER = "copies-v5"  # stored matches made by another matcher are made again
@@ -56,7 +57,7 @@ class CopyMatcher:
     """Every held, fingerprinted item of the archive in one frame table, to match items with.
 
     ``fingerprints`` may be light; ``load`` gives an item's complete ones by
-    sha256 (see :class:`~provenance.matching.FrameTable`).
+    sha256 (see :class:`~._table.FrameTable`).
     """
 
     def __init__(
@@ -65,24 +66,54 @@ class CopyMatcher:
         fingerprints: Mapping[str, Fingerprints],
         load: Callable[[str], Fingerprints | None] | None = None,
     ) -> None:
-        in_order = sorted(claims, key=claim_order)
-        self.holders = holders_by_sha(in_order)  # each item's holders, earliest first
-        self.shas = [sha for sha in self.holders if sha in fingerprints]
-        shas = self.shas
-        self.table = FrameTable(
+        holders = holders_by_sha(sorted(claims, key=claim_order))  # earliest holder first
+        shas = [sha for sha in holders if sha in fingerprints]
+        table = FrameTable(
             [fingerprints[sha] for sha in shas],
             load=None if load is None else (lambda position: load(shas[position])),
             rank=range(len(shas)),  # holders_by_sha keeps the order it met items in
         )
+        self._setup(holders, shas, table)
+
+    @classmethod
+    def from_columns(
+        cls,
+        claims: Sequence[StoredClaim],
+        columns: TableColumns,
+        *,
+        light: Callable[[str], Fingerprints],
+        load: Callable[[str], Fingerprints | None] | None = None,
+    ) -> CopyMatcher:
+        """The matcher over stored columns (a persisted index), in the columns' order;
+        ``light`` gives an item's light fingerprints when its frames are looked at.
+        Items no claim holds stay in the index but are never matched."""
+        holders = holders_by_sha(sorted(claims, key=claim_order))
+        in_order = {sha: i for i, sha in enumerate(holders)}
+        shas = list(columns.shas)
+        table = FrameTable.from_columns(
+            columns,
+            light=lambda position: light(shas[position]),
+            load=None if load is None else (lambda position: load(shas[position])),
+            rank=[in_order.get(sha, len(in_order) + i) for i, sha in enumerate(shas)],
+        )
+        matcher = cls.__new__(cls)
+        matcher._setup(holders, shas, table)
+        return matcher
+
+    def _setup(self, holders: dict[str, list[Holder]], shas: list[str], table: FrameTable) -> None:
+        self.holders = holders  # each item's holders, earliest first
+        self.shas = shas
+        self.table = table
         self.position = {sha: i for i, sha in enumerate(shas)}
+        self._unheld = frozenset(i for i, sha in enumerate(shas) if sha not in holders)
         self._of_claim: dict[str, set[int]] = {}
         for sha in shas:
-            for h in self.holders[sha]:
+            for h in holders.get(sha, ()):
                 self._of_claim.setdefault(h.claim_id, set()).add(self.position[sha])
 
     def match(self, sha: str, *, stage: str = "matching (copies)") -> Matched:
         """What archived item ``sha`` reuses among the others (not those of its own claims)."""
-        if sha not in self.position:
+        if sha not in self.position or sha not in self.holders:
             return Matched(())
         query = self.table.full(self.position[sha])
         if query is None:
@@ -102,6 +133,7 @@ class CopyMatcher:
 
         A pair our code fails on is left out and returned as a problem of ``stage``.
         """
+        exclude = exclude | self._unheld
         if sha in self.position:
             exclude = exclude | {self.position[sha]}
         failed: list[tuple[int, Exception]] = []

@@ -121,6 +121,20 @@ def make_index(kind: str = "numpy", *, expected_size: int = 0) -> HashIndex:
     raise ValueError(f"unknown index kind {kind!r}")
 
 
+def search_unique(index: HashIndex, hashes: np.ndarray, radius: int) -> Hits:
+    """Search each distinct hash once (still camera: many frames hash alike)."""
+    unique, inverse = np.unique(hashes, return_inverse=True)
+    found = index.search(unique, radius=radius)
+    # expand: every query row whose hash is unique[k] gets unique[k]'s hits
+    rows_of = np.argsort(inverse, kind="stable")
+    starts = np.searchsorted(inverse[rows_of], np.arange(len(unique) + 1))
+    counts = np.diff(starts)[found.query]
+    hit_idx = np.repeat(np.arange(len(found.query)), counts)
+    offsets = np.arange(len(hit_idx)) - np.repeat(np.cumsum(counts) - counts, counts)
+    rows = rows_of[starts[found.query][hit_idx] + offsets]
+    return Hits(rows.astype(np.int64), found.entry[hit_idx], found.distance[hit_idx])
+
+
 def _as_faiss(hashes: np.ndarray) -> np.ndarray:
     """uint64 -> (N, 8) uint8, most significant byte first (as the bits are read)."""
     return np.ascontiguousarray(hashes, dtype=">u8").ravel().view(np.uint8).reshape(-1, 8)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..fingerprint import SIFT_VOCABULARY, Fingerprints, SceneViews
+from ..fingerprint import SIFT_VOCABULARY, SceneViews, WordBag
 from ..model import (
     EventAgreement,
     MediaKind,
@@ -189,8 +189,8 @@ def _is_video(record: MediaRecord | None) -> bool:
 class ViewIndex:
     """The archive's original videos, ready to relate a video's views with.
 
-    ``fingerprints`` may be light (visual words only); ``load`` gives an
-    item's complete other-angle views (a few stay cached). Items in
+    ``bags`` are the items' SIFT words (what the shortlist ranks by); ``load``
+    gives an item's complete other-angle views (a few stay cached). Items in
     ``derived`` are left out.
     """
 
@@ -198,27 +198,26 @@ class ViewIndex:
         self,
         claims: Sequence[StoredClaim],
         media: Mapping[str, MediaRecord],
-        fingerprints: Mapping[str, Fingerprints],
+        bags: Mapping[str, WordBag],
         load: Callable[[str], SceneViews | None],
         derived: frozenset[str] = frozenset(),
     ):
         self.holders = holders_by_sha(claims)
-        bags = {  # the originals' visual words
-            sha: views.bag
+        originals = {  # the originals' visual words
+            sha: bag
             for sha in self.holders
             if sha not in derived
-            and sha in fingerprints
             and _is_video(media.get(sha))
-            and (views := fingerprints[sha].views) is not None
-            and len(views.bag.words)
+            and (bag := bags.get(sha)) is not None
+            and len(bag.words)
         }
-        self.originals = list(bags)
+        self.originals = list(originals)
         self.position = {sha: i for i, sha in enumerate(self.originals)}
         self.in_claim: dict[str, set[str]] = {}  # claim id -> its originals
         for sha in self.originals:
             for h in self.holders[sha]:
                 self.in_claim.setdefault(h.claim_id, set()).add(sha)
-        self.index = WordIndex(list(bags.values()), vocabulary=SIFT_VOCABULARY.size)
+        self.index = WordIndex(list(originals.values()), vocabulary=SIFT_VOCABULARY.size)
         # an archived item's complete views (None if they cannot be had); a few stay cached
         self.views: Callable[[str], SceneViews | None] = lru_cache(maxsize=VIEWS_CACHE)(load)
 

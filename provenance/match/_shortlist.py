@@ -20,28 +20,38 @@ class WordIndex:
     """Inverted index media -> visual words, ranking by tf-idf cosine similarity."""
 
     def __init__(self, bags: Sequence[WordBag], *, vocabulary: int):
+        nonempty = [b for b in bags if len(b.words)]
+        self._build(
+            np.fromiter((len(b.words) for b in bags), np.int64, len(bags)),
+            np.concatenate([b.words for b in nonempty]) if nonempty else np.zeros(0, np.int64),
+            np.concatenate([b.counts for b in nonempty]) if nonempty else np.zeros(0),
+            vocabulary,
+        )
+
+    @classmethod
+    def from_runs(
+        cls, lengths: np.ndarray, words: np.ndarray, counts: np.ndarray, *, vocabulary: int
+    ) -> WordIndex:
+        """The index of bags given flat: bag i is the next ``lengths[i]`` words and counts."""
+        index = cls.__new__(cls)
+        index._build(lengths, words, counts, vocabulary)
+        return index
+
+    def _build(
+        self, lengths: np.ndarray, words: np.ndarray, counts: np.ndarray, vocabulary: int
+    ) -> None:
         # Built row by row in CSR form, O(words): a bag's ids are sorted and distinct
         # (WordBag), so no conversion, sort or summing of duplicates is needed.
-        lengths = np.fromiter((len(b.words) for b in bags), np.int64, len(bags))
-        indptr = np.concatenate([[0], np.cumsum(lengths)])
-        nonempty = [b for b in bags if len(b.words)]
-        indices = (
-            np.concatenate([b.words for b in nonempty]).astype(np.int64)
-            if nonempty
-            else np.zeros(0, np.int64)
-        )
-        counts = (
-            np.concatenate([b.counts for b in nonempty]).astype(np.float64)
-            if nonempty
-            else np.zeros(0)
-        )
+        items = len(lengths)
+        indptr = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
+        indices = np.asarray(words).astype(np.int64)
         df = np.bincount(indices, minlength=vocabulary)
-        self.idf = np.log((1 + len(bags)) / (1 + df)) + 1.0
-        weighted = counts * self.idf[indices]
-        row = np.repeat(np.arange(len(bags)), lengths)
-        norms = np.sqrt(np.bincount(row, weights=weighted * weighted, minlength=len(bags)))
+        self.idf = np.log((1 + items) / (1 + df)) + 1.0
+        weighted = np.asarray(counts).astype(np.float64) * self.idf[indices]
+        row = np.repeat(np.arange(items), lengths)
+        norms = np.sqrt(np.bincount(row, weights=weighted * weighted, minlength=items))
         data = weighted * (1.0 / np.maximum(norms, 1e-9))[row]
-        self.matrix = sparse.csr_matrix((data, indices, indptr), shape=(len(bags), vocabulary))
+        self.matrix = sparse.csr_matrix((data, indices, indptr), shape=(items, vocabulary))
 
     def shortlist(
         self,

@@ -27,6 +27,7 @@ OFFSET_BIN_S = 0.5
 
 INLIER_TOL_S = 0.6
 
+HASH_MAX_MEAN_BITS = 6.0  # aligned whole frames of a copy average closer than this
 MIN_INLIERS = 3  # distinct query frames on one mapping
 
 MIN_WEIGHT = 2.5  # their summed weight (1 each unless common content)

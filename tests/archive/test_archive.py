@@ -62,7 +62,7 @@ def test_new_archive_is_migrated_and_uses_wal(archive_path: Path) -> None:
     db = sqlite3.connect(archive_path)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     versions = db.execute("SELECT version FROM schema_migrations").fetchall()
-    assert versions == [(1,), (2,), (3,), (4,)]
+    assert versions == [(1,), (2,), (3,), (4,), (5,)]
 
 
 def test_add_claim_and_read_back(archive_path: Path) -> None:

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from provenance.match import make_index
-from provenance.match._copies import _search_unique
+from provenance.match._index import search_unique
 
 
 def triples(hits):
@@ -55,7 +55,7 @@ def test_search_unique_expands_to_every_duplicate_query(table: np.ndarray) -> No
     index = make_index("numpy")
     index.add(table)
     q = np.concatenate([queries(table), queries(table)[::3], table[:5]])
-    assert triples(_search_unique(index, q, 10)) == triples(index.search(q, radius=10))
+    assert triples(search_unique(index, q, 10)) == triples(index.search(q, radius=10))
 
 
 def test_empty_index_and_queries() -> None:

@@ -1,0 +1,182 @@
+"""The copy matcher's frame table, persisted beside the archive in ``<archive>.index/``.
+
+Building the table decodes every item's light fingerprints, about 1 ms an
+item (100 s at 100,000 items, BENCHMARKS.md); the persisted columns are
+memory-mapped instead. ``rescore`` brings them up to date as items arrive,
+and every command that loads them first checks them against the archive,
+whose fingerprint writes are numbered (schema 5): an index of another
+format, or one that holds an item whose fingerprints were written again
+since, is never used. When the archive only gained items, the index gains a
+part with theirs; otherwise it is built again. Parts are written under new
+names and the manifest replaced last, so a reader sees the old index or the
+new one, never half of one; an index that cannot be written (a read-only
+folder) costs the next command the build, nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..archive import Archive
+from ..fingerprint import Fingerprints, codecs
+from ..match import COPY_MATCHER, TableColumns
+from .prints import light_prints
+
+log = logging.getLogger("provenance")
+
+# what the columns are made of: a change of any of these makes every index stale
+FORMAT = f"table-1 {COPY_MATCHER} {' '.join(codecs.TABLE_KINDS)}"
+MAX_PARTS = 8  # more parts than this are joined into one when the index is next written
+MANIFEST = "manifest.json"
+
+
+def index_dir(archive: Archive) -> Path:
+    """Where the archive's persisted indexes live: beside it, ``<archive>.index``."""
+    path = Path(archive.path)
+    return path.with_name(path.name + ".index")
+
+
+@dataclass(frozen=True)
+class _Part:
+    """Items' columns as one part of the index holds them."""
+
+    columns: TableColumns
+    seqs: np.ndarray  # int64: each item's fingerprint sequence number when it was read
+    name: str | None = None  # its folder, once written
+
+
+def frame_columns(archive: Archive, *, persist: bool = True) -> TableColumns:
+    """The frame table's columns of every fingerprinted item, in the order they arrived.
+
+    From the persisted index when it agrees with the archive, extended or built
+    again otherwise (and, with ``persist``, written back).
+    """
+    folder = index_dir(archive)
+    epoch = archive.fingerprint_epoch()
+    manifest = _manifest(folder)
+    parts: list[_Part] = []
+    if epoch is not None and manifest is not None and manifest.get("format") == FORMAT:
+        parts = _read_parts(folder, manifest["parts"])
+        if parts and manifest.get("epoch") == epoch:
+            return TableColumns.joined([p.columns for p in parts])
+    seqs = archive.fingerprint_seqs(codecs.TABLE_KINDS)
+    kept = parts if all(_unchanged(p, seqs) for p in parts) else []
+    known = {sha for part in kept for sha in part.columns.shas}
+    new = sorted((sha for sha in seqs if sha not in known), key=lambda sha: seqs[sha])
+    if kept:
+        log.info("item index: %d items kept, %d added", sum(len(p.seqs) for p in kept), len(new))
+        prints = [light_prints(archive, sha) for sha in new]  # a few: one query each
+    else:
+        log.info("item index: built for %d items", len(new))
+        prints = _all_light(archive, new)
+    parts = [*kept, _Part(TableColumns.of(new, prints), np.array([seqs[s] for s in new], np.int64))]
+    if len(parts) > MAX_PARTS:
+        parts = [_Part(_joined(parts), np.concatenate([p.seqs for p in parts]))]
+    if persist and epoch is not None:
+        _write(folder, parts, epoch)
+    return _joined(parts)
+
+
+def _joined(parts: list[_Part]) -> TableColumns:
+    return TableColumns.joined([p.columns for p in parts if len(p.seqs)] or [parts[-1].columns])
+
+
+def _unchanged(part: _Part, seqs: dict[str, int]) -> bool:
+    """Every item of ``part`` still holds the very fingerprints it was read from."""
+    return all(seqs.get(sha) == int(n) for sha, n in zip(part.columns.shas, part.seqs, strict=True))
+
+
+def _all_light(archive: Archive, shas: list[str]) -> list[Fingerprints]:
+    """Light fingerprints of ``shas``: one query per kind."""
+    stored = {kind: archive.fingerprints(kind) for kind in codecs.TABLE_KINDS}
+    found = []
+    for sha in shas:
+        prints = codecs.decode({k: v[sha] for k, v in stored.items() if sha in v})
+        if prints is None:
+            raise ValueError(f"media {sha[:12]} lost its frame table while the index was built")
+        found.append(prints)
+    return found
+
+
+# Each part is a folder of .npy files: the columns' arrays, the items' sha256 and the
+# sequence numbers their fingerprints had when the part was read.
+
+
+def _manifest(folder: Path) -> dict | None:
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+    if isinstance(manifest, dict) and isinstance(manifest.get("parts"), list):
+        return manifest
+    return None
+
+
+def _read_parts(folder: Path, names: list) -> list[_Part]:
+    """The parts named, memory-mapped; none at all if any cannot be read whole."""
+    parts = []
+    try:
+        for name in names:
+            where = folder / str(name)
+            arrays = {
+                field: np.load(where / f"{field}.npy", mmap_mode="r", allow_pickle=False)
+                for field in TableColumns.ARRAYS
+            }
+            shas = np.load(where / "shas.npy", allow_pickle=False)
+            seqs = np.load(where / "seqs.npy", allow_pickle=False)
+            columns = TableColumns(tuple(s.decode() for s in shas.tolist()), **arrays)
+            if not _consistent(columns) or len(seqs) != len(columns):
+                log.warning("item index: %s does not hold together; building it again", where)
+                return []
+            parts.append(_Part(columns, seqs, str(name)))
+    except (OSError, ValueError) as exc:
+        log.warning("item index: cannot read %s (%s); building it again", folder, exc)
+        return []
+    return parts
+
+
+def _consistent(c: TableColumns) -> bool:
+    """Every per-entry array as long as the others, every per-item one as long as the items."""
+    entries, items = len(c.hashes), len(c.shas)
+    return (
+        all(len(a) == entries for a in (c.owner, c.time_s, c.window, c.fill))
+        and all(len(a) == items for a in (c.durations, c.is_still, c.word_lengths))
+        and int(np.sum(c.word_lengths)) == len(c.word_ids) == len(c.word_counts)
+        and (entries == 0 or (int(c.owner.min()) >= 0 and int(c.owner.max()) < items))
+    )
+
+
+def _write(folder: Path, parts: list[_Part], epoch: int) -> None:
+    """Write the parts not yet on disk, then the manifest in one replace; drop what it no
+    longer names. A failure leaves the old index (or none): the next command builds."""
+    try:
+        folder.mkdir(exist_ok=True)
+        names = [part.name or _write_part(folder, part) for part in parts]
+        temporary = folder / f".{MANIFEST}.{uuid.uuid4().hex}"
+        temporary.write_text(json.dumps({"format": FORMAT, "epoch": epoch, "parts": names}))
+        os.replace(temporary, folder / MANIFEST)
+        for old in folder.iterdir():
+            if old.is_dir() and old.name not in names:
+                shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        log.warning("item index: cannot write %s (%s); the next command builds it", folder, exc)
+
+
+def _write_part(folder: Path, part: _Part) -> str:
+    name = f"part-{uuid.uuid4().hex}"
+    temporary = folder / f".{name}"
+    temporary.mkdir()
+    for field, array in part.columns.arrays().items():
+        np.save(temporary / f"{field}.npy", np.ascontiguousarray(array), allow_pickle=False)
+    np.save(temporary / "shas.npy", np.array([s.encode() for s in part.columns.shas], "S64"))
+    np.save(temporary / "seqs.npy", part.seqs)
+    os.replace(temporary, folder / name)
+    return name

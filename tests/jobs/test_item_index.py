@@ -1,0 +1,164 @@
+"""The copy matcher's frame table persisted beside the archive: used only while it agrees."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from provenance.archive import open_archive
+from provenance.fingerprint import Fingerprints, MediaFingerprint, WordBag, codecs
+from provenance.jobs import item_index
+from provenance.jobs.item_index import frame_columns, index_dir
+from provenance.jobs.prints import full_prints, light_prints
+from provenance.jobs.rescore import copy_matcher
+from provenance.match import CopyMatcher, TableColumns
+from provenance.model import Claim, MediaFile, MediaInfo, MediaKind
+
+N = 24  # frames, twice a second
+RNG = np.random.default_rng(5)
+
+
+def prints(hashes: np.ndarray, words: int = 3) -> Fingerprints:
+    frames = MediaFingerprint(
+        time_s=np.arange(N, dtype=np.float32) / 2,
+        hashes=np.repeat(hashes[:, None], 8, axis=1),
+        detail=np.full(N, 10.0, np.float32),
+        portrait=np.zeros(N, bool),
+        thumbs=np.zeros((N, 36, 64), np.uint8),
+        fill_hashes=RNG.integers(1, 2**63, (N, 4), dtype=np.uint64),
+    )
+    bag = WordBag(
+        np.sort(RNG.choice(1000, words, replace=False)).astype(np.uint32), np.ones(words, np.uint8)
+    )
+    return Fingerprints(frames, [], bag)
+
+
+def add_item(archive, name: str, fp: Fingerprints, day: int) -> str:
+    sha = f"{abs(hash(name)):064x}"[-64:]
+    claim = Claim(name, datetime(2025, 1, day, tzinfo=UTC), "", (f"media/{name}.mp4",))
+    archive.add_claim(claim, [MediaFile(f"media/{name}.mp4", Path("/x"), sha, 1)])
+    info = MediaInfo(MediaKind.VIDEO, 640, 360, N / 2, 2.0)
+    archive.record_media_info(sha, info, codecs.encode(fp))
+    return sha
+
+
+def fresh(archive) -> TableColumns:
+    """The columns built from the archive, item by item, in the index's order."""
+    seqs = archive.fingerprint_seqs(codecs.TABLE_KINDS)
+    shas = sorted(seqs, key=seqs.__getitem__)
+    return TableColumns.of(shas, [light_prints(archive, s) for s in shas])
+
+
+def same(a: TableColumns, b: TableColumns) -> bool:
+    return a.shas == b.shas and all(
+        np.array_equal(x, y) for x, y in zip(a.arrays().values(), b.arrays().values(), strict=True)
+    )
+
+
+@pytest.fixture
+def archive(archive_path: Path):
+    with open_archive(archive_path, write=True, create=True) as archive:
+        for i in range(3):
+            add_item(archive, f"C{i}", prints(RNG.integers(1, 2**63, N, dtype=np.uint64)), i + 1)
+        yield archive
+
+
+def _no_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args):
+        raise AssertionError("the index was built again")
+
+    monkeypatch.setattr(item_index, "_all_light", refuse)
+    monkeypatch.setattr(item_index, "light_prints", refuse)
+
+
+def test_the_index_is_written_then_read_back_as_built(archive, monkeypatch) -> None:
+    built = frame_columns(archive)
+    assert same(built, fresh(archive))
+    assert (index_dir(archive) / "manifest.json").exists()
+    _no_build(monkeypatch)
+    loaded = frame_columns(archive)
+    assert same(loaded, built)
+    assert isinstance(loaded.hashes, np.memmap)  # read from disk, not held twice
+
+
+def test_a_new_item_adds_a_part_and_keeps_the_old_one(archive) -> None:
+    frame_columns(archive)
+    first = json.loads((index_dir(archive) / "manifest.json").read_text())["parts"]
+    add_item(archive, "C9", prints(RNG.integers(1, 2**63, N, dtype=np.uint64)), 9)
+    columns = frame_columns(archive)
+    parts = json.loads((index_dir(archive) / "manifest.json").read_text())["parts"]
+    assert parts[:1] == first and len(parts) == 2
+    assert same(columns, fresh(archive)) and len(columns) == 4
+
+
+def test_an_item_written_again_is_never_read_from_the_old_index(archive) -> None:
+    old = frame_columns(archive)
+    sha = old.shas[0]
+    changed = prints(RNG.integers(1, 2**63, N, dtype=np.uint64))
+    archive.add_fingerprint(sha, codecs.FRAMES, codecs.encode(changed)[codecs.FRAMES])
+    columns = frame_columns(archive)
+    assert same(columns, fresh(archive))
+    assert not np.array_equal(columns.hashes, old.hashes)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "manifest", "format", "missing part"])
+def test_a_damaged_or_foreign_index_is_built_again(archive, damage: str, caplog) -> None:
+    frame_columns(archive)
+    folder = index_dir(archive)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    part = folder / manifest["parts"][0]
+    if damage == "truncated":
+        (part / "hashes.npy").write_bytes((part / "hashes.npy").read_bytes()[:100])
+    elif damage == "manifest":
+        (folder / "manifest.json").write_text("{not json")
+    elif damage == "format":
+        (folder / "manifest.json").write_text(json.dumps({**manifest, "format": "table-0"}))
+    else:
+        for f in part.iterdir():
+            f.unlink()
+        part.rmdir()
+    with caplog.at_level(logging.INFO, logger="provenance"):
+        columns = frame_columns(archive)
+    assert same(columns, fresh(archive))
+    assert "item index: built" in caplog.text
+
+
+def test_an_index_that_cannot_be_written_costs_only_the_build(archive, caplog) -> None:
+    index_dir(archive).write_text("a file where the index folder would go")
+    columns = frame_columns(archive)
+    assert same(columns, fresh(archive))
+    assert "cannot write" in caplog.text
+
+
+def test_matches_from_the_persisted_index_are_those_of_the_table_in_memory(archive) -> None:
+    clip = RNG.integers(1, 2**63, N, dtype=np.uint64)
+    edited = clip ^ np.uint64(0b10110)  # three bits off: a re-encoded copy
+    original = add_item(archive, "O", prints(clip), 10)
+    copy = add_item(archive, "R", prints(edited), 11)
+    claims = archive.claims()
+    shas = list(archive.fingerprint_seqs(codecs.TABLE_KINDS))
+    in_memory = CopyMatcher(
+        claims,
+        {s: light_prints(archive, s) for s in shas},
+        lambda s: full_prints(archive, s, with_views=False),
+    )
+    frame_columns(archive)
+    persisted = copy_matcher(archive, claims)
+    expected = in_memory.match(copy).matches
+    assert [m.other_sha256 for m in expected] == [original]
+    assert persisted.match(copy).matches == expected
+
+
+def test_every_fingerprint_write_moves_the_epoch(archive) -> None:
+    epoch = archive.fingerprint_epoch()
+    sha = next(iter(archive.fingerprint_seqs(codecs.TABLE_KINDS)))
+    archive.add_fingerprint(sha, "something-v1", b"x")
+    assert archive.fingerprint_epoch() == epoch + 1
+    before = archive.fingerprint_seqs(codecs.TABLE_KINDS)[sha]
+    archive.add_fingerprint(sha, codecs.FRAMES, archive.fingerprint(sha, codecs.FRAMES))
+    assert archive.fingerprint_seqs(codecs.TABLE_KINDS)[sha] > before
