@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -156,6 +157,7 @@ def fresh_db(db: Path) -> Path:
     db.parent.mkdir(parents=True, exist_ok=True)
     for leftover in (db, Path(f"{db}-wal"), Path(f"{db}-shm"), Path(f"{db}.lock")):
         leftover.unlink(missing_ok=True)
+    shutil.rmtree(f"{db}.index", ignore_errors=True)  # its persisted indexes
     return db
 
 

@@ -175,16 +175,18 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         5,
-        "a sequence number on every fingerprint write: persisted indexes know when they are stale",
+        "fingerprint writes numbered, the archive named: a persisted index knows it is stale",
         """
         ALTER TABLE fingerprints ADD COLUMN seq INTEGER;
         CREATE TABLE fingerprint_epoch (
             id INTEGER PRIMARY KEY CHECK (id = 1),
-            n INTEGER NOT NULL
+            n INTEGER NOT NULL,
+            archive TEXT NOT NULL
         );
         UPDATE fingerprints SET seq = rowid;
-        INSERT INTO fingerprint_epoch
-            VALUES (1, (SELECT coalesce(max(rowid), 0) FROM fingerprints));
+        INSERT INTO fingerprint_epoch VALUES (
+            1, (SELECT coalesce(max(rowid), 0) FROM fingerprints), lower(hex(randomblob(16)))
+        );
         CREATE TRIGGER fingerprint_written AFTER INSERT ON fingerprints BEGIN
             UPDATE fingerprint_epoch SET n = n + 1;
             UPDATE fingerprints SET seq = (SELECT n FROM fingerprint_epoch) WHERE rowid = NEW.rowid;

@@ -67,14 +67,15 @@ class SQLiteArchive(ClaimsAndMedia):
         rows = self._db.execute("SELECT sha256, data FROM fingerprints WHERE kind = ?", (kind,))
         return {row["sha256"]: bytes(row["data"]) for row in rows}
 
-    def fingerprint_epoch(self) -> int | None:
-        """A number that changes with every fingerprint written or removed (None in an
-        archive not yet migrated to keep it): what a persisted index was built at."""
+    def fingerprint_epoch(self) -> tuple[str, int] | None:
+        """This archive's name and a number that changes with every fingerprint written or
+        removed (None in an archive not yet migrated to keep them): what a persisted index
+        was built at. An archive made again at the same path has another name."""
         try:
-            row = self._db.execute("SELECT n FROM fingerprint_epoch").fetchone()
+            row = self._db.execute("SELECT archive, n FROM fingerprint_epoch").fetchone()
         except sqlite3.OperationalError:  # an older schema, opened read-only
             return None
-        return None if row is None else int(row[0])
+        return None if row is None else (str(row[0]), int(row[1]))
 
     def fingerprint_seqs(self, kinds: Sequence[str]) -> dict[str, int]:
         """Per item holding the first of ``kinds``, the sequence number of its latest

@@ -44,6 +44,7 @@ METADATA = "metadata-v1"  # what the file says about itself (not a fingerprint: 
 
 LIGHT_KINDS = (FRAMES, WINDOWS, FILLS, ORB_WORDS, SIFT_WORDS, CLOSEUP)  # loaded for every item
 TABLE_KINDS = (FRAMES, WINDOWS, FILLS, ORB_WORDS)  # what the copy matcher's frame table holds
+INDEX_KINDS = (*TABLE_KINDS, SIFT_WORDS)  # ... and the persisted index beside it (views' words)
 COPY_KINDS = (FRAMES, WINDOWS, FILLS, TILES, THUMBS, ORB_KEYFRAMES, ORB_WORDS, CLOSEUP)
 VIEW_KINDS = (SIFT_KEYFRAMES, SIFT_WORDS, EVENT_TRACK, LAUNCH_SOUND)  # other angles, in detail
 

@@ -137,7 +137,7 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
         new_relations: tuple[ViewRelation, ...] = ()
         if not copied and outcome.info.kind is MediaKind.VIDEO and new_prints.views is not None:
             if views is None:
-                views = view_index(archive, claims, media)
+                views = view_index(archive, claims, media, columns.view_words())
             related = views.relations_of(sha, new_prints.views, stage="matching (views)")
             new_relations, problems = related.relations, problems + list(related.problems)
         found = find_all(

@@ -1,4 +1,7 @@
-"""The copy matcher's frame table, persisted beside the archive in ``<archive>.index/``.
+"""The archive-wide indexes, persisted beside the archive in ``<archive>.index/``.
+
+What they hold are :class:`~provenance.match.TableColumns`: the copy
+matcher's frame table and the other-angle views' visual words.
 
 Building the table decodes every item's light fingerprints, about 1 ms an
 item (100 s at 100,000 items, BENCHMARKS.md); the persisted columns are
@@ -33,7 +36,7 @@ from .prints import light_prints
 log = logging.getLogger("provenance")
 
 # what the columns are made of: a change of any of these makes every index stale
-FORMAT = f"table-1 {COPY_MATCHER} {' '.join(codecs.TABLE_KINDS)}"
+FORMAT = f"table-1 {COPY_MATCHER} {' '.join(codecs.INDEX_KINDS)}"
 MAX_PARTS = 8  # more parts than this are joined into one when the index is next written
 MANIFEST = "manifest.json"
 
@@ -54,7 +57,7 @@ class _Part:
 
 
 def frame_columns(archive: Archive, *, persist: bool = True) -> TableColumns:
-    """The frame table's columns of every fingerprinted item, in the order they arrived.
+    """The index columns of every fingerprinted item, in the order they arrived.
 
     From the persisted index when it agrees with the archive, extended or built
     again otherwise (and, with ``persist``, written back).
@@ -63,17 +66,22 @@ def frame_columns(archive: Archive, *, persist: bool = True) -> TableColumns:
     epoch = archive.fingerprint_epoch()
     manifest = _manifest(folder)
     parts: list[_Part] = []
-    if epoch is not None and manifest is not None and manifest.get("format") == FORMAT:
+    if (
+        epoch is not None
+        and manifest is not None
+        and manifest.get("format") == FORMAT
+        and manifest.get("archive") == epoch[0]  # not another archive made at this path
+    ):
         parts = _read_parts(folder, manifest["parts"])
-        if parts and manifest.get("epoch") == epoch:
+        if parts and manifest.get("epoch") == epoch[1]:
             return TableColumns.joined([p.columns for p in parts])
-    seqs = archive.fingerprint_seqs(codecs.TABLE_KINDS)
+    seqs = archive.fingerprint_seqs(codecs.INDEX_KINDS)
     kept = parts if all(_unchanged(p, seqs) for p in parts) else []
     known = {sha for part in kept for sha in part.columns.shas}
     new = sorted((sha for sha in seqs if sha not in known), key=lambda sha: seqs[sha])
     if kept:
         log.info("item index: %d items kept, %d added", sum(len(p.seqs) for p in kept), len(new))
-        prints = [light_prints(archive, sha) for sha in new]  # a few: one query each
+        prints = [light_prints(archive, sha, codecs.INDEX_KINDS) for sha in new]  # one by one
     else:
         log.info("item index: built for %d items", len(new))
         prints = _all_light(archive, new)
@@ -96,7 +104,7 @@ def _unchanged(part: _Part, seqs: dict[str, int]) -> bool:
 
 def _all_light(archive: Archive, shas: list[str]) -> list[Fingerprints]:
     """Light fingerprints of ``shas``: one query per kind."""
-    stored = {kind: archive.fingerprints(kind) for kind in codecs.TABLE_KINDS}
+    stored = {kind: archive.fingerprints(kind) for kind in codecs.INDEX_KINDS}
     found = []
     for sha in shas:
         prints = codecs.decode({k: v[sha] for k, v in stored.items() if sha in v})
@@ -148,20 +156,23 @@ def _consistent(c: TableColumns) -> bool:
     entries, items = len(c.hashes), len(c.shas)
     return (
         all(len(a) == entries for a in (c.owner, c.time_s, c.window, c.fill))
-        and all(len(a) == items for a in (c.durations, c.is_still, c.word_lengths))
+        and all(len(a) == items for a in (c.durations, c.is_still, c.word_lengths, c.view_lengths))
         and int(np.sum(c.word_lengths)) == len(c.word_ids) == len(c.word_counts)
+        and int(np.sum(c.view_lengths)) == len(c.view_ids) == len(c.view_counts)
         and (entries == 0 or (int(c.owner.min()) >= 0 and int(c.owner.max()) < items))
     )
 
 
-def _write(folder: Path, parts: list[_Part], epoch: int) -> None:
+def _write(folder: Path, parts: list[_Part], epoch: tuple[str, int]) -> None:
     """Write the parts not yet on disk, then the manifest in one replace; drop what it no
     longer names. A failure leaves the old index (or none): the next command builds."""
     try:
         folder.mkdir(exist_ok=True)
         names = [part.name or _write_part(folder, part) for part in parts]
         temporary = folder / f".{MANIFEST}.{uuid.uuid4().hex}"
-        temporary.write_text(json.dumps({"format": FORMAT, "epoch": epoch, "parts": names}))
+        archive, number = epoch
+        manifest = {"format": FORMAT, "archive": archive, "epoch": number, "parts": names}
+        temporary.write_text(json.dumps(manifest))
         os.replace(temporary, folder / MANIFEST)
         for old in folder.iterdir():
             if old.is_dir() and old.name not in names:

@@ -25,12 +25,13 @@ def stored_prints(archive: Archive) -> dict[str, Fingerprints]:
     return prints
 
 
-def light_prints(archive: Archive, sha256: str) -> Fingerprints:
-    """One item's light fingerprints of the copy matcher's frame table (codecs.TABLE_KINDS)."""
+def light_prints(
+    archive: Archive, sha256: str, kinds: tuple[str, ...] = codecs.TABLE_KINDS
+) -> Fingerprints:
+    """One item's light fingerprints of ``kinds``: by default, what the copy matcher's
+    frame table holds."""
     stored = {
-        kind: data
-        for kind in codecs.TABLE_KINDS
-        if (data := archive.fingerprint(sha256, kind)) is not None
+        kind: data for kind in kinds if (data := archive.fingerprint(sha256, kind)) is not None
     }
     found = codecs.decode(stored)
     if found is None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from ..archive import Archive, ScoredClaim, matching_stage, open_archive
 from ..findings import claim_order, copy_findings, derived_items, find_all
+from ..fingerprint import WordBag
 from ..match import (
     COPY_MATCHER,
     VIEW_MATCHER,
@@ -41,7 +42,6 @@ from .prints import (
     light_prints,
     stored_metadata,
     stored_readings,
-    stored_view_words,
     stored_views,
 )
 from .progress import progress
@@ -247,7 +247,12 @@ def _matcher(
 
     elif matcher == VIEW_MATCHER:
         # the copy matches of this run are stored by now: their derived items stay out
-        index = view_index(archive, claims, media)
+        index = view_index(
+            archive,
+            claims,
+            media,
+            (frame_columns(archive, persist=False) if columns is None else columns).view_words(),
+        )
 
         def one(sha: str) -> ItemMatches:
             item = index.relations_of(sha, stage=stage)
@@ -283,15 +288,19 @@ def copy_matcher(
 
 
 def view_index(
-    archive: Archive, claims: Sequence[StoredClaim], media: Mapping[str, MediaRecord]
+    archive: Archive,
+    claims: Sequence[StoredClaim],
+    media: Mapping[str, MediaRecord],
+    words: Mapping[str, WordBag],
 ) -> ViewIndex:
-    """The archive's original videos for other-angle matching: the copies that the
-    stored copy matches show are left out, views are loaded when verified."""
+    """The archive's original videos for other-angle matching, shortlisted by their
+    views' ``words``: the copies that the stored copy matches show are left out,
+    views are loaded when verified."""
     found_copies = copy_findings(claims, media, copy_matches(archive))
     return ViewIndex(
         claims,
         media,
-        stored_view_words(archive),
+        words,
         lambda sha: stored_views(archive, sha),
         derived_items(claims, found_copies),
     )

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..fingerprint import NO_TILE, ORB_VOCABULARY, Fingerprints, MediaFingerprint
+from ..fingerprint import NO_TILE, ORB_VOCABULARY, Fingerprints, MediaFingerprint, WordBag
 from ._index import HashIndex, make_index, search_unique
 from ._regions import MIN_DETAIL, spaced
 from ._shortlist import WordIndex
@@ -27,6 +27,7 @@ HOLDER_SHARE = 0.5  # ... an item whose whole frames match this share of them ho
 
 FULL_CACHE = 64  # complete fingerprints of archived items kept in memory
 LIGHT_CACHE = 4096  # light ones, when the table was built from stored columns
+_NO_WORDS = WordBag(np.zeros(0, np.uint32), np.zeros(0, np.uint8))
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,8 +37,10 @@ class TableColumns:
     Per indexed entry: ``owner`` (the item's position), ``time_s``, ``window``
     (0 the whole frame, then the item's found windows, then its centre crops),
     ``fill`` (a centre crop: looked up only by a new item's windows and tiles),
-    ``hashes``. Per item: ``durations``, ``is_still``, and the visual words of
-    its key frames as ``word_lengths`` runs of ``word_ids`` and ``word_counts``.
+    ``hashes``. Per item: ``durations``, ``is_still``, the ORB words of its
+    key frames as ``word_lengths`` runs of ``word_ids`` and ``word_counts``, and
+    the SIFT words of its other-angle views (none without views) as
+    ``view_lengths`` runs of ``view_ids`` and ``view_counts``.
     """
 
     shas: tuple[str, ...]
@@ -51,6 +54,9 @@ class TableColumns:
     word_lengths: np.ndarray  # int64
     word_ids: np.ndarray  # uint32
     word_counts: np.ndarray  # uint8
+    view_lengths: np.ndarray  # int64
+    view_ids: np.ndarray  # uint32
+    view_counts: np.ndarray  # uint8
 
     ARRAYS = (
         "owner",
@@ -63,6 +69,9 @@ class TableColumns:
         "word_lengths",
         "word_ids",
         "word_counts",
+        "view_lengths",
+        "view_ids",
+        "view_counts",
     )
 
     def __len__(self) -> int:
@@ -88,6 +97,7 @@ class TableColumns:
             durations[position] = float(fp.time_s.max()) if len(fp) else 0.0
             is_still[position] = fp.is_still
         bags = [p.words for p in prints]
+        views = [_NO_WORDS if p.views is None else p.views.bag for p in prints]
         return cls(
             tuple(shas),
             _joined(owners, np.int32),
@@ -100,6 +110,9 @@ class TableColumns:
             np.fromiter((len(b.words) for b in bags), np.int64, len(bags)),
             _joined([b.words for b in bags], np.uint32),
             _joined([b.counts for b in bags], np.uint8),
+            np.fromiter((len(b.words) for b in views), np.int64, len(views)),
+            _joined([b.words for b in views], np.uint32),
+            _joined([b.counts for b in views], np.uint8),
         )
 
     @classmethod
@@ -117,6 +130,16 @@ class TableColumns:
             [p.owner + np.int32(o) for p, o in zip(parts, offsets, strict=True)], np.int32
         )
         return cls(tuple(s for p in parts for s in p.shas), owner=owner, **arrays)
+
+    def view_words(self) -> dict[str, WordBag]:
+        """Each item's other-angle visual words (SIFT), by sha256: empty without views."""
+        ends = np.cumsum(self.view_lengths)
+        return {
+            sha: WordBag(self.view_ids[end - n : end], self.view_counts[end - n : end])
+            for sha, n, end in zip(
+                self.shas, self.view_lengths.tolist(), ends.tolist(), strict=True
+            )
+        }
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every array by name (``shas`` apart): what is written to disk."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from datetime import UTC, datetime
@@ -11,7 +12,14 @@ import numpy as np
 import pytest
 
 from provenance.archive import open_archive
-from provenance.fingerprint import Fingerprints, MediaFingerprint, WordBag, codecs
+from provenance.fingerprint import (
+    EventTrack,
+    Fingerprints,
+    MediaFingerprint,
+    SceneViews,
+    WordBag,
+    codecs,
+)
 from provenance.jobs import item_index
 from provenance.jobs.item_index import frame_columns, index_dir
 from provenance.jobs.prints import full_prints, light_prints
@@ -23,7 +31,12 @@ N = 24  # frames, twice a second
 RNG = np.random.default_rng(5)
 
 
-def prints(hashes: np.ndarray, words: int = 3) -> Fingerprints:
+def bag(words: int) -> WordBag:
+    ids = np.sort(RNG.choice(1000, words, replace=False)).astype(np.uint32)
+    return WordBag(ids, RNG.integers(1, 4, words).astype(np.uint8))
+
+
+def prints(hashes: np.ndarray, words: int = 3, views: bool = True) -> Fingerprints:
     frames = MediaFingerprint(
         time_s=np.arange(N, dtype=np.float32) / 2,
         hashes=np.repeat(hashes[:, None], 8, axis=1),
@@ -32,14 +45,12 @@ def prints(hashes: np.ndarray, words: int = 3) -> Fingerprints:
         thumbs=np.zeros((N, 36, 64), np.uint8),
         fill_hashes=RNG.integers(1, 2**63, (N, 4), dtype=np.uint64),
     )
-    bag = WordBag(
-        np.sort(RNG.choice(1000, words, replace=False)).astype(np.uint32), np.ones(words, np.uint8)
-    )
-    return Fingerprints(frames, [], bag)
+    seen = SceneViews([], bag(words + 4), EventTrack.empty()) if views else None
+    return Fingerprints(frames, [], bag(words), seen)
 
 
 def add_item(archive, name: str, fp: Fingerprints, day: int) -> str:
-    sha = f"{abs(hash(name)):064x}"[-64:]
+    sha = hashlib.sha256(name.encode()).hexdigest()
     claim = Claim(name, datetime(2025, 1, day, tzinfo=UTC), "", (f"media/{name}.mp4",))
     archive.add_claim(claim, [MediaFile(f"media/{name}.mp4", Path("/x"), sha, 1)])
     info = MediaInfo(MediaKind.VIDEO, 640, 360, N / 2, 2.0)
@@ -49,9 +60,9 @@ def add_item(archive, name: str, fp: Fingerprints, day: int) -> str:
 
 def fresh(archive) -> TableColumns:
     """The columns built from the archive, item by item, in the index's order."""
-    seqs = archive.fingerprint_seqs(codecs.TABLE_KINDS)
+    seqs = archive.fingerprint_seqs(codecs.INDEX_KINDS)
     shas = sorted(seqs, key=seqs.__getitem__)
-    return TableColumns.of(shas, [light_prints(archive, s) for s in shas])
+    return TableColumns.of(shas, [light_prints(archive, s, codecs.INDEX_KINDS) for s in shas])
 
 
 def same(a: TableColumns, b: TableColumns) -> bool:
@@ -158,7 +169,43 @@ def test_every_fingerprint_write_moves_the_epoch(archive) -> None:
     epoch = archive.fingerprint_epoch()
     sha = next(iter(archive.fingerprint_seqs(codecs.TABLE_KINDS)))
     archive.add_fingerprint(sha, "something-v1", b"x")
-    assert archive.fingerprint_epoch() == epoch + 1
+    assert archive.fingerprint_epoch() != epoch
     before = archive.fingerprint_seqs(codecs.TABLE_KINDS)[sha]
     archive.add_fingerprint(sha, codecs.FRAMES, archive.fingerprint(sha, codecs.FRAMES))
     assert archive.fingerprint_seqs(codecs.TABLE_KINDS)[sha] > before
+
+
+def test_the_views_words_are_indexed_as_stored_and_empty_without_views(archive) -> None:
+    plain = add_item(
+        archive, "P", prints(RNG.integers(1, 2**63, N, dtype=np.uint64), views=False), 12
+    )
+    frame_columns(archive)
+    words = frame_columns(archive).view_words()
+    for sha in archive.fingerprint_seqs(codecs.INDEX_KINDS):
+        stored = archive.fingerprint(sha, codecs.SIFT_WORDS)
+        if sha == plain:
+            assert stored is None and not len(words[sha].words)
+            continue
+        expected = codecs.decode_sift_words(stored)
+        assert np.array_equal(words[sha].words, expected.words) and len(expected.words) == 7
+        assert np.array_equal(words[sha].counts, expected.counts)
+
+
+def test_an_archive_made_again_at_the_same_path_never_reads_the_old_index(
+    archive_path: Path, monkeypatch
+) -> None:
+    def make(seed: int) -> TableColumns:
+        for leftover in archive_path.parent.glob(archive_path.name + "*"):
+            if leftover.is_file():
+                leftover.unlink()
+        with open_archive(archive_path, write=True, create=True) as archive:
+            rng = np.random.default_rng(seed)
+            for i in range(2):  # the same items, the same writes: only the bytes differ
+                add_item(
+                    archive, f"C{i}", prints(rng.integers(1, 2**63, N, dtype=np.uint64)), i + 1
+                )
+            return frame_columns(archive), fresh(archive)
+
+    first, _ = make(1)
+    second, expected = make(2)
+    assert same(second, expected) and not same(second, first)
