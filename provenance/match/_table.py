@@ -206,6 +206,12 @@ class FrameTable:
         self.index: HashIndex = make_index(index, expected_size=len(columns.hashes))
         if len(columns.hashes):
             self.index.add(columns.hashes)
+        # the whole frames alone, for who holds a shortlisted item's footage (a fifth of
+        # the entries: the rest are windows and centre crops)
+        self._whole = np.flatnonzero(columns.window == 0)
+        self.whole_index: HashIndex = make_index(index, expected_size=len(self._whole))
+        if len(self._whole):
+            self.whole_index.add(columns.hashes[self._whole])
         self.words = WordIndex.from_runs(
             columns.word_lengths,
             columns.word_ids,
@@ -246,12 +252,13 @@ class FrameTable:
             rows.append(np.repeat(kept, 2).astype(np.int64) + np.int64(c) * (1 << 32))  # item, row
             hashes.append(fp.hashes[kept][:, :2].ravel())  # as shown, mirrored
         keys = np.concatenate(rows)
-        hits = search_unique(self.index, np.concatenate(hashes).astype(np.uint64), RADIUS_BITS)
-        whole = self.window[hits.entry] == 0
-        owner = self.owner[hits.entry][whole].astype(np.int64)
-        key = keys[hits.query][whole]
+        hits = search_unique(
+            self.whole_index, np.concatenate(hashes).astype(np.uint64), RADIUS_BITS
+        )
+        owner = self.owner[self._whole[hits.entry]].astype(np.int64)
+        key = keys[hits.query]
         # each (candidate, its row, owner) once, at its closest
-        found = np.stack([key >> 32, key & 0xFFFFFFFF, owner, hits.distance[whole]])
+        found = np.stack([key >> 32, key & 0xFFFFFFFF, owner, hits.distance.astype(np.int64)])
         found = found[:, np.lexsort(found[::-1])]
         first = np.ones(found.shape[1], bool)
         first[1:] = (np.diff(found[:3], axis=1) != 0).any(axis=0)
