@@ -175,3 +175,32 @@ def findings(demo) -> list:
 
     with open_archive(demo.archive, write=False) as archive:
         return archive.findings()
+
+
+# -- fingerprints made up for the matcher's tests ----------------------------------------
+
+
+def made_up_prints(
+    hashes: np.ndarray,
+    *,
+    tiles: np.ndarray | None = None,
+    fills: np.ndarray | None = None,
+    words=None,
+    views=None,
+):
+    """Complete fingerprints of a video whose frames (twice a second) hash to ``hashes``
+    under every symmetry, with blank thumbnails, no key frames and ``words`` (none)."""
+    from provenance.fingerprint import Fingerprints, MediaFingerprint, WordBag
+
+    n = len(hashes)
+    frames = MediaFingerprint(
+        time_s=np.arange(n, dtype=np.float32) / 2,
+        hashes=np.repeat(hashes[:, None], 8, axis=1),
+        detail=np.full(n, 10.0, np.float32),
+        portrait=np.zeros(n, bool),
+        thumbs=np.zeros((n, 36, 64), np.uint8),
+        tile_hashes=np.zeros((n, 0), np.uint64) if tiles is None else tiles,
+        fill_hashes=np.zeros((n, 0), np.uint64) if fills is None else fills,
+    )
+    no_words = WordBag(np.zeros(0, np.uint32), np.zeros(0, np.uint8))
+    return Fingerprints(frames, [], no_words if words is None else words, views)

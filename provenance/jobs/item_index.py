@@ -85,7 +85,11 @@ def frame_columns(archive: Archive, *, persist: bool = True) -> TableColumns:
     else:
         log.info("item index: built for %d items", len(new))
         prints = _all_light(archive, new)
-    parts = [*kept, _Part(TableColumns.of(new, prints), np.array([seqs[s] for s in new], np.int64))]
+    parts = list(kept)
+    if new or not parts:  # (an archive that only wrote other kinds gets no empty part)
+        parts.append(
+            _Part(TableColumns.of(new, prints), np.array([seqs[s] for s in new], np.int64))
+        )
     if len(parts) > MAX_PARTS:
         parts = [_Part(_joined(parts), np.concatenate([p.seqs for p in parts]))]
     if persist and epoch is not None:

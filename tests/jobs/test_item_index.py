@@ -10,12 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import made_up_prints
 
 from provenance.archive import open_archive
 from provenance.fingerprint import (
     EventTrack,
     Fingerprints,
-    MediaFingerprint,
     SceneViews,
     WordBag,
     codecs,
@@ -37,16 +37,9 @@ def bag(words: int) -> WordBag:
 
 
 def prints(hashes: np.ndarray, words: int = 3, views: bool = True) -> Fingerprints:
-    frames = MediaFingerprint(
-        time_s=np.arange(N, dtype=np.float32) / 2,
-        hashes=np.repeat(hashes[:, None], 8, axis=1),
-        detail=np.full(N, 10.0, np.float32),
-        portrait=np.zeros(N, bool),
-        thumbs=np.zeros((N, 36, 64), np.uint8),
-        fill_hashes=RNG.integers(1, 2**63, (N, 4), dtype=np.uint64),
-    )
     seen = SceneViews([], bag(words + 4), EventTrack.empty()) if views else None
-    return Fingerprints(frames, [], bag(words), seen)
+    fills = RNG.integers(1, 2**63, (len(hashes), 4), dtype=np.uint64)
+    return made_up_prints(hashes, fills=fills, words=bag(words), views=seen)
 
 
 def add_item(archive, name: str, fp: Fingerprints, day: int) -> str:
@@ -105,6 +98,16 @@ def test_a_new_item_adds_a_part_and_keeps_the_old_one(archive) -> None:
     parts = json.loads((index_dir(archive) / "manifest.json").read_text())["parts"]
     assert parts[:1] == first and len(parts) == 2
     assert same(columns, fresh(archive)) and len(columns) == 4
+
+
+def test_other_kinds_written_leave_the_index_as_it_was(archive, monkeypatch) -> None:
+    frame_columns(archive)
+    parts = json.loads((index_dir(archive) / "manifest.json").read_text())["parts"]
+    sha = next(iter(archive.fingerprint_seqs(codecs.INDEX_KINDS)))
+    archive.add_fingerprint(sha, codecs.METADATA, b"{}")  # what rescore adds to old items
+    _no_build(monkeypatch)
+    assert same(frame_columns(archive), fresh(archive))
+    assert json.loads((index_dir(archive) / "manifest.json").read_text())["parts"] == parts
 
 
 def test_an_item_written_again_is_never_read_from_the_old_index(archive) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+from conftest import made_up_prints
 
-from provenance.fingerprint import FILL_CROPS, SPLIT_TILES, Fingerprints, MediaFingerprint, WordBag
+from provenance.fingerprint import FILL_CROPS, SPLIT_TILES, Fingerprints, WordBag
 from provenance.match import FrameTable, match_fingerprint
 
 N = 20  # frames, twice a second
@@ -15,16 +16,7 @@ NO_WORDS = WordBag(np.zeros(0, np.uint32), np.zeros(0, np.uint8))
 def prints(
     hashes: np.ndarray, *, tiles: np.ndarray | None = None, fills: np.ndarray | None = None
 ) -> Fingerprints:
-    frames = MediaFingerprint(
-        time_s=np.arange(N, dtype=np.float32) / 2,
-        hashes=np.repeat(hashes[:, None], 8, axis=1),
-        detail=np.full(N, 10.0, np.float32),
-        portrait=np.zeros(N, bool),
-        thumbs=np.zeros((N, 36, 64), np.uint8),
-        tile_hashes=np.zeros((N, 0), np.uint64) if tiles is None else tiles,
-        fill_hashes=np.zeros((N, 0), np.uint64) if fills is None else fills,
-    )
-    return Fingerprints(frames, [], NO_WORDS)
+    return made_up_prints(hashes, tiles=tiles, fills=fills)
 
 
 def random_hashes(*shape: int) -> np.ndarray:
