@@ -12,8 +12,10 @@ format, or one that holds an item whose fingerprints were written again
 since, is never used. When the archive only gained items, the index gains a
 part with theirs; otherwise it is built again. Parts are written under new
 names and the manifest replaced last, so a reader sees the old index or the
-new one, never half of one; an index that cannot be written (a read-only
-folder) costs the next command the build, nothing else.
+new one, never half of one (parts no manifest names are removed once they
+are old: a ``check`` and a ``rescore`` may write at once); an index that
+cannot be written (a read-only folder) costs the next command the build,
+nothing else.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import json
 import logging
 import os
 import shutil
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +42,7 @@ log = logging.getLogger("provenance")
 FORMAT = f"table-1 {COPY_MATCHER} {' '.join(codecs.INDEX_KINDS)}"
 MAX_PARTS = 8  # more parts than this are joined into one when the index is next written
 MANIFEST = "manifest.json"
+GRACE_S = 600  # a part no manifest names is removed once it is this old (s)
 
 
 def index_dir(archive: Archive) -> Path:
@@ -178,11 +182,18 @@ def _write(folder: Path, parts: list[_Part], epoch: tuple[str, int]) -> None:
         manifest = {"format": FORMAT, "archive": archive, "epoch": number, "parts": names}
         temporary.write_text(json.dumps(manifest))
         os.replace(temporary, folder / MANIFEST)
-        for old in folder.iterdir():
-            if old.is_dir() and old.name not in names:
+        for old in folder.iterdir():  # a part another command is writing now is young
+            if old.is_dir() and old.name not in names and _age_s(old) > GRACE_S:
                 shutil.rmtree(old, ignore_errors=True)
     except OSError as exc:
         log.warning("item index: cannot write %s (%s); the next command builds it", folder, exc)
+
+
+def _age_s(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _write_part(folder: Path, part: _Part) -> str:
