@@ -20,12 +20,14 @@ nothing else.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +35,7 @@ import numpy as np
 
 from ..archive import Archive
 from ..fingerprint import Fingerprints, codecs
-from ..match import COPY_MATCHER, TableColumns
+from ..match import COPY_MATCHER, TableColumns, WordIndex
 from .prints import light_prints
 
 log = logging.getLogger("provenance")
@@ -42,6 +44,7 @@ log = logging.getLogger("provenance")
 FORMAT = f"table-1 {COPY_MATCHER} {' '.join(codecs.INDEX_KINDS)}"
 MAX_PARTS = 8  # more parts than this are joined into one when the index is next written
 MANIFEST = "manifest.json"
+WORD_ARRAYS = ("data", "indices", "indptr", "idf")  # a kept word index (WordIndex.arrays)
 GRACE_S = 600  # a part no manifest names is removed once it is this old (s)
 
 
@@ -122,6 +125,47 @@ def _all_light(archive: Archive, shas: list[str]) -> list[Fingerprints]:
     return found
 
 
+def kept_word_index(
+    archive: Archive,
+    name: str,
+    rows: Sequence[str],
+    build: Callable[[], WordIndex],
+    *,
+    persist: bool = True,
+) -> WordIndex:
+    """The word index ``name`` over items ``rows``, as kept beside the archive for its
+    fingerprints as they are now, or ``build()`` (then kept, with ``persist``).
+
+    Its weights depend on every item's words (document frequencies), so it is kept
+    whole, under a key of the archive's name, its fingerprint epoch and ``rows``:
+    ``check`` builds it once between two runs, not at every call.
+    """
+    epoch = archive.fingerprint_epoch()
+    if epoch is None:
+        return build()
+    key = hashlib.sha256("\n".join([FORMAT, name, *map(str, epoch), *rows]).encode())
+    folder = index_dir(archive) / f"words-{name}-{key.hexdigest()[:24]}"
+    try:
+        arrays = {
+            field: np.load(folder / f"{field}.npy", mmap_mode="r", allow_pickle=False)
+            for field in WORD_ARRAYS
+        }
+        if len(arrays["indptr"]) == len(rows) + 1:
+            return WordIndex.from_arrays(arrays)
+    except (OSError, ValueError):
+        pass
+    index = build()
+    if persist:
+        try:
+            _write_arrays(folder, index.arrays())
+            for old in index_dir(archive).glob(f"words-{name}-*"):
+                if old != folder and _age_s(old) > GRACE_S:
+                    _remove(old)
+        except OSError as exc:
+            log.warning("item index: cannot write %s (%s)", folder, exc)
+    return index
+
+
 # Each part is a folder of .npy files: the columns' arrays, the items' sha256 and the
 # sequence numbers their fingerprints had when the part was read.
 
@@ -182,11 +226,20 @@ def _write(folder: Path, parts: list[_Part], epoch: tuple[str, int]) -> None:
         manifest = {"format": FORMAT, "archive": archive, "epoch": number, "parts": names}
         temporary.write_text(json.dumps(manifest))
         os.replace(temporary, folder / MANIFEST)
-        for old in folder.iterdir():  # a part another command is writing now is young
-            if old.is_dir() and old.name not in names and _age_s(old) > GRACE_S:
-                shutil.rmtree(old, ignore_errors=True)
+        # what no manifest names, and what a command left half written: once old (one
+        # that another command is writing now is young)
+        for old in [*folder.glob("part-*"), *folder.glob(".*")]:
+            if old.name not in names and _age_s(old) > GRACE_S:
+                _remove(old)
     except OSError as exc:
         log.warning("item index: cannot write %s (%s); the next command builds it", folder, exc)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _age_s(path: Path) -> float:
@@ -198,11 +251,27 @@ def _age_s(path: Path) -> float:
 
 def _write_part(folder: Path, part: _Part) -> str:
     name = f"part-{uuid.uuid4().hex}"
-    temporary = folder / f".{name}"
-    temporary.mkdir()
-    for field, array in part.columns.arrays().items():
-        np.save(temporary / f"{field}.npy", np.ascontiguousarray(array), allow_pickle=False)
-    np.save(temporary / "shas.npy", np.array([s.encode() for s in part.columns.shas], "S64"))
-    np.save(temporary / "seqs.npy", part.seqs)
-    os.replace(temporary, folder / name)
+    _write_arrays(
+        folder / name,
+        {
+            **part.columns.arrays(),
+            "shas": np.array([s.encode() for s in part.columns.shas], "S64"),
+            "seqs": part.seqs,
+        },
+    )
     return name
+
+
+def _write_arrays(where: Path, arrays: dict[str, np.ndarray]) -> None:
+    """``arrays`` as .npy files in folder ``where``, which appears whole or not at all."""
+    where.parent.mkdir(exist_ok=True)
+    temporary = where.with_name(f".{where.name}.{uuid.uuid4().hex}")
+    temporary.mkdir()
+    for field, array in arrays.items():
+        np.save(temporary / f"{field}.npy", np.ascontiguousarray(array), allow_pickle=False)
+    try:
+        os.replace(temporary, where)
+    except OSError:  # another command kept the same one first
+        shutil.rmtree(temporary, ignore_errors=True)
+        if not where.exists():
+            raise

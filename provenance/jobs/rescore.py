@@ -31,11 +31,13 @@ from ..match import (
     TableColumns,
     ViewIndex,
     ViewRelation,
+    orb_word_index,
+    sift_word_index,
 )
 from ..model import Finding, MediaRecord, MediaStatus, Problem, ScoreChange, StoredClaim
 from ..scoring import score_claim
 from .analyse import MediaOutcome, log_problem, process_media, read_missing_metadata
-from .item_index import frame_columns
+from .item_index import frame_columns, kept_word_index
 from .pool import run_each
 from .prints import (
     full_prints,
@@ -252,6 +254,7 @@ def _matcher(
             claims,
             media,
             (frame_columns(archive, persist=False) if columns is None else columns).view_words(),
+            persist=columns is not None,  # a worker reads, and writes nothing
         )
 
         def one(sha: str) -> ItemMatches:
@@ -279,11 +282,16 @@ def copy_matcher(
     """The copy matcher over the archive's frame table (``columns``, or the persisted
     index read without writing it): items' frames and complete fingerprints are read
     from the archive when a match needs them (copy matching needs no other-angle views)."""
+    persist = columns is not None  # a worker reads, and writes nothing
+    columns = frame_columns(archive, persist=False) if columns is None else columns
     return CopyMatcher.from_columns(
         claims,
-        frame_columns(archive, persist=False) if columns is None else columns,
+        columns,
         light=lambda sha: light_prints(archive, sha),
         load=lambda sha: full_prints(archive, sha, with_views=False),
+        words=kept_word_index(
+            archive, "orb", columns.shas, lambda: orb_word_index(columns), persist=persist
+        ),
     )
 
 
@@ -292,6 +300,8 @@ def view_index(
     claims: Sequence[StoredClaim],
     media: Mapping[str, MediaRecord],
     words: Mapping[str, WordBag],
+    *,
+    persist: bool = True,
 ) -> ViewIndex:
     """The archive's original videos for other-angle matching, shortlisted by their
     views' ``words``: the copies that the stored copy matches show are left out,
@@ -303,6 +313,9 @@ def view_index(
         words,
         lambda sha: stored_views(archive, sha),
         derived_items(claims, found_copies),
+        lambda shas, bags: kept_word_index(
+            archive, "sift", shas, lambda: sift_word_index(shas, bags), persist=persist
+        ),
     )
 
 

@@ -36,10 +36,11 @@ from ._relations import (
     match_views,
     relate_items,
     same_place,
+    sift_word_index,
 )
 from ._shortlist import WordIndex, pairs_by_shared_words
 from ._sound import SoundMatch, sound_agreement
-from ._table import FrameTable, TableColumns
+from ._table import FrameTable, TableColumns, orb_word_index
 from ._timing import RADIUS_BITS, CopyMatch, required_span_s
 from ._views import EventMatch, co_occurrence, relate_views
 
@@ -73,11 +74,13 @@ __all__ = [
     "mapped_box",
     "match_fingerprint",
     "match_views",
+    "orb_word_index",
     "pairs_by_shared_words",
     "relate_items",
     "relate_views",
     "required_span_s",
     "same_place",
+    "sift_word_index",
     "sound_agreement",
     "usable_homography",
     "verify_orb",

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from ..fingerprint import Fingerprints
 from ..model import Holder, Problem, Segment, StoredClaim, claim_order, holders_by_sha
 from ._copies import match_fingerprint
+from ._shortlist import WordIndex
 from ._table import FrameTable, TableColumns
 from ._timing import CopyMatch
 
@@ -83,10 +84,12 @@ class CopyMatcher:
         *,
         light: Callable[[str], Fingerprints],
         load: Callable[[str], Fingerprints | None] | None = None,
+        words: WordIndex | None = None,
     ) -> CopyMatcher:
         """The matcher over stored columns (a persisted index), in the columns' order;
-        ``light`` gives an item's light fingerprints when its frames are looked at.
-        Items no claim holds stay in the index but are never matched."""
+        ``light`` gives an item's light fingerprints when its frames are looked at,
+        ``words`` is their ORB word index if it was kept (built otherwise). Items no
+        claim holds stay in the index but are never matched."""
         holders = holders_by_sha(sorted(claims, key=claim_order))
         in_order = {sha: i for i, sha in enumerate(holders)}
         shas = list(columns.shas)
@@ -95,6 +98,7 @@ class CopyMatcher:
             light=lambda position: light(shas[position]),
             load=None if load is None else (lambda position: load(shas[position])),
             rank=[in_order.get(sha, len(in_order) + i) for i, sha in enumerate(shas)],
+            words=words,
         )
         matcher = cls.__new__(cls)
         matcher._setup(holders, shas, table)

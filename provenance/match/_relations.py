@@ -191,7 +191,8 @@ class ViewIndex:
 
     ``bags`` are the items' SIFT words (what the shortlist ranks by); ``load``
     gives an item's complete other-angle views (a few stay cached). Items in
-    ``derived`` are left out.
+    ``derived`` are left out. ``index_of`` makes the word index of the
+    originals (sha256s, bags); :func:`sift_word_index` unless given (a kept one).
     """
 
     def __init__(
@@ -201,6 +202,7 @@ class ViewIndex:
         bags: Mapping[str, WordBag],
         load: Callable[[str], SceneViews | None],
         derived: frozenset[str] = frozenset(),
+        index_of: Callable[[list[str], list[WordBag]], WordIndex] | None = None,
     ):
         self.holders = holders_by_sha(claims)
         originals = {  # the originals' visual words
@@ -217,7 +219,7 @@ class ViewIndex:
         for sha in self.originals:
             for h in self.holders[sha]:
                 self.in_claim.setdefault(h.claim_id, set()).add(sha)
-        self.index = WordIndex(list(originals.values()), vocabulary=SIFT_VOCABULARY.size)
+        self.index = (index_of or sift_word_index)(self.originals, list(originals.values()))
         # an archived item's complete views (None if they cannot be had); a few stay cached
         self.views: Callable[[str], SceneViews | None] = lru_cache(maxsize=VIEWS_CACHE)(load)
 
@@ -269,6 +271,11 @@ class ViewIndex:
             tuple(ViewRelation(sha, other, *describe(ev)) for other, ev in related.found),
             related.problems,
         )
+
+
+def sift_word_index(shas: list[str], bags: list[WordBag]) -> WordIndex:
+    """The SIFT word index of items ``shas`` with ``bags`` (the other angles' shortlist)."""
+    return WordIndex(bags, vocabulary=SIFT_VOCABULARY.size)
 
 
 VIEWS_CACHE = 64  # complete views of archived items kept in memory while matching

@@ -37,6 +37,22 @@ class WordIndex:
         index._build(lengths, words, counts, vocabulary)
         return index
 
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> WordIndex:
+        """The index as :meth:`arrays` gave it (memory-mapped arrays are used as they are)."""
+        index = cls.__new__(cls)
+        index.idf = arrays["idf"]
+        shape = (len(arrays["indptr"]) - 1, len(arrays["idf"]))
+        index.matrix = sparse.csr_matrix(
+            (arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape, copy=False
+        )
+        return index
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """What the index is made of: the weighted matrix in CSR form and the idf."""
+        m = self.matrix
+        return {"data": m.data, "indices": m.indices, "indptr": m.indptr, "idf": self.idf}
+
     def _build(
         self, lengths: np.ndarray, words: np.ndarray, counts: np.ndarray, vocabulary: int
     ) -> None:

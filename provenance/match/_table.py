@@ -181,9 +181,12 @@ class FrameTable:
         load: Callable[[int], Fingerprints | None] | None = None,
         rank: Sequence[int] | None = None,
         index: str = "auto",
+        words: WordIndex | None = None,
     ) -> FrameTable:
+        """The table over stored ``columns``; ``words``, the ORB word index of their
+        items, when it was kept too (built from the columns otherwise)."""
         table = cls.__new__(cls)
-        table._build(columns, lru_cache(maxsize=LIGHT_CACHE)(light), load, rank, index)
+        table._build(columns, lru_cache(maxsize=LIGHT_CACHE)(light), load, rank, index, words)
         table._given = None
         return table
 
@@ -194,6 +197,7 @@ class FrameTable:
         load: Callable[[int], Fingerprints | None] | None,
         rank: Sequence[int] | None,
         index: str,
+        words: WordIndex | None = None,
     ) -> None:
         self.light = light
         self._load = None if load is None else lru_cache(maxsize=FULL_CACHE)(load)
@@ -212,12 +216,7 @@ class FrameTable:
         self.whole_index: HashIndex = make_index(index, expected_size=len(self._whole))
         if len(self._whole):
             self.whole_index.add(columns.hashes[self._whole])
-        self.words = WordIndex.from_runs(
-            columns.word_lengths,
-            columns.word_ids,
-            columns.word_counts,
-            vocabulary=ORB_VOCABULARY.size,
-        )
+        self.words = words or orb_word_index(columns)
         self.rank = None if rank is None else np.asarray(rank, np.int64)
 
     def __len__(self) -> int:
@@ -283,6 +282,13 @@ class FrameTable:
             if c not in ordered:
                 ordered.append(c)
         return ordered
+
+
+def orb_word_index(columns: TableColumns) -> WordIndex:
+    """The ORB word index of ``columns``' items (the crop path's shortlist)."""
+    return WordIndex.from_runs(
+        columns.word_lengths, columns.word_ids, columns.word_counts, vocabulary=ORB_VOCABULARY.size
+    )
 
 
 def _archived_columns(fp: MediaFingerprint) -> list[np.ndarray]:

@@ -23,10 +23,10 @@ from provenance.fingerprint import (
     codecs,
 )
 from provenance.jobs import item_index
-from provenance.jobs.item_index import frame_columns, index_dir
+from provenance.jobs.item_index import frame_columns, index_dir, kept_word_index
 from provenance.jobs.prints import full_prints, light_prints
 from provenance.jobs.rescore import copy_matcher
-from provenance.match import CopyMatcher, TableColumns
+from provenance.match import CopyMatcher, TableColumns, WordIndex, orb_word_index
 from provenance.model import Claim, MediaFile, MediaInfo, MediaKind
 
 N = 24  # frames, twice a second
@@ -228,3 +228,25 @@ def test_a_part_no_manifest_names_is_removed_only_once_it_is_old(archive) -> Non
     add_item(archive, "C9", prints(RNG.integers(1, 2**63, N, dtype=np.uint64)), 9)
     frame_columns(archive)
     assert not stray.exists()
+
+
+def test_a_kept_word_index_is_read_until_the_fingerprints_or_its_items_change(archive) -> None:
+    columns = frame_columns(archive)
+    built: list[int] = []
+
+    def build() -> WordIndex:
+        built.append(1)
+        return orb_word_index(columns)
+
+    first = kept_word_index(archive, "orb", columns.shas, build)
+    again = kept_word_index(archive, "orb", columns.shas, build)
+    assert len(built) == 1  # read back, not built
+    bag = light_prints(archive, columns.shas[1]).words
+    assert again.shortlist(bag, top=3) == first.shortlist(bag, top=3)
+    assert again.shortlist(bag, top=1)[0][0] == 1
+    kept_word_index(archive, "orb", columns.shas[:2], build)  # other items
+    assert len(built) == 2
+    sha = columns.shas[0]
+    archive.add_fingerprint(sha, codecs.ORB_WORDS, archive.fingerprint(sha, codecs.ORB_WORDS))
+    kept_word_index(archive, "orb", columns.shas, build)  # the same items written again
+    assert len(built) == 3
