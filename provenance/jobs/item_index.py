@@ -157,6 +157,7 @@ def kept_word_index(
     index = build()
     if persist:
         try:
+            _remove(folder)  # unreadable (or another's the same moment: the same bytes)
             _write_arrays(folder, index.arrays())
             for old in index_dir(archive).glob(f"words-{name}-*"):
                 if old != folder and _age_s(old) > GRACE_S:

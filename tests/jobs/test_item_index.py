@@ -246,7 +246,12 @@ def test_a_kept_word_index_is_read_until_the_fingerprints_or_its_items_change(ar
     assert again.shortlist(bag, top=1)[0][0] == 1
     kept_word_index(archive, "orb", columns.shas[:2], build)  # other items
     assert len(built) == 2
+    for kept in index_dir(archive).glob("words-orb-*"):  # damaged: built and kept again
+        (kept / "data.npy").write_bytes(b"not an array")
+    kept_word_index(archive, "orb", columns.shas, build)
+    kept_word_index(archive, "orb", columns.shas, build)
+    assert len(built) == 3
     sha = columns.shas[0]
     archive.add_fingerprint(sha, codecs.ORB_WORDS, archive.fingerprint(sha, codecs.ORB_WORDS))
     kept_word_index(archive, "orb", columns.shas, build)  # the same items written again
-    assert len(built) == 3
+    assert len(built) == 4
