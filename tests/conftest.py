@@ -204,3 +204,12 @@ def made_up_prints(
     )
     no_words = WordBag(np.zeros(0, np.uint32), np.zeros(0, np.uint8))
     return Fingerprints(frames, [], no_words if words is None else words, views)
+
+
+def flip_bits(hashes: np.ndarray, bits: int, rng: np.random.Generator) -> np.ndarray:
+    """Each hash with ``bits`` of its bits flipped (an edit the hashes survive)."""
+    out = hashes.copy()
+    for i in range(len(out)):
+        for b in rng.choice(64, bits, replace=False):
+            out[i] ^= np.uint64(1) << np.uint64(b)
+    return out

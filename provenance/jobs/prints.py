@@ -30,10 +30,7 @@ def light_prints(
 ) -> Fingerprints:
     """One item's light fingerprints of ``kinds``: by default, what the copy matcher's
     frame table holds."""
-    stored = {
-        kind: data for kind in kinds if (data := archive.fingerprint(sha256, kind)) is not None
-    }
-    found = codecs.decode(stored)
+    found = _decoded(archive, sha256, kinds)
     if found is None:
         raise ArchiveError(archive.path, f"media {sha256[:12]} has no frame table any more")
     return found
@@ -70,6 +67,11 @@ def full_prints(archive: Archive, sha256: str, *, with_views: bool = True) -> Fi
     quarter of the time it spends loading candidates.
     """
     kinds = codecs.COPY_KINDS + codecs.VIEW_KINDS if with_views else codecs.COPY_KINDS
+    return _decoded(archive, sha256, kinds)
+
+
+def _decoded(archive: Archive, sha256: str, kinds: tuple[str, ...]) -> Fingerprints | None:
+    """One item's fingerprints of ``kinds``, as stored (None without a frame table)."""
     stored = {
         kind: data for kind in kinds if (data := archive.fingerprint(sha256, kind)) is not None
     }

@@ -114,7 +114,7 @@ def rescore(archive: Archive, *, workers: int = 1, scheduler: str | None = None)
     for matcher in (COPY_MATCHER, VIEW_MATCHER):
         new = archive.unmatched_media(matcher)
         if workers <= 1 and scheduler is None:
-            done = _matcher(matcher, archive, claims, media, columns)(new)
+            done = _matcher(matcher, archive, claims, media, columns, persist=True)(new)
         else:
             chunks = _chunks(new, 4 * max(workers, 2))
             parts = run_each(
@@ -215,10 +215,12 @@ def match_chunk(
         reader = open_archive(archive_path, write=False)
         claims = sorted(reader.claims(), key=claim_order)
         media = {record.sha256: record for record in reader.all_media()}
-        _table_cache[key] = (reader, claims, media, {})
-    reader, claims, media, matchers = _table_cache[key]
+        # the index the run brought up to date before it sent out the matching
+        columns = frame_columns(reader, persist=False)
+        _table_cache[key] = (reader, claims, media, columns, {})
+    reader, claims, media, columns, matchers = _table_cache[key]
     if matcher not in matchers:
-        matchers[matcher] = _matcher(matcher, reader, claims, media)
+        matchers[matcher] = _matcher(matcher, reader, claims, media, columns, persist=False)
     return list(matchers[matcher](shas))
 
 
@@ -227,19 +229,20 @@ def _matcher(
     archive: Archive,
     claims: Sequence[StoredClaim],
     media: Mapping[str, MediaRecord],
-    columns: TableColumns | None = None,
+    columns: TableColumns,
+    *,
+    persist: bool,
 ) -> Callable[[Sequence[str]], Iterator[ItemMatches]]:
-    """``matcher`` ready to match items against ``archive``, one item at a time.
-
-    The copy matcher's table is ``columns`` when given, else read from the
-    persisted index (a worker's: the run brought it up to date before).
+    """``matcher`` ready to match items against ``archive``'s index ``columns``, one
+    item at a time; with ``persist``, the word indexes it builds are kept (a worker
+    only reads).
 
     An exception of our code on one item is returned as that item's problem:
     the other items go on.
     """
     stage = matching_stage(matcher)
     if matcher == COPY_MATCHER:
-        table = copy_matcher(archive, claims, columns)
+        table = copy_matcher(archive, claims, columns, persist=persist)
 
         def one(sha: str) -> ItemMatches:
             found = table.match(sha, stage=stage)
@@ -253,8 +256,8 @@ def _matcher(
             archive,
             claims,
             media,
-            (frame_columns(archive, persist=False) if columns is None else columns).view_words(),
-            persist=columns is not None,  # a worker reads, and writes nothing
+            columns.view_words(),
+            persist=persist,
         )
 
         def one(sha: str) -> ItemMatches:
@@ -277,13 +280,15 @@ def _matcher(
 
 
 def copy_matcher(
-    archive: Archive, claims: Sequence[StoredClaim], columns: TableColumns | None = None
+    archive: Archive,
+    claims: Sequence[StoredClaim],
+    columns: TableColumns,
+    *,
+    persist: bool = True,
 ) -> CopyMatcher:
-    """The copy matcher over the archive's frame table (``columns``, or the persisted
-    index read without writing it): items' frames and complete fingerprints are read
-    from the archive when a match needs them (copy matching needs no other-angle views)."""
-    persist = columns is not None  # a worker reads, and writes nothing
-    columns = frame_columns(archive, persist=False) if columns is None else columns
+    """The copy matcher over the archive's index ``columns``: items' frames and complete
+    fingerprints are read from the archive when a match needs them (copy matching needs
+    no other-angle views); with ``persist``, the ORB word index it builds is kept."""
     return CopyMatcher.from_columns(
         claims,
         columns,

@@ -20,13 +20,7 @@ class WordIndex:
     """Inverted index media -> visual words, ranking by tf-idf cosine similarity."""
 
     def __init__(self, bags: Sequence[WordBag], *, vocabulary: int):
-        nonempty = [b for b in bags if len(b.words)]
-        self._build(
-            np.fromiter((len(b.words) for b in bags), np.int64, len(bags)),
-            np.concatenate([b.words for b in nonempty]) if nonempty else np.zeros(0, np.int64),
-            np.concatenate([b.counts for b in nonempty]) if nonempty else np.zeros(0),
-            vocabulary,
-        )
+        self._build(*word_runs(bags), vocabulary)
 
     @classmethod
     def from_runs(
@@ -89,6 +83,17 @@ class WordIndex:
             (int(i), float(scores[i])) for i in order if scores[i] > 0 and int(i) not in exclude
         ]
         return ranked[:top]
+
+
+def word_runs(bags: Sequence[WordBag]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``bags`` flat: each bag's length (int64), then every word id (uint32) and every
+    count (uint8), bag after bag (what :meth:`WordIndex.from_runs` takes)."""
+    lengths = np.fromiter((len(b.words) for b in bags), np.int64, len(bags))
+    if not len(bags):
+        return lengths, np.zeros(0, np.uint32), np.zeros(0, np.uint8)
+    words = np.concatenate([b.words for b in bags]).astype(np.uint32, copy=False)
+    counts = np.concatenate([b.counts for b in bags]).astype(np.uint8, copy=False)
+    return lengths, words, counts
 
 
 def pairs_by_shared_words(

@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
+from typing import ClassVar
 
 import numpy as np
 
 from ..fingerprint import NO_TILE, ORB_VOCABULARY, Fingerprints, MediaFingerprint, WordBag
 from ._index import HashIndex, make_index, search_unique
 from ._regions import MIN_DETAIL, spaced
-from ._shortlist import WordIndex
+from ._shortlist import WordIndex, word_runs
 from ._timing import HASH_MAX_MEAN_BITS, RADIUS_BITS
 
 HOLDER_FRAMES = 16  # frames of a shortlisted item looked up to find who else holds them
@@ -58,21 +59,7 @@ class TableColumns:
     view_ids: np.ndarray  # uint32
     view_counts: np.ndarray  # uint8
 
-    ARRAYS = (
-        "owner",
-        "time_s",
-        "window",
-        "fill",
-        "hashes",
-        "durations",
-        "is_still",
-        "word_lengths",
-        "word_ids",
-        "word_counts",
-        "view_lengths",
-        "view_ids",
-        "view_counts",
-    )
+    ARRAYS: ClassVar[tuple[str, ...]]  # every field but ``shas``: what is written to disk
 
     def __len__(self) -> int:
         return len(self.shas)
@@ -96,7 +83,6 @@ class TableColumns:
                 hashes.append(column[keep])
             durations[position] = float(fp.time_s.max()) if len(fp) else 0.0
             is_still[position] = fp.is_still
-        bags = [p.words for p in prints]
         views = [_NO_WORDS if p.views is None else p.views.bag for p in prints]
         return cls(
             tuple(shas),
@@ -107,12 +93,8 @@ class TableColumns:
             _joined(hashes, np.uint64),
             durations,
             is_still,
-            np.fromiter((len(b.words) for b in bags), np.int64, len(bags)),
-            _joined([b.words for b in bags], np.uint32),
-            _joined([b.counts for b in bags], np.uint8),
-            np.fromiter((len(b.words) for b in views), np.int64, len(views)),
-            _joined([b.words for b in views], np.uint32),
-            _joined([b.counts for b in views], np.uint8),
+            *word_runs([p.words for p in prints]),
+            *word_runs(views),
         )
 
     @classmethod
@@ -143,7 +125,10 @@ class TableColumns:
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every array by name (``shas`` apart): what is written to disk."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "shas"}
+        return {name: getattr(self, name) for name in self.ARRAYS}
+
+
+TableColumns.ARRAYS = tuple(f.name for f in fields(TableColumns) if f.name != "shas")
 
 
 class FrameTable:

@@ -163,8 +163,8 @@ def test_matches_from_the_persisted_index_are_those_of_the_table_in_memory(archi
         {s: light_prints(archive, s) for s in shas},
         lambda s: full_prints(archive, s, with_views=False),
     )
-    frame_columns(archive)
-    persisted = copy_matcher(archive, claims)
+    frame_columns(archive)  # written, then read back
+    persisted = copy_matcher(archive, claims, frame_columns(archive), persist=False)
     expected = in_memory.match(copy).matches
     assert [m.other_sha256 for m in expected] == [original]
     assert persisted.match(copy).matches == expected

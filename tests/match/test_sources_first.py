@@ -2,33 +2,24 @@
 
 from __future__ import annotations
 
+import conftest
 import numpy as np
+from conftest import made_up_prints
 
-from provenance.fingerprint import Fingerprints, MediaFingerprint, WordBag
+from provenance.fingerprint import Fingerprints
 from provenance.match import FrameTable
 
 N = 20  # frames, twice a second
 RNG = np.random.default_rng(17)
-NO_WORDS = WordBag(np.zeros(0, np.uint32), np.zeros(0, np.uint8))
 
 
 def prints(hashes: np.ndarray) -> Fingerprints:
-    frames = MediaFingerprint(
-        time_s=np.arange(N, dtype=np.float32) / 2,
-        hashes=np.repeat(hashes[:, None], 8, axis=1),
-        detail=np.full(N, 10.0, np.float32),
-        portrait=np.zeros(N, bool),
-    )
-    return Fingerprints(frames, [], NO_WORDS)
+    return made_up_prints(hashes)
 
 
 def flip_bits(hashes: np.ndarray, bits: int) -> np.ndarray:
     """Each hash with ``bits`` of its bits flipped (an edit the hashes survive)."""
-    out = hashes.copy()
-    for i in range(len(out)):
-        for b in RNG.choice(64, bits, replace=False):
-            out[i] ^= np.uint64(1) << np.uint64(b)
-    return out
+    return conftest.flip_bits(hashes, bits, RNG)
 
 
 def test_a_re_posts_source_comes_before_it_and_only_when_earlier() -> None:

@@ -148,13 +148,9 @@ def _found(start: float, end: float, other_start: float, other_end: float):
 
 def _flip_bits(hashes, bits: int, seed: int):
     import numpy as np
+    from conftest import flip_bits
 
-    rng = np.random.default_rng(seed)
-    out = hashes.copy()
-    for i in range(len(out)):
-        for b in rng.choice(64, bits, replace=False):
-            out[i] ^= np.uint64(1) << np.uint64(b)
-    return out
+    return flip_bits(hashes, bits, np.random.default_rng(seed))
 
 
 def test_a_segment_grows_over_harder_frames_at_its_ends_and_stops_at_other_footage() -> None:
