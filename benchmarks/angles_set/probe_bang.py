@@ -13,6 +13,10 @@ asked, bang against bang:
   energy from the onset to 2.5 s after it (the sound's travel from up to
   800 m), two an onset;
 - ``visual+ear``: those, and the three sharpest rises anywhere in the clip;
+- ``ear+flash``: the three sharpest rises anywhere, each kept only when a
+  flash precedes it by at most 2.6 s (every frame decoded there, the
+  sharpest brightening: ``probe_onsets``' sound-guided moments); the
+  sound finds the bang, the pictures confirm it, with no place asked;
 - ``truth``: the true arrival (the ceiling of the cue, as ``probe_cues``).
 
 Each candidate bang of ``a`` (-0.05 to +0.2 s) is correlated with each of
@@ -39,7 +43,7 @@ from .split import clips_of, load_truth, pairs_of
 HOP_S = 0.01  # energy envelope: 20 ms windows every 10 ms
 TRAVEL_S = 2.5  # a bang is heard up to this long after the flash (800 m)
 THRESHOLDS = (8, 9, 10, 11, 12, 13, 14)
-MODES = ("visual", "visual+ear", "truth")
+MODES = ("visual", "visual+ear", "ear+flash", "truth")
 RELATIONS = ("same_launch", "same_site_other_launch", "unrelated")
 
 
@@ -110,6 +114,8 @@ def score(a, b, bangs_a: list[float], bangs_b: list[float]) -> tuple[float, floa
 def probe(set_dir: Path, archive: Path, truth: dict, half: str) -> dict:
     from provenance.media import sound_in
 
+    from .probe_onsets import flashed_bangs  # it builds on this module
+
     clips = clips_of(truth, half)
     seen = onsets(archive, {c: set_dir / c for c in clips})
     sounds = {}
@@ -136,6 +142,10 @@ def probe(set_dir: Path, archive: Path, truth: dict, half: str) -> dict:
             if mode == "truth":
                 at = truth["clips"][c]["sound_at_s"]
                 bangs[c] = [] if at is None else [at]
+                continue
+            if mode == "ear+flash":
+                flashed = flashed_bangs(set_dir / c, (first, band), 3)
+                bangs[c] = [bang for flash, bang in flashed if 0 < bang - flash <= 2.6]
                 continue
             found_at: list[float] = []
             for o in seen[c]:

@@ -45,16 +45,15 @@ def sharpest_rise(times: np.ndarray, gain: np.ndarray) -> float | None:
     return at
 
 
-def sound_guided(path: Path, bangs: int) -> tuple[list[float], bool]:
-    """(onsets before the sharpest bangs, whether the clip has sound)."""
+def flashed_bangs(
+    path: Path, sound: tuple[float, np.ndarray], bangs: int
+) -> list[tuple[float, float]]:
+    """(flash, bang) media times: the ``bangs`` sharpest rises by ear in ``sound``
+    (first sample's time, 300-3500 Hz samples) that a flash precedes."""
     from provenance.fingerprint._track import event_track
-    from provenance.media import sound_in, transients_in
+    from provenance.media import transients_in
 
-    decoded = sound_in(path, [(0.0, 3600.0)], rate=RATE)
-    if not decoded:
-        return [], False
-    first, samples = decoded[0]
-    band = _band(samples)
+    first, band = sound
     found = []
     for bang in rises(band, 0.0, len(band) / RATE, bangs):
         at = first + bang
@@ -62,8 +61,19 @@ def sound_guided(path: Path, bangs: int) -> tuple[list[float], bool]:
         track = event_track(transients_in(path, [window]), np.zeros((0, 2)))
         moment = sharpest_rise(track.time_s, track.spot[:, 2])
         if moment is not None:
-            found.append(moment)
-    return found, True
+            found.append((moment, at))
+    return found
+
+
+def sound_guided(path: Path, bangs: int) -> tuple[list[float], bool]:
+    """(onsets before the sharpest bangs, whether the clip has sound)."""
+    from provenance.media import sound_in
+
+    decoded = sound_in(path, [(0.0, 3600.0)], rate=RATE)
+    if not decoded:
+        return [], False
+    first, samples = decoded[0]
+    return [flash for flash, _ in flashed_bangs(path, (first, _band(samples)), bangs)], True
 
 
 def probe(set_dir: Path, archive: Path, truth: dict, half: str, bangs: int) -> dict:
