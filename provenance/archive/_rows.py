@@ -37,7 +37,12 @@ def format_utc(moment: datetime) -> str:
 
 
 def parse_utc(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    """What :func:`format_utc` wrote (``fromisoformat``: a tenth of ``strptime``'s cost,
+    which was most of reading 10,000 claims)."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:  # written by hand without its Z: UTC all the same
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def write_error(path: str | Path, exc: sqlite3.Error) -> ArchiveError:

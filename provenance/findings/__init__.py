@@ -70,13 +70,30 @@ def find_all(
     matchers stored (each item matched once, when new: the detectors read them
     both ways).
     """
-    copies = copy_findings(claims, media, matches)
+    return [
+        *find_repeats(claims, media, readings, matches, relations),
+        *find_missing_closeups(claims, media, readings),
+        *find_recorded_before(claims, metadata or {}),
+    ]
+
+
+def find_repeats(
+    claims: Sequence[StoredClaim],
+    media: Mapping[str, MediaRecord],
+    readings: Mapping[str, CloseupReading],
+    matches: Iterable[MediaMatch],
+    relations: Iterable[ViewRelation],
+    copies: Sequence[Finding] | None = None,
+) -> list[Finding]:
+    """What claims repeat of earlier ones: copies, other angles and the same site,
+    recycled identifiers (what ``check`` asks of new footage). ``copies``: the copy
+    findings, when the caller has them already."""
+    if copies is None:
+        copies = copy_findings(claims, media, matches)
     return [
         *copies,
         *angle_findings(claims, relations, derived_items(claims, copies)),
         *find_recycled_identifiers(claims, readings),
-        *find_missing_closeups(claims, media, readings),
-        *find_recorded_before(claims, metadata or {}),
     ]
 
 
@@ -90,6 +107,7 @@ __all__ = [
     "find_missing_closeups",
     "find_recorded_before",
     "find_recycled_identifiers",
+    "find_repeats",
     "identical_copy",
     "readings_of",
 ]

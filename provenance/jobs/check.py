@@ -4,8 +4,11 @@ Each file is analysed as ``rescore`` would analyse it, then taken as the
 footage of one more claim, made after every archived claim, and the very
 functions of the nightly job say what it repeats: the same matchers, the same
 "who is the original" order (:func:`~provenance.findings.claim_order`) and the
-same detectors (:func:`~provenance.findings.find_all`). Only that claim's
-findings about repeated footage and identifiers are shown (:data:`REPEATS`).
+same detectors of repeats (:func:`~provenance.findings.find_repeats`, the part
+of :func:`~provenance.findings.find_all` that says what a claim repeats). Only
+that claim's findings about repeated footage and identifiers are shown
+(:data:`REPEATS`); the archive's close-up readings are read only for a file
+that shows an identifier.
 Failures follow the nightly job's policy: footage that cannot be decoded is
 unreadable, a bug of ours on a file or a pair is that file's internal error
 (logged with its traceback), and the other files go on.
@@ -18,7 +21,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from ..archive import Archive
-from ..findings import claim_order, copy_findings, find_all
+from ..errors import ArchiveError
+from ..findings import claim_order, copy_findings, find_repeats
 from ..fingerprint import CloseupReading, Fingerprints, codecs
 from ..match import MediaMatch, ViewIndex, ViewRelation
 from ..media import FileMetadata, sha256_file
@@ -91,11 +95,11 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
         claims = sorted(archive.claims(), key=claim_order)
         media = {record.sha256: record for record in archive.all_media()}
         columns = frame_columns(archive)
-        readings = stored_readings(archive)
         matches = copy_matches(archive)
         relations = view_relations(archive)
     matcher = copy_matcher(archive, claims, columns)
     views: ViewIndex | None = None  # built when a file needs it
+    readings: dict[str, CloseupReading] | None = None  # read when a file shows identifiers
     last_seq = max((c.seq for c in claims), default=0)
 
     checked: list[CheckedMedia] = []
@@ -125,27 +129,30 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
         try:
             matched = matcher.match_prints(sha, new_prints)
             new_matches, problems = matched.matches, problems + list(matched.problems)
+        except ArchiveError:  # the archive cannot be read: the command stops (exit 3)
+            raise
         except Exception as exc:  # a bug of ours: this file's problem, the others go on
             problems.append(Problem.internal("matching (copies)", exc))
         everything = [*claims, claim]
         known = {**media, sha: media.get(sha, record)}
-        copied = [
-            f
-            for f in copy_findings(everything, known, [*matches, *new_matches])
-            if f.claim_id == CHECKED_CLAIM
-        ]
+        copies = copy_findings(everything, known, [*matches, *new_matches])
+        copied = [f for f in copies if f.claim_id == CHECKED_CLAIM]
         new_relations: tuple[ViewRelation, ...] = ()
         if not copied and outcome.info.kind is MediaKind.VIDEO and new_prints.views is not None:
             if views is None:
                 views = view_index(archive, claims, media, columns.view_words())
             related = views.relations_of(sha, new_prints.views, stage="matching (views)")
             new_relations, problems = related.relations, problems + list(related.problems)
-        found = find_all(
+        if readings is None and (sha in media or _shows_identifiers(new_prints)):
+            with archive.snapshot():
+                readings = stored_readings(archive)
+        found = find_repeats(
             everything,
             known,
-            _with(readings, sha, new_prints),
+            _with(readings or {}, sha, new_prints),
             [*matches, *new_matches],
             [*relations, *new_relations],
+            copies,
         )
         findings.extend(
             replace(f, claim_id=None)
@@ -169,6 +176,12 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
             )
         )
     return CheckResult(tuple(checked), tuple(findings))
+
+
+def _shows_identifiers(prints: Fingerprints) -> bool:
+    """Whether a file can recycle an identifier: the archive's readings are read only then
+    (an item already archived is judged by its stored reading, whatever it shows now)."""
+    return prints.closeup is not None and bool(prints.closeup.identifiers)
 
 
 def _with(

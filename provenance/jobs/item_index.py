@@ -9,13 +9,15 @@ memory-mapped instead. ``rescore`` brings them up to date as items arrive,
 and every command that loads them first checks them against the archive,
 whose fingerprint writes are numbered (schema 5): an index of another
 format, or one that holds an item whose fingerprints were written again
-since, is never used. When the archive only gained items, the index gains a
-part with theirs; otherwise it is built again. Parts are written under new
-names and the manifest replaced last, so a reader sees the old index or the
-new one, never half of one (parts no manifest names are removed once they
-are old: a ``check`` and a ``rescore`` may write at once); an index that
-cannot be written (a read-only folder) costs the next command the build,
-nothing else.
+since, is never used. When the archive only gained items, only theirs are
+decoded, and the index is written again as one part: the old part streamed
+from its memory map, then theirs. A reader then maps one part and copies
+nothing (joining parts in memory cost ``check`` 0.65 s at 10,000 items).
+Otherwise it is built again. Parts are written under new names and the
+manifest replaced last, so a reader sees the old index or the new one, never
+half of one (parts no manifest names are removed once they are old: a
+``check`` and a ``rescore`` may write at once); an index that cannot be
+written (a read-only folder) costs the next command the build, nothing else.
 """
 
 from __future__ import annotations
@@ -42,7 +44,6 @@ log = logging.getLogger("provenance")
 
 # what the columns are made of: a change of any of these makes every index stale
 FORMAT = f"table-1 {COPY_MATCHER} {' '.join(codecs.INDEX_KINDS)}"
-MAX_PARTS = 8  # more parts than this are joined into one when the index is next written
 MANIFEST = "manifest.json"
 WORD_ARRAYS = ("data", "indices", "indptr", "idf")  # a kept word index (WordIndex.arrays)
 GRACE_S = 600  # a part no manifest names is removed once it is this old (s)
@@ -80,8 +81,8 @@ def frame_columns(archive: Archive, *, persist: bool = True) -> TableColumns:
         and manifest.get("archive") == epoch[0]  # not another archive made at this path
     ):
         parts = _read_parts(folder, manifest["parts"])
-        if parts and manifest.get("epoch") == epoch[1]:
-            return TableColumns.joined([p.columns for p in parts])
+        if parts and manifest.get("epoch") == epoch[1] and (len(parts) == 1 or not persist):
+            return _joined(parts)
     seqs = archive.fingerprint_seqs(codecs.INDEX_KINDS)
     kept = parts if all(_unchanged(p, seqs) for p in parts) else []
     known = {sha for part in kept for sha in part.columns.shas}
@@ -97,11 +98,8 @@ def frame_columns(archive: Archive, *, persist: bool = True) -> TableColumns:
         parts.append(
             _Part(TableColumns.of(new, prints), np.array([seqs[s] for s in new], np.int64))
         )
-    if len(parts) > MAX_PARTS:
-        parts = [_Part(_joined(parts), np.concatenate([p.seqs for p in parts]))]
-    if persist and epoch is not None:
-        _write(folder, parts, epoch)
-    return _joined(parts)
+    written = _write(folder, parts, epoch) if persist and epoch is not None else None
+    return written.columns if written is not None else _joined(parts)
 
 
 def _joined(parts: list[_Part]) -> TableColumns:
@@ -216,12 +214,13 @@ def _consistent(c: TableColumns) -> bool:
     )
 
 
-def _write(folder: Path, parts: list[_Part], epoch: tuple[str, int]) -> None:
-    """Write the parts not yet on disk, then the manifest in one replace; drop what it no
-    longer names. A failure leaves the old index (or none): the next command builds."""
+def _write(folder: Path, parts: list[_Part], epoch: tuple[str, int]) -> _Part | None:
+    """Write ``parts`` as one part (unless it is one on disk already), then the manifest
+    in one replace; drop what it no longer names. The part, memory-mapped from disk, or
+    None on a failure, which leaves the old index (or none): the next command builds."""
     try:
         folder.mkdir(exist_ok=True)
-        names = [part.name or _write_part(folder, part) for part in parts]
+        names = [parts[0].name if len(parts) == 1 and parts[0].name else _write_part(folder, parts)]
         temporary = folder / f".{MANIFEST}.{uuid.uuid4().hex}"
         archive, number = epoch
         manifest = {"format": FORMAT, "archive": archive, "epoch": number, "parts": names}
@@ -234,6 +233,8 @@ def _write(folder: Path, parts: list[_Part], epoch: tuple[str, int]) -> None:
                 _remove(old)
     except OSError as exc:
         log.warning("item index: cannot write %s (%s); the next command builds it", folder, exc)
+        return None
+    return next(iter(_read_parts(folder, names)), None)
 
 
 def _remove(path: Path) -> None:
@@ -250,26 +251,42 @@ def _age_s(path: Path) -> float:
         return 0.0
 
 
-def _write_part(folder: Path, part: _Part) -> str:
+def _write_part(folder: Path, parts: list[_Part]) -> str:
+    """``parts`` one after the other as one new part (positions renumbered): its name."""
     name = f"part-{uuid.uuid4().hex}"
-    _write_arrays(
-        folder / name,
-        {
-            **part.columns.arrays(),
-            "shas": np.array([s.encode() for s in part.columns.shas], "S64"),
-            "seqs": part.seqs,
-        },
-    )
+    offsets = np.cumsum([0, *(len(p.columns) for p in parts)])[:-1]
+    pieces: dict[str, list[np.ndarray]] = {
+        field: [getattr(p.columns, field) for p in parts] for field in TableColumns.ARRAYS
+    }
+    pieces["owner"] = [p.columns.owner + np.int32(o) for p, o in zip(parts, offsets, strict=True)]
+    pieces["shas"] = [np.array([s.encode() for s in p.columns.shas], "S64") for p in parts]
+    pieces["seqs"] = [p.seqs for p in parts]
+    _write_arrays(folder / name, pieces)
     return name
 
 
-def _write_arrays(where: Path, arrays: dict[str, np.ndarray]) -> None:
-    """``arrays`` as .npy files in folder ``where``, which appears whole or not at all."""
+def _write_arrays(where: Path, arrays: dict[str, np.ndarray | list[np.ndarray]]) -> None:
+    """``arrays`` as .npy files in folder ``where``, which appears whole or not at all.
+
+    An array given as pieces is written as their concatenation, piece by piece into
+    the file's memory map: a memory-mapped piece is never held in memory whole.
+    """
     where.parent.mkdir(exist_ok=True)
     temporary = where.with_name(f".{where.name}.{uuid.uuid4().hex}")
     temporary.mkdir()
     for field, array in arrays.items():
-        np.save(temporary / f"{field}.npy", np.ascontiguousarray(array), allow_pickle=False)
+        pieces = array if isinstance(array, list) else [array]
+        first = np.asarray(pieces[0])
+        shape = (sum(len(piece) for piece in pieces), *first.shape[1:])
+        out = np.lib.format.open_memmap(
+            temporary / f"{field}.npy", mode="w+", dtype=first.dtype, shape=shape
+        )
+        at = 0
+        for piece in pieces:
+            out[at : at + len(piece)] = piece
+            at += len(piece)
+        out.flush()
+        del out
     try:
         os.replace(temporary, where)
     except OSError:  # another command kept the same one first

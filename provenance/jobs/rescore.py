@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..archive import Archive, ScoredClaim, matching_stage, open_archive
+from ..errors import ArchiveError
 from ..findings import claim_order, copy_findings, derived_items, find_all
 from ..fingerprint import WordBag
 from ..match import (
@@ -273,6 +274,8 @@ def _matcher(
         for sha in shas:
             try:
                 yield one(sha)
+            except ArchiveError:  # the archive cannot be read: the run stops (exit 3)
+                raise
             except Exception as exc:  # a bug of ours on this item: the others go on
                 yield ItemMatches(sha, (), (Problem.internal(stage, exc),))
 

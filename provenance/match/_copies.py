@@ -18,6 +18,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..errors import ArchiveError
 from ..fingerprint import (
     FILL_CROPS,
     NO_TILE,
@@ -84,6 +85,8 @@ def match_fingerprint(
             theirs = table.full(candidate)
             duration = float(table.durations[candidate])
             found = None if theirs is None else match_region(query, theirs, candidate, duration)
+        except ArchiveError:  # the archive cannot be read: no pair is to blame
+            raise
         except Exception as exc:
             if failed is None:
                 raise

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..errors import ArchiveError
 from ..fingerprint import SIFT_VOCABULARY, SceneViews, WordBag
 from ..model import (
     EventAgreement,
@@ -242,6 +243,8 @@ class ViewIndex:
             try:
                 theirs = self.views(other)
                 evidence = None if theirs is None else relate_items(views, theirs)
+            except ArchiveError:  # the archive cannot be read: no pair is to blame
+                raise
             except Exception as exc:  # a bug of ours on one pair: the other pairs stand
                 problems.append(Problem.internal(stage, exc, about=f"with {other[:12]}"))
                 continue

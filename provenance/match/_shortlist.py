@@ -78,11 +78,13 @@ class WordIndex:
         query *= self.idf
         query /= max(float(np.linalg.norm(query)), 1e-9)
         scores = self.matrix @ query
-        order = np.argsort(-scores)
-        ranked = [
-            (int(i), float(scores[i])) for i in order if scores[i] > 0 and int(i) not in exclude
-        ]
-        return ranked[:top]
+        ranked: list[tuple[int, float]] = []
+        for i in np.argsort(-scores).tolist():  # the best first: stop at ``top``
+            if scores[i] <= 0 or len(ranked) >= top:
+                break
+            if i not in exclude:
+                ranked.append((i, float(scores[i])))
+        return ranked
 
 
 def word_runs(bags: Sequence[WordBag]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -116,8 +116,10 @@ class TableColumns:
     def view_words(self) -> dict[str, WordBag]:
         """Each item's other-angle visual words (SIFT), by sha256: empty without views."""
         ends = np.cumsum(self.view_lengths)
+        ids, counts = np.asarray(self.view_ids), np.asarray(self.view_counts)  # (not memmaps:
+        # slicing one costs ten times more, 0.13 s for 10,000 items)
         return {
-            sha: WordBag(self.view_ids[end - n : end], self.view_counts[end - n : end])
+            sha: WordBag(ids[end - n : end], counts[end - n : end])
             for sha, n, end in zip(
                 self.shas, self.view_lengths.tolist(), ends.tolist(), strict=True
             )

@@ -92,14 +92,42 @@ def test_the_index_is_written_then_read_back_as_built(archive, monkeypatch) -> N
     assert isinstance(loaded.hashes, np.memmap)  # read from disk, not held twice
 
 
-def test_a_new_item_adds_a_part_and_keeps_the_old_one(archive) -> None:
+def test_a_new_item_alone_is_decoded_and_the_index_stays_one_part(archive, monkeypatch) -> None:
     frame_columns(archive)
     first = json.loads((index_dir(archive) / "manifest.json").read_text())["parts"]
-    add_item(archive, "C9", prints(RNG.integers(1, 2**63, N, dtype=np.uint64)), 9)
+    sha = add_item(archive, "C9", prints(RNG.integers(1, 2**63, N, dtype=np.uint64)), 9)
+    decoded = []
+    monkeypatch.setattr(item_index, "_all_light", lambda *_: pytest.fail("built again"))
+    monkeypatch.setattr(
+        item_index, "light_prints", lambda a, s, k: decoded.append(s) or light_prints(a, s, k)
+    )
     columns = frame_columns(archive)
+    assert decoded == [sha]
     parts = json.loads((index_dir(archive) / "manifest.json").read_text())["parts"]
-    assert parts[:1] == first and len(parts) == 2
+    assert len(parts) == 1 and parts != first
     assert same(columns, fresh(archive)) and len(columns) == 4
+    assert isinstance(columns.hashes, np.memmap) and isinstance(columns.view_ids, np.memmap)
+
+
+def test_an_index_in_several_parts_is_read_then_written_as_one(archive, monkeypatch) -> None:
+    """As earlier versions left it: read joined; written again as one part when allowed."""
+    built = frame_columns(archive)
+    folder = index_dir(archive)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    names = []
+    for shas in (built.shas[:1], built.shas[1:]):
+        columns = TableColumns.of(
+            shas, [light_prints(archive, s, codecs.INDEX_KINDS) for s in shas]
+        )
+        seqs = archive.fingerprint_seqs(codecs.INDEX_KINDS)
+        part = item_index._Part(columns, np.array([seqs[s] for s in shas], np.int64))
+        names.append(item_index._write_part(folder, [part]))
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "parts": names}))
+    _no_build(monkeypatch)
+    assert same(frame_columns(archive, persist=False), built)
+    assert json.loads((folder / "manifest.json").read_text())["parts"] == names
+    assert same(frame_columns(archive), built)
+    assert len(json.loads((folder / "manifest.json").read_text())["parts"]) == 1
 
 
 def test_other_kinds_written_leave_the_index_as_it_was(archive, monkeypatch) -> None:
