@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from provenance.fingerprint import WordBag
-from provenance.match import WordIndex
+from provenance.match import WordIndex, _shortlist
 
 VOCABULARY = 64
 
@@ -62,3 +62,17 @@ def test_an_empty_archive_or_an_empty_query_shortlists_nothing():
     assert WordIndex(_bags(4, 5), vocabulary=VOCABULARY).shortlist(nothing) == []
     only_empty = WordIndex([nothing, nothing], vocabulary=VOCABULARY)
     assert only_empty.shortlist(_bags(5, 1)[0]) == []
+
+
+def test_an_index_built_in_small_blocks_has_the_very_weights_of_one_block(monkeypatch):
+    """Weights are made a block of rows at a time; each row's sums as in one pass."""
+    bags = _bags(6, 300)
+    whole = WordIndex(bags, vocabulary=VOCABULARY)
+    monkeypatch.setattr(_shortlist, "BLOCK_WEIGHTS", 7)  # rows cut across every block
+    blocks = WordIndex(bags, vocabulary=VOCABULARY)
+    for field in ("data", "indices", "indptr"):
+        assert np.array_equal(getattr(blocks.matrix, field), getattr(whole.matrix, field))
+    assert blocks.matrix.data.tobytes() == whole.matrix.data.tobytes()  # bit for bit
+    assert blocks.matrix.indices.dtype == np.int32 == blocks.matrix.indptr.dtype
+    query = bags[3] if len(bags[3].words) else bags[4]
+    assert blocks.shortlist(query, top=50) == whole.shortlist(query, top=50)
