@@ -38,6 +38,7 @@ from ._words import (
     Vocabulary,
     WordBag,
     bag_of_words,
+    distinct_words,
     orb_words,
     sift_words,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "bag_of_words",
     "band_energy",
     "compose_variants",
+    "distinct_words",
     "drop_overlays",
     "event_track",
     "event_windows",

@@ -16,7 +16,7 @@ from functools import cached_property
 import cv2
 import numpy as np
 
-from ._words import WordBag, bag_of_words, sift_words
+from ._words import SIFT_VOCABULARY, WordBag, bag_of_words, distinct_words, sift_words
 
 SIFT_FEATURES = 800
 
@@ -60,7 +60,7 @@ class ViewFeatures:
     @cached_property
     def word_ids(self) -> np.ndarray:
         """The distinct visual words of this key frame, sorted."""
-        return np.unique(sift_words(self.rooted).ravel())
+        return distinct_words(sift_words(self.rooted), SIFT_VOCABULARY.size)
 
 
 _sift: cv2.SIFT | None = None

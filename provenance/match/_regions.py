@@ -16,7 +16,14 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from ..fingerprint import ORB_VOCABULARY, Fingerprints, FrameFeatures, MediaFingerprint, orb_words
+from ..fingerprint import (
+    ORB_VOCABULARY,
+    Fingerprints,
+    FrameFeatures,
+    MediaFingerprint,
+    distinct_words,
+    orb_words,
+)
 from ..fingerprint._hashing import THUMB, dihedral_thumbnails, inverse_variant, phash_thumbnails
 from ._geometry import PairGeometry, mapped_box, usable_homography, verify_orb
 from ._shortlist import pairs_by_shared_words
@@ -106,8 +113,8 @@ def _keyframe_pairs(
 ) -> list[tuple[FrameFeatures, FrameFeatures]]:
     """The ``top`` key-frame pairs sharing the most visual words (and any at all)."""
     ranked = pairs_by_shared_words(
-        [np.unique(orb_words(f.descriptors)) for f in mine],
-        [np.unique(orb_words(f.descriptors)) for f in theirs],
+        [distinct_words(orb_words(f.descriptors), ORB_VOCABULARY.size) for f in mine],
+        [distinct_words(orb_words(f.descriptors), ORB_VOCABULARY.size) for f in theirs],
         ORB_VOCABULARY.size,
     )
     return [(mine[i], theirs[j]) for shared, i, j in ranked[:top] if shared > 0]

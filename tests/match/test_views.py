@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from conftest import FIXTURES
@@ -143,8 +145,15 @@ def test_scene_views_survive_storage():
         np.zeros((1, 36, 64), np.uint8),
     )
     stored = views.Fingerprints(table, [], views.orb_bag([]), views.SceneViews([frame], bag, track))
-    back = codecs.decode(codecs.encode(stored))
+    encoded = codecs.encode(stored)
+    back = codecs.decode(encoded)
     assert back is not None and back.views is not None
+    # the SIFT kinds are deflated now; items stored plain before are read the same
+    assert len(encoded[codecs.SIFT_KEYFRAMES]) < len(_plain(encoded[codecs.SIFT_KEYFRAMES]))
+    before = codecs.decode({**encoded, **{k: _plain(encoded[k]) for k in _SIFT_KINDS}})
+    assert before is not None and before.views is not None
+    assert np.array_equal(before.views.keyframes[0].descriptors, frame.descriptors)
+    assert np.array_equal(before.views.bag.counts, back.views.bag.counts)
     (key,) = back.views.keyframes
     assert key.time_s == 1.5 and key.size == (640, 360)
     assert np.array_equal(key.descriptors, frame.descriptors)
@@ -152,3 +161,14 @@ def test_scene_views_survive_storage():
     assert np.array_equal(back.views.track.spot, track.spot)
     assert back.views.sound is not None and back.views.sound.clips == ()
     assert bag.words.max() < views.SIFT_VOCABULARY.size and bag.counts.max() <= 3
+
+
+_SIFT_KINDS = (codecs.SIFT_KEYFRAMES, codecs.SIFT_WORDS)
+
+
+def _plain(data: bytes) -> bytes:
+    """A stored kind as earlier versions wrote it: the same arrays, not deflated."""
+    arrays = np.load(io.BytesIO(data), allow_pickle=False)
+    out = io.BytesIO()
+    np.savez(out, **{name: arrays[name] for name in arrays.files})
+    return out.getvalue()
