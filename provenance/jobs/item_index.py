@@ -29,7 +29,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -265,7 +265,7 @@ def _write_part(folder: Path, parts: list[_Part]) -> str:
     return name
 
 
-def _write_arrays(where: Path, arrays: dict[str, np.ndarray | list[np.ndarray]]) -> None:
+def _write_arrays(where: Path, arrays: Mapping[str, np.ndarray | list[np.ndarray]]) -> None:
     """``arrays`` as .npy files in folder ``where``, which appears whole or not at all.
 
     An array given as pieces is written as their concatenation, piece by piece into
