@@ -6,9 +6,11 @@ functions of the nightly job say what it repeats: the same matchers, the same
 "who is the original" order (:func:`~provenance.findings.claim_order`) and the
 same detectors of repeats (:func:`~provenance.findings.find_repeats`, the part
 of :func:`~provenance.findings.find_all` that says what a claim repeats). Only
-that claim's findings about repeated footage and identifiers are shown
-(:data:`REPEATS`); the archive's close-up readings are read only for a file
-that shows an identifier.
+that claim's findings are shown: copies, other angles and the same site,
+recycled identifiers. Whether a claim as a whole shows an identifying
+close-up (``no_closeup``) is no question for one lone file: its media
+object's ``closeup`` says what it shows. The archive's close-up readings are
+read only for a file that shows an identifier.
 Failures follow the nightly job's policy: footage that cannot be decoded is
 unreadable, a bug of ours on a file or a pair is that file's internal error
 (logged with its traceback), and the other files go on.
@@ -30,7 +32,6 @@ from ..model import (
     Claim,
     ClaimMedia,
     Finding,
-    FindingKind,
     MediaInfo,
     MediaKind,
     MediaRecord,
@@ -45,17 +46,6 @@ from .progress import progress
 from .rescore import copy_matcher, copy_matches, view_index, view_relations
 
 CHECKED_CLAIM = "checked"  # the claim a checked file stands for: after every archived claim
-# What check reports: what the footage repeats of the archive. Whether a claim
-# as a whole shows an identifying close-up (no_closeup) is no question for one
-# lone file; its media object's ``closeup`` says what it shows.
-REPEATS = frozenset(
-    {
-        FindingKind.COPY,
-        FindingKind.OTHER_ANGLE,
-        FindingKind.SAME_SITE,
-        FindingKind.RECYCLED_IDENTIFIER,
-    }
-)
 _AFTER_ALL = datetime(9999, 1, 1, tzinfo=UTC)
 
 
@@ -154,11 +144,7 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
             [*relations, *new_relations],
             copies,
         )
-        findings.extend(
-            replace(f, claim_id=None)
-            for f in found
-            if f.claim_id == CHECKED_CLAIM and f.kind in REPEATS
-        )
+        findings.extend(replace(f, claim_id=None) for f in found if f.claim_id == CHECKED_CLAIM)
         for problem in problems[len(outcome.problems) :]:
             log_problem(path, problem)
         checked.append(
