@@ -144,10 +144,7 @@ def kept_word_index(
     key = hashlib.sha256("\n".join([FORMAT, name, *map(str, epoch), *rows]).encode())
     folder = index_dir(archive) / f"words-{name}-{key.hexdigest()[:24]}"
     try:
-        arrays = {
-            field: np.load(folder / f"{field}.npy", mmap_mode="r", allow_pickle=False)
-            for field in WORD_ARRAYS
-        }
+        arrays = _read_arrays(folder, WORD_ARRAYS)
         if len(arrays["indptr"]) == len(rows) + 1:
             return WordIndex.from_arrays(arrays)
     except (OSError, ValueError):
@@ -185,12 +182,8 @@ def _read_parts(folder: Path, names: list) -> list[_Part]:
     try:
         for name in names:
             where = folder / str(name)
-            arrays = {
-                field: np.load(where / f"{field}.npy", mmap_mode="r", allow_pickle=False)
-                for field in TableColumns.ARRAYS
-            }
-            shas = np.load(where / "shas.npy", allow_pickle=False)
-            seqs = np.load(where / "seqs.npy", allow_pickle=False)
+            arrays = _read_arrays(where, (*TableColumns.ARRAYS, "shas", "seqs"))
+            shas, seqs = arrays.pop("shas"), np.asarray(arrays.pop("seqs"))
             columns = TableColumns(tuple(s.decode() for s in shas.tolist()), **arrays)
             if not _consistent(columns) or len(seqs) != len(columns):
                 log.warning("item index: %s does not hold together; building it again", where)
@@ -263,6 +256,14 @@ def _write_part(folder: Path, parts: list[_Part]) -> str:
     pieces["seqs"] = [p.seqs for p in parts]
     _write_arrays(folder / name, pieces)
     return name
+
+
+def _read_arrays(where: Path, fields: Sequence[str]) -> dict[str, np.ndarray]:
+    """What :func:`_write_arrays` wrote in folder ``where``: ``fields``, memory-mapped."""
+    return {
+        field: np.load(where / f"{field}.npy", mmap_mode="r", allow_pickle=False)
+        for field in fields
+    }
 
 
 def _write_arrays(where: Path, arrays: Mapping[str, np.ndarray | list[np.ndarray]]) -> None:
