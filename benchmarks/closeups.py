@@ -22,8 +22,12 @@ from ._common import add_clip, add_fixtures, add_repeat, clip_of, emit, median_t
 
 
 def bench(path: Path, fixtures: Path, repeat: int) -> dict:
-    from provenance.fingerprint import CandidateFrames, fingerprint_frames, read_media_closeups
-    from provenance.fingerprint._closeups import RapidReader
+    from provenance.fingerprint import (
+        CandidateFrames,
+        RapidReader,
+        fingerprint_frames,
+        read_media_closeups,
+    )
     from provenance.media import extract_frames, probe_media
 
     duration = probe_media(str(path)).duration_s or 60.0
@@ -32,7 +36,7 @@ def bench(path: Path, fixtures: Path, repeat: int) -> dict:
         [
             sys.executable,
             "-c",
-            "from provenance.fingerprint._closeups import RapidReader; RapidReader()",
+            "from provenance.fingerprint import RapidReader; RapidReader()",
         ],
         check=True,
     )

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from .fingerprint import CloseupReading
 from .model import (
+    AirframeEvidence,
     CaptureEvidence,
     Credibility,
     Finding,
@@ -28,7 +29,7 @@ from .model import (
     ViewGeometry,
 )
 
-SCORING_MODEL = "v4"
+SCORING_MODEL = "v5"
 BASE_SCORE = 70
 
 # code -> effect in points. Codes are stable: reports and analysts' tools key on them.
@@ -39,12 +40,14 @@ EFFECTS: dict[str, int] = {
     "other_angle_of_earlier_claim": -35,  # the launch an earlier claim showed, another camera
     "recycled_identifier": -30,  # an airframe's serial an earlier claim showed
     "recycled_identifier_in_copy": 0,  # the same, inside footage already counted as a copy
+    "recycled_airframe": -30,  # an airframe an earlier claim showed, known again by its marks
     "recorded_before_claim": -30,  # the file says it was recorded days before the attack
     "recorded_before_claim_in_copy": 0,  # the same, of footage already counted as a copy
     # moderate: nothing ties the claim to one airframe
     "no_identifying_closeup": -15,
     # positive: a new airframe, shown close enough to be checked
     "fresh_identifier": 10,
+    "fresh_airframe": 10,  # the same without a serial: its own marks, in no earlier claim
     # uncertainty, not guilt
     "media_unreadable": 0,  # rated on the other media
     "media_not_analysed": 0,  # still pending; the next rescore analyses it
@@ -97,6 +100,8 @@ def score_claim(
             in_copy = (finding.media, finding.other_claim) in copied
             code = "recycled_identifier_in_copy" if in_copy else "recycled_identifier"
             reasons.append(_reason(code, _identifier_text(finding, in_copy)))
+        elif finding.kind is FindingKind.RECYCLED_AIRFRAME:
+            reasons.append(_reason("recycled_airframe", _airframe_text(finding)))
         elif finding.kind is FindingKind.RECORDED_BEFORE_CLAIM:
             in_copy = any(media_path == finding.media for media_path, _ in copied)
             code = "recorded_before_claim_in_copy" if in_copy else "recorded_before_claim"
@@ -113,6 +118,8 @@ def score_claim(
     fresh = _fresh_identifier(claim, evidence, readings or {})
     if fresh is not None:
         reasons.append(_reason("fresh_identifier", fresh))
+    elif (fresh := _fresh_airframe(claim, evidence, readings or {})) is not None:
+        reasons.append(_reason("fresh_airframe", fresh))
 
     states = [(item.path, media.get(item.sha256)) for item in claim.media]
     unreadable = [(p, r) for p, r in states if r is not None and r.status is MediaStatus.UNREADABLE]
@@ -159,6 +166,40 @@ def _fresh_identifier(
                     f"{marking.text} in a close-up, not seen in any earlier claim"
                 )
     return None
+
+
+def _fresh_airframe(
+    claim: StoredClaim, evidence: Sequence[Finding], readings: Mapping[str, CloseupReading]
+) -> str | None:
+    """The sentence for the claim's first close-up that shows an airframe by its marks
+    and recycles none, if any (a claim with a fresh identifier is credited for that)."""
+    recycled = {
+        f.media
+        for f in evidence
+        if f.kind
+        in (FindingKind.RECYCLED_AIRFRAME, FindingKind.RECYCLED_IDENTIFIER, FindingKind.COPY)
+    }
+    for item in claim.media:
+        reading = readings.get(item.sha256)
+        shown = None if reading is None else reading.by_marks
+        if shown is not None and item.path not in recycled:
+            return (
+                f"{item.path} {format_time(shown.time_s)} shows an airframe close enough to"
+                f" make out its marks ({shown.marks} distinct marks on"
+                f" {shown.cover:.0%} of the frame), in no earlier claim"
+            )
+    return None
+
+
+def _airframe_text(finding: Finding) -> str:
+    ev = finding.evidence
+    assert isinstance(ev, AirframeEvidence)  # the kind's (model)
+    return (
+        f"{finding.media} {format_time(ev.frame_s)} shows the airframe of"
+        f" {finding.other_media} {format_time(ev.other_frame_s)} of earlier claim"
+        f" {finding.other_claim}: {ev.agreeing} of {len(ev.marks)} patches of fine detail"
+        " (scratches, chips, dirt) agree once the two close-ups are registered"
+    )
 
 
 def _reason(code: str, text: str) -> Reason:

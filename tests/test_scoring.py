@@ -34,9 +34,7 @@ from provenance.scoring import (
 
 def stored(claim_id: str, shas: list[str]) -> StoredClaim:
     media = tuple(ClaimMedia(f"media/{s}.mp4", s) for s in shas)
-    claim = Claim(
-        claim_id, datetime(2024, 10, 1, tzinfo=UTC), "g", tuple(m.path for m in media)
-    )
+    claim = Claim(claim_id, datetime(2024, 10, 1, tzinfo=UTC), "g", tuple(m.path for m in media))
     return StoredClaim(claim, 1, datetime(2024, 10, 2, tzinfo=UTC), media)
 
 
@@ -133,9 +131,10 @@ def test_our_own_failure_is_said_and_never_held_against_the_claim() -> None:
         assert {r.code for r in cred.reasons} == {"media_internal_error"}
         assert all("error in provenance itself" in r.text for r in cred.reasons)
         assert all(r.effect == 0 for r in cred.reasons)
-    assert "internal error in close-ups: RuntimeError: onnx" in score_claim(
-        stored("C1", ["c"]), [], {"c": stage}
-    ).reasons[0].text
+    assert (
+        "internal error in close-ups: RuntimeError: onnx"
+        in score_claim(stored("C1", ["c"]), [], {"c": stage}).reasons[0].text
+    )
 
 
 def test_pending_media_is_said() -> None:
@@ -228,6 +227,58 @@ def test_an_identifier_inside_copied_footage_is_counted_once() -> None:
     assert codes == ["copy_of_earlier_claim", "recycled_identifier_in_copy"]
     assert EFFECTS["recycled_identifier_in_copy"] == 0
     assert cred.score == BASE_SCORE + EFFECTS["copy_of_earlier_claim"]
+
+
+def _by_marks(time_s: float = 2.0):
+    from provenance.fingerprint import CloseupReading, SurfaceMeasure
+
+    return CloseupReading((time_s,), surfaces=(SurfaceMeasure(time_s, 0.91, 42, 30, 1.9),))
+
+
+def recycled_airframe(claim_id: str, media: str) -> Finding:
+    from provenance.model import AirframeEvidence
+
+    marks = tuple((24 * i, 0, 24 * i + 24, 24, 0.9 if i < 17 else 0.2) for i in range(20))
+    evidence = AirframeEvidence(
+        2.0, 0.0, (640, 480), (640, 480), 85, 0.8, 30, 0.5, (1, 0, 0, 0, 1, 0, 0, 0, 1), marks
+    )
+    return Finding(
+        FindingKind.RECYCLED_AIRFRAME,
+        claim_id,
+        media,
+        0.85,
+        "C0",
+        "media/orig.jpg",
+        evidence=evidence,
+    )
+
+
+def test_a_close_up_by_its_marks_alone_is_fresh_until_an_earlier_claim_showed_it() -> None:
+    """No serial: the airframe's own marks make the close-up, and recognise it later."""
+    cred = score_claim(stored("C1", ["a"]), [], {"a": done("a")}, {"a": _by_marks()})
+    (reason,) = cred.reasons
+    assert reason.code == "fresh_airframe" and cred.score == BASE_SCORE + EFFECTS["fresh_airframe"]
+    assert reason.text == (
+        "media/a.mp4 00:02 shows an airframe close enough to make out its marks"
+        " (42 distinct marks on 91% of the frame), in no earlier claim"
+    )
+    again = score_claim(
+        stored("C1", ["a"]),
+        [recycled_airframe("C1", "media/a.mp4")],
+        {"a": done("a")},
+        {"a": _by_marks()},
+    )
+    assert [r.code for r in again.reasons] == ["recycled_airframe"]
+    assert again.reasons[0].text == (
+        "media/a.mp4 00:02 shows the airframe of media/orig.jpg 00:00 of earlier claim C0:"
+        " 17 of 20 patches of fine detail (scratches, chips, dirt) agree once the two"
+        " close-ups are registered"
+    )
+    assert again.score == BASE_SCORE + EFFECTS["recycled_airframe"] < BASE_SCORE
+    # a fresh serial is credited once, not again for the marks around it
+    both = {"a": _reading("BN-1042"), "b": _by_marks()}
+    codes = [r.code for r in score_claim(stored("C1", ["a", "b"]), [], {}, both).reasons]
+    assert "fresh_identifier" in codes and "fresh_airframe" not in codes
 
 
 def test_no_identifying_closeup_is_a_moderate_penalty() -> None:

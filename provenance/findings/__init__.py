@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from ..fingerprint import CloseupReading
-from ..match import MediaMatch, ViewRelation
+from ..match import AirframeMatch, MediaMatch, ViewRelation
 from ..media import FileMetadata
 from ..model import Finding, MediaRecord, StoredClaim, claim_order
+from .airframes import find_recycled_airframes
 from .angles import angle_findings, derived_items
 from .closeups import find_missing_closeups, find_recycled_identifiers, readings_of
 from .copies import copy_findings, identical_copy
@@ -39,9 +40,10 @@ ANALYSES: tuple[tuple[str, str, bool], ...] = (
     ),
     (
         "closeup",
-        "identifying close-ups (a marking on the subject, large and sharp enough to make"
-        " out) and the serial numbers read on them (OCR), matched across claims; close-ups"
-        " without any text are not recognised yet",
+        "identifying close-ups (a marking on the subject, or a surface whose own marks"
+        " are large and sharp enough to make out), the serial numbers read on them (OCR),"
+        " and the same airframe recognised by its marks (recycled_airframe), matched"
+        " across claims",
         True,
     ),
     (
@@ -61,17 +63,18 @@ def find_all(
     matches: Iterable[MediaMatch],
     relations: Iterable[ViewRelation],
     metadata: Mapping[str, FileMetadata] | None = None,
+    airframes: Iterable[AirframeMatch] = (),
 ) -> list[Finding]:
     """All findings for ``claims`` (earliest first), from every detector.
 
     ``readings`` are the close-up readings by sha256, ``metadata`` what each
-    file says about itself (by sha256; items without it are not judged); ``matches`` and
-    ``relations`` the copy matches and view relations between media that the
-    matchers stored (each item matched once, when new: the detectors read them
-    both ways).
+    file says about itself (by sha256; items without it are not judged); ``matches``,
+    ``relations`` and ``airframes`` the copy matches, view relations and close-ups of
+    one airframe that the matchers stored (each item matched once, when new: the
+    detectors read them both ways).
     """
     return [
-        *find_repeats(claims, media, readings, matches, relations),
+        *find_repeats(claims, media, readings, matches, relations, airframes=airframes),
         *find_missing_closeups(claims, media, readings),
         *find_recorded_before(claims, metadata or {}),
     ]
@@ -84,16 +87,20 @@ def find_repeats(
     matches: Iterable[MediaMatch],
     relations: Iterable[ViewRelation],
     copies: Sequence[Finding] | None = None,
+    *,
+    airframes: Iterable[AirframeMatch] = (),
 ) -> list[Finding]:
     """What claims repeat of earlier ones: copies, other angles and the same site,
-    recycled identifiers (what ``check`` asks of new footage). ``copies``: the copy
-    findings, when the caller has them already."""
+    recycled identifiers and airframes (what ``check`` asks of new footage).
+    ``copies``: the copy findings, when the caller has them already."""
     if copies is None:
         copies = copy_findings(claims, media, matches)
+    identifiers = find_recycled_identifiers(claims, readings)
     return [
         *copies,
         *angle_findings(claims, relations, derived_items(claims, copies)),
-        *find_recycled_identifiers(claims, readings),
+        *identifiers,
+        *find_recycled_airframes(claims, airframes, [*copies, *identifiers]),
     ]
 
 
@@ -106,6 +113,7 @@ __all__ = [
     "find_all",
     "find_missing_closeups",
     "find_recorded_before",
+    "find_recycled_airframes",
     "find_recycled_identifiers",
     "find_repeats",
     "identical_copy",

@@ -4,7 +4,8 @@ The analysts' question is how many distinct attacks the claims show. A launch
 is one original view (a video of it, neither a copy nor a close-up) plus every
 copy of it and every other camera of the same launch (``other_angle``), and
 their copies; a claim showing a close-up of an airframe an earlier claim
-showed (``recycled_identifier``) shows that claim's launch too. A claim may
+showed (``recycled_identifier`` by its serial, ``recycled_airframe`` by its marks)
+shows that claim's launch too. A claim may
 show several launches (a compilation); a claim whose footage matches nothing
 is a launch of its own, however many videos it holds: nothing tells them apart.
 
@@ -28,6 +29,7 @@ HOW = {
     FindingKind.COPY: "copy",
     FindingKind.OTHER_ANGLE: "other_angle",
     FindingKind.RECYCLED_IDENTIFIER: "recycled_airframe",
+    FindingKind.RECYCLED_AIRFRAME: "recycled_airframe",
 }
 
 

@@ -16,7 +16,6 @@ from ._closeups import (
     match_key,
     normalise,
     read_closeups,
-    read_media_closeups,
 )
 from ._frames import (
     KEYFRAME_MIN_DETAIL,
@@ -27,9 +26,11 @@ from ._frames import (
     fingerprint_frames,
 )
 from ._hashing import VARIANTS, compose_variants, inverse_variant
+from ._ocr import RapidReader, closeup_picture, read_media_closeups
 from ._orb import MAX_KEYFRAMES, FrameFeatures, orb_bag, orb_features
 from ._sift import ViewFeatures, drop_overlays, mutual_matches, sift_bag, sift_features
 from ._sound import LaunchSound, SoundClip, band_energy, launch_sound, sound_windows
+from ._surface import CloseupPicture, SurfaceMeasure, measure_surface
 from ._track import EVENT_WINDOW_S, EventTrack, SceneViews, event_track, event_windows
 from ._windows import FILL_CROPS, NO_TILE, SPLIT_TILES
 from ._words import (
@@ -55,6 +56,7 @@ __all__ = [
     "THUMB_SIZE",
     "VARIANTS",
     "CandidateFrames",
+    "CloseupPicture",
     "CloseupReading",
     "EventTrack",
     "Fingerprints",
@@ -63,14 +65,17 @@ __all__ = [
     "LaunchSound",
     "Marking",
     "MediaFingerprint",
+    "RapidReader",
     "SceneViews",
     "SetAside",
     "SoundClip",
+    "SurfaceMeasure",
     "ViewFeatures",
     "Vocabulary",
     "WordBag",
     "bag_of_words",
     "band_energy",
+    "closeup_picture",
     "compose_variants",
     "distinct_words",
     "drop_overlays",
@@ -81,6 +86,7 @@ __all__ = [
     "inverse_variant",
     "launch_sound",
     "match_key",
+    "measure_surface",
     "mutual_matches",
     "normalise",
     "orb_bag",

@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import heapq
 import re
-import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import cv2
 import numpy as np
+
+from ._surface import SurfaceMeasure, sharpness
 
 CANDIDATES = 3  # frames read per video: the sharpest ones
 CANDIDATE_GAP_S = 1.0  # candidates at least this far apart
@@ -105,14 +106,34 @@ class CloseupReading:
     frames_read: tuple[float, ...]
     markings: tuple[Marking, ...] = ()
     set_aside: tuple[SetAside, ...] = ()
-    error: str | None = None  # OCR could not run: the verdict is unknown, not "no"
+    error: str | None = None  # OCR could not run: the text is unknown, not absent
     frame_size: tuple[int, int] = (0, 0)  # (width, height) the boxes are in
+    surfaces: tuple[SurfaceMeasure, ...] = ()  # each frame read; none: read before they were
 
     @property
     def closeup(self) -> bool | None:
-        if self.error is not None:
-            return None
-        return any(m.resolved for m in self.markings)
+        """An identifying close-up: a marking made out, or a surface whose marks resolve.
+
+        None when the text could not be read and the surfaces do not settle it.
+        """
+        if any(m.resolved for m in self.markings) or self.by_marks is not None:
+            return True
+        return None if self.error is not None else False
+
+    @property
+    def by_marks(self) -> SurfaceMeasure | None:
+        """The frame that shows the most marks on an identifying surface, if any does."""
+        shown = [s for s in self.surfaces if s.identifying]
+        return max(shown, key=lambda s: (s.marks, s.cover)) if shown else None
+
+    @property
+    def picture_s(self) -> float | None:
+        """The frame that shows the airframe best: the most marks, else the largest
+        marking made out (None: no identifying close-up)."""
+        if (best := self.by_marks) is not None:
+            return best.time_s
+        resolved = [m for m in self.markings if m.resolved]
+        return max(resolved, key=lambda m: m.height_px).time_s if resolved else None
 
     @property
     def identifiers(self) -> list[Marking]:
@@ -156,40 +177,6 @@ def identifier_tokens(text: str) -> list[str]:
 
 
 # --- measures -----------------------------------------------------------------
-
-
-def sharpness(luma: np.ndarray, box: tuple[float, float, float, float]) -> float:
-    """Fine-to-coarse gradient energy inside ``box``, in its softest direction.
-
-    Blurring a sharp patch once more removes much of its gradient energy;
-    blurring a patch that is already soft changes little, so the ratio is
-    about 1 for blurred text whatever its contrast or brightness. Motion blur
-    softens one direction only, so the ratio is taken for every direction
-    and the lowest counts.
-    """
-    h, w = luma.shape
-    pad = 4
-    x0, y0 = max(0, int(box[0]) - pad), max(0, int(box[1]) - pad)
-    x1, y1 = min(w, int(np.ceil(box[2])) + pad), min(h, int(np.ceil(box[3])) + pad)
-    if x1 - x0 < 8 or y1 - y0 < 8:
-        return 1.0
-    patch = luma[y0:y1, x0:x1].astype(np.float32)
-    fine = _gradient_moments(patch)
-    coarse = _gradient_moments(cv2.GaussianBlur(patch, (0, 0), 1.0))
-    angles = np.radians(np.arange(0, 180, 15))
-    c, s = np.cos(angles), np.sin(angles)
-
-    def along(m: tuple[float, float, float]) -> np.ndarray:
-        return m[0] * c * c + 2 * m[2] * c * s + m[1] * s * s
-
-    return float(np.min(along(fine) / np.maximum(along(coarse), 1e-6)))
-
-
-def _gradient_moments(img: np.ndarray) -> tuple[float, float, float]:
-    """Mean gx^2, gy^2 and gx*gy: the gradient energy in any direction follows."""
-    gx = cv2.Sobel(img, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(img, cv2.CV_32F, 0, 1, ksize=3)
-    return float(np.mean(gx * gx)), float(np.mean(gy * gy)), float(np.mean(gx * gy))
 
 
 def focus(luma: np.ndarray) -> float:
@@ -344,76 +331,3 @@ def _differences(a: np.ndarray, b: np.ndarray, box: Box) -> tuple[float, float]:
     inside = float(diff[mask].mean()) if mask.any() else 0.0
     outside = float(diff[~mask].mean()) if (~mask).any() else 0.0
     return inside, outside
-
-
-# --- the OCR engine (the only part with a model) -------------------------------------
-
-# RapidOCR's detector scales the *shorter* side up to 736 px by default: a
-# 640x360 frame becomes 1308x736, four times the pixels. Frames here are at
-# most 640 px wide already and markings worth reading are >= 12 px tall, so
-# the longer side is capped at 640 instead (no upscaling).
-OCR_PARAMS = {
-    "Global.log_level": "error",
-    "Det.limit_type": "max",
-    "Det.limit_side_len": 640,
-}
-
-_engine = None
-_engine_lock = threading.Lock()
-
-
-class RapidReader:
-    """RapidOCR with the models in its wheel: no download, no network.
-
-    One engine per process, made on first use (loading takes about a second).
-    Raises ImportError if ``rapidocr`` or ``onnxruntime`` is missing.
-    """
-
-    def __init__(self) -> None:
-        global _engine
-        with _engine_lock:
-            if _engine is None:
-                from rapidocr import RapidOCR
-
-                _engine = RapidOCR(params=OCR_PARAMS)
-        self.engine = _engine
-
-    def lines(self, luma: np.ndarray) -> list[tuple[str, float, Box]]:
-        # every flag explicit: RapidOCR keeps the last call's flags
-        result = self.engine(
-            cv2.cvtColor(luma, cv2.COLOR_GRAY2BGR), use_det=True, use_cls=False, use_rec=True
-        )
-        # one of RapidOCR's four output classes, by the steps that gave a result: only
-        # the one of detection and recognition has boxes, texts and their scores
-        boxes, texts = getattr(result, "boxes", None), getattr(result, "txts", None)
-        scores = getattr(result, "scores", None)
-        if boxes is None or texts is None or scores is None:
-            return []
-        out = []
-        for box, text, score in zip(boxes, texts, scores, strict=True):
-            pts = np.asarray(box, np.float32).reshape(-1, 2)
-            corners = (pts[:, 0].min(), pts[:, 1].min(), pts[:, 0].max(), pts[:, 1].max())
-            out.append((str(text), float(score), _floats(corners)))
-        return out
-
-    def recognise(self, crop: np.ndarray) -> tuple[str, float]:
-        if crop.size == 0:
-            return "", 0.0
-        result = self.engine(
-            cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR), use_det=False, use_cls=False, use_rec=True
-        )
-        # None unless recognition gave a result (see lines)
-        texts, scores = getattr(result, "txts", None), getattr(result, "scores", None)
-        if not texts or not scores:
-            return "", 0.0
-        return str(texts[0]), float(scores[0])
-
-
-def read_media_closeups(frames: Iterable[tuple[float, np.ndarray]]) -> CloseupReading:
-    """The close-up reading of candidate ``frames``; OCR failures become ``error``."""
-    frames = list(frames)
-    try:
-        reader = RapidReader()
-    except ImportError as exc:
-        return CloseupReading(tuple(t for t, _ in frames), error=f"OCR not available: {exc}")
-    return read_closeups(frames, reader)

@@ -17,6 +17,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Protocol
 
+import cv2
 import numpy as np
 
 from ..media import CaptureTime, ContentCredentials, FileMetadata, Tag
@@ -25,6 +26,7 @@ from ._frames import THUMB_SIZE, Fingerprints, MediaFingerprint
 from ._orb import FrameFeatures, orb_bag
 from ._sift import ViewFeatures
 from ._sound import BANDS_HZ, LaunchSound, SoundClip
+from ._surface import CloseupPicture, SurfaceMeasure
 from ._track import EventTrack, SceneViews
 from ._words import WordBag
 
@@ -37,6 +39,8 @@ SIFT_WORDS = "sift-words-v1"
 EVENT_TRACK = "event-track-v1"
 LAUNCH_SOUND = "launch-sound-v1"
 CLOSEUP = "closeup-v1"
+CLOSEUP_PICTURE = "closeup-picture-v1"  # an identifying close-up's best frame (JPEG), for airframes
+CLOSEUP_WORDS = "closeup-words-v1"  # ... and its SIFT words: the airframes' shortlist
 WINDOWS = "windows-v1"  # windows with footage of their own, and their hashes (index: light)
 TILES = "tiles-v1"  # every frame's split-screen tile hashes: looked up, never indexed
 FILLS = "fills-v1"  # every frame's centre-crop hashes: indexed (a tile filled with the clip)
@@ -182,7 +186,34 @@ def decode_closeup(data: bytes) -> CloseupReading:
         set_aside=tuple(SetAside(**s) for s in raw.get("set_aside", ())),
         error=raw.get("error"),
         frame_size=tuple(raw.get("frame_size", (0, 0))),
+        surfaces=tuple(SurfaceMeasure(**m) for m in raw.get("surfaces", ())),
     )
+
+
+PICTURE_QUALITY = 92  # JPEG quality of a close-up's kept frame: marks of a pixel or two survive
+
+
+def encode_closeup_picture(picture: CloseupPicture) -> dict[str, bytes]:
+    """The stored kinds of a close-up's picture: the frame, and its words apart."""
+    ok, jpeg = cv2.imencode(".jpg", picture.luma, [cv2.IMWRITE_JPEG_QUALITY, PICTURE_QUALITY])
+    if not ok:
+        raise ValueError("OpenCV could not encode a close-up's frame")
+    return {
+        CLOSEUP_PICTURE: _savez(time_s=np.float64(picture.time_s), jpeg=jpeg.ravel()),
+        CLOSEUP_WORDS: _save(np.ascontiguousarray(picture.words, np.uint32)),
+    }
+
+
+def decode_closeup_picture(picture: bytes, words: bytes) -> CloseupPicture:
+    z = _load(picture)
+    luma = cv2.imdecode(z["jpeg"], cv2.IMREAD_GRAYSCALE)
+    if luma is None:
+        raise ValueError("a stored close-up frame does not decode")
+    return CloseupPicture(float(z["time_s"]), luma, decode_closeup_words(words))
+
+
+def decode_closeup_words(data: bytes) -> np.ndarray:
+    return np.load(io.BytesIO(data), allow_pickle=False).astype(np.uint32, copy=False)
 
 
 # -- the kinds, one by one ------------------------------------------------------------

@@ -27,13 +27,15 @@ from ..fingerprint import (
     CloseupReading,
     Fingerprints,
     LaunchSound,
+    RapidReader,
+    closeup_picture,
     codecs,
     fingerprint_frames,
     launch_sound,
+    measure_surface,
     read_media_closeups,
     sound_windows,
 )
-from ..fingerprint._closeups import RapidReader
 from ..media import (
     DEADLINE,
     SOUND_RATE,
@@ -112,9 +114,13 @@ def analyse_file(file: str) -> tuple[MediaInfo, dict[str, bytes], tuple[Problem,
         decoded_s, incomplete = decoded.extent(info.duration_s, info.fps)
         info = replace(info, decoded_s=decoded_s, incomplete=incomplete)
     problems: list[Problem] = []
+    picture: dict[str, bytes] = {}
     try:
         reading = read_media_closeups(candidates.frames())
-    except Exception as exc:  # our OCR stage failed: the item keeps its other fingerprints
+        best = closeup_picture(reading, candidates.frames())
+        if best is not None:
+            picture = codecs.encode_closeup_picture(best)
+    except Exception as exc:  # our close-up stage failed: the item keeps its other fingerprints
         problems.append(Problem.internal("close-ups", exc))
         reading = CloseupReading(
             tuple(t for t, _ in candidates.frames()), error=f"internal error: {problems[-1].reason}"
@@ -137,6 +143,7 @@ def analyse_file(file: str) -> tuple[MediaInfo, dict[str, bytes], tuple[Problem,
         views = replace(views, sound=heard)
     stored = codecs.encode(replace(prints, views=views, closeup=reading))
     stored[codecs.METADATA] = codecs.encode_metadata(metadata)
+    stored.update(picture)
     return info, stored, tuple(problems)
 
 
@@ -319,6 +326,52 @@ def read_missing_metadata(
         archive.add_fingerprint(record.sha256, codecs.METADATA, codecs.encode_metadata(said))
         read[record.sha256] = said
     return read
+
+
+def read_missing_surfaces(
+    archive: Archive, records: Iterable[MediaRecord], readings: Mapping[str, CloseupReading]
+) -> dict[str, CloseupReading]:
+    """Measure the close-up surfaces of each analysed file of ``records`` that an older
+    version read for text only, and store the reading (and its picture) in ``archive``.
+
+    ``readings``: the close-up readings the archive holds, by sha256. The file is
+    decoded once more (no fingerprinting) to pick the same candidate frames; items
+    whose files are gone keep the reading they have. Returns what was measured.
+    """
+    todo = [
+        (r, reading)
+        for r in records
+        if r.status is MediaStatus.DONE
+        and (reading := readings.get(r.sha256)) is not None
+        and reading.frames_read
+        and not reading.surfaces
+    ]
+    measured: dict[str, CloseupReading] = {}
+    for record, reading in progress(todo, total=len(todo), desc="measuring close-ups"):
+        if not os.path.isfile(record.file):
+            continue
+        try:
+            candidates = CandidateFrames()
+            for frame in extract_frames(record.file):
+                candidates.offer(frame.time_s, frame.luma)
+            frames = candidates.frames()
+            updated = replace(
+                reading, surfaces=tuple(measure_surface(luma, t) for t, luma in frames)
+            )
+            picture = closeup_picture(updated, frames)
+        except ProvenanceError as exc:  # no longer decodes: it keeps the reading it has
+            log.warning("%s: close-ups not measured: %s", record.file, exc.reason)
+            continue
+        except Exception as exc:  # our code failed on it: the item keeps its reading
+            log_problem(record.file, Problem.internal("close-ups", exc))
+            continue
+        # the reading last: stopped before it, the next run measures the item again
+        stored = codecs.encode_closeup_picture(picture) if picture is not None else {}
+        stored[codecs.CLOSEUP] = codecs.encode_closeup(updated)
+        for kind, data in stored.items():
+            archive.add_fingerprint(record.sha256, kind, data)
+        measured[record.sha256] = updated
+    return measured
 
 
 def ready_to_analyse(one_thread: bool) -> None:

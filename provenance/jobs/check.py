@@ -7,7 +7,7 @@ functions of the nightly job say what it repeats: the same matchers, the same
 same detectors of repeats (:func:`~provenance.findings.find_repeats`, the part
 of :func:`~provenance.findings.find_all` that says what a claim repeats). Only
 that claim's findings are shown: copies, other angles and the same site,
-recycled identifiers. Whether a claim as a whole shows an identifying
+recycled identifiers and airframes. Whether a claim as a whole shows an identifying
 close-up (``no_closeup``) is no question for one lone file: its media
 object's ``closeup`` says what it shows. The archive's close-up readings are
 read only for a file that shows an identifier.
@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 from ..archive import Archive
 from ..errors import ArchiveError
 from ..findings import claim_order, copy_findings, find_repeats
-from ..fingerprint import CloseupReading, Fingerprints, codecs
-from ..match import MediaMatch, ViewIndex, ViewRelation
+from ..fingerprint import CloseupPicture, CloseupReading, Fingerprints, codecs
+from ..match import AirframeIndex, AirframeMatch, MediaMatch, ViewIndex, ViewRelation
 from ..media import FileMetadata, sha256_file
 from ..model import (
     Claim,
@@ -43,7 +43,14 @@ from .analyse import fingerprint_media, log_internal_errors, log_problem
 from .item_index import frame_columns
 from .prints import stored_readings
 from .progress import progress
-from .rescore import copy_matcher, copy_matches, view_index, view_relations
+from .rescore import (
+    airframe_index,
+    airframe_matches,
+    copy_matcher,
+    copy_matches,
+    view_index,
+    view_relations,
+)
 
 CHECKED_CLAIM = "checked"  # the claim a checked file stands for: after every archived claim
 _AFTER_ALL = datetime(9999, 1, 1, tzinfo=UTC)
@@ -87,8 +94,10 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
         columns = frame_columns(archive)
         matches = copy_matches(archive)
         relations = view_relations(archive)
+        airframes = airframe_matches(archive)
     matcher = copy_matcher(archive, claims, columns)
     views: ViewIndex | None = None  # built when a file needs it
+    closeups: AirframeIndex | None = None  # ... and this one when a file shows a close-up
     readings: dict[str, CloseupReading] | None = None  # read when a file shows identifiers
     last_seq = max((c.seq for c in claims), default=0)
 
@@ -133,6 +142,18 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
                 views = view_index(archive, claims, media, columns.view_words())
             related = views.relations_of(sha, new_prints.views, stage="matching (views)")
             new_relations, problems = related.relations, problems + list(related.problems)
+        new_airframes: tuple[AirframeMatch, ...] = ()
+        try:
+            picture = _picture(outcome.fingerprints)
+            if picture is not None and sha not in media:
+                if closeups is None:
+                    closeups = airframe_index(archive)
+                same = closeups.matches_of(sha, picture, stage="matching (airframes)")
+                new_airframes, problems = same.matches, problems + list(same.problems)
+        except ArchiveError:  # the archive cannot be read: the command stops (exit 3)
+            raise
+        except Exception as exc:  # a bug of ours: this file's problem, the others go on
+            problems.append(Problem.internal("matching (airframes)", exc))
         if readings is None and (sha in media or _shows_identifiers(new_prints)):
             with archive.snapshot():
                 readings = stored_readings(archive)
@@ -143,6 +164,7 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
             [*matches, *new_matches],
             [*relations, *new_relations],
             copies,
+            airframes=[*airframes, *new_airframes],
         )
         findings.extend(replace(f, claim_id=None) for f in found if f.claim_id == CHECKED_CLAIM)
         for problem in problems[len(outcome.problems) :]:
@@ -168,6 +190,15 @@ def _shows_identifiers(prints: Fingerprints) -> bool:
     """Whether a file can recycle an identifier: the archive's readings are read only then
     (an item already archived is judged by its stored reading, whatever it shows now)."""
     return prints.closeup is not None and bool(prints.closeup.identifiers)
+
+
+def _picture(stored: dict[str, bytes]) -> CloseupPicture | None:
+    """The checked file's close-up picture, if it shows an identifying close-up."""
+    if codecs.CLOSEUP_PICTURE not in stored or codecs.CLOSEUP_WORDS not in stored:
+        return None
+    return codecs.decode_closeup_picture(
+        stored[codecs.CLOSEUP_PICTURE], stored[codecs.CLOSEUP_WORDS]
+    )
 
 
 def _with(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..archive import Archive
 from ..errors import ArchiveError
-from ..fingerprint import CloseupReading, Fingerprints, SceneViews, WordBag, codecs
+from ..fingerprint import CloseupPicture, CloseupReading, Fingerprints, SceneViews, WordBag, codecs
 from ..media import FileMetadata
 
 
@@ -42,6 +44,23 @@ def stored_readings(archive: Archive) -> dict[str, CloseupReading]:
         sha: codecs.decode_closeup(data)
         for sha, data in archive.fingerprints(codecs.CLOSEUP).items()
     }
+
+
+def stored_closeup_words(archive: Archive) -> dict[str, np.ndarray]:
+    """Every identifying close-up's SIFT words, by sha256: the airframes' shortlist."""
+    return {
+        sha: codecs.decode_closeup_words(data)
+        for sha, data in archive.fingerprints(codecs.CLOSEUP_WORDS).items()
+    }
+
+
+def stored_picture(archive: Archive, sha256: str) -> CloseupPicture | None:
+    """One item's kept close-up frame (None: it shows no identifying close-up)."""
+    picture = archive.fingerprint(sha256, codecs.CLOSEUP_PICTURE)
+    words = archive.fingerprint(sha256, codecs.CLOSEUP_WORDS)
+    if picture is None or words is None:
+        return None
+    return codecs.decode_closeup_picture(picture, words)
 
 
 def stored_view_words(archive: Archive) -> dict[str, WordBag]:

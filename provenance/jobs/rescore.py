@@ -25,8 +25,11 @@ from ..errors import ArchiveError
 from ..findings import claim_order, copy_findings, derived_items, find_all
 from ..fingerprint import WordBag
 from ..match import (
+    AIRFRAME_MATCHER,
     COPY_MATCHER,
     VIEW_MATCHER,
+    AirframeIndex,
+    AirframeMatch,
     CopyMatcher,
     MediaMatch,
     TableColumns,
@@ -37,13 +40,21 @@ from ..match import (
 )
 from ..model import Finding, MediaRecord, MediaStatus, Problem, ScoreChange, StoredClaim
 from ..scoring import score_claim
-from .analyse import MediaOutcome, log_problem, process_media, read_missing_metadata
+from .analyse import (
+    MediaOutcome,
+    log_problem,
+    process_media,
+    read_missing_metadata,
+    read_missing_surfaces,
+)
 from .item_index import frame_columns, kept_word_index
 from .pool import run_each
 from .prints import (
     full_prints,
     light_prints,
+    stored_closeup_words,
     stored_metadata,
+    stored_picture,
     stored_readings,
     stored_views,
 )
@@ -108,11 +119,13 @@ def rescore(archive: Archive, *, workers: int = 1, scheduler: str | None = None)
     metadata = stored_metadata(archive)
     # items an older version analysed
     metadata.update(read_missing_metadata(archive, media.values(), metadata))
+    readings = stored_readings(archive)
+    readings.update(read_missing_surfaces(archive, media.values(), readings))
     columns = frame_columns(archive)  # the persisted index, brought up to date
     # copies first: the other-angle matcher leaves the copies they find out
     matched: dict[str, int] = {}
     match_problems: list[tuple[str, Problem]] = []
-    for matcher in (COPY_MATCHER, VIEW_MATCHER):
+    for matcher in (COPY_MATCHER, VIEW_MATCHER, AIRFRAME_MATCHER):
         new = archive.unmatched_media(matcher)
         if workers <= 1 and scheduler is None:
             done = _matcher(matcher, archive, claims, media, columns, persist=True)(new)
@@ -140,8 +153,9 @@ def rescore(archive: Archive, *, workers: int = 1, scheduler: str | None = None)
         matched[matcher] = len(new)
     media = {record.sha256: record for record in archive.all_media()}  # with this run's problems
     matches, relations = copy_matches(archive), view_relations(archive)
-    readings = stored_readings(archive)
-    findings = find_all(claims, media, readings, matches, relations, metadata)
+    findings = find_all(
+        claims, media, readings, matches, relations, metadata, airframe_matches(archive)
+    )
     by_claim: dict[str | None, list[Finding]] = defaultdict(list)
     for finding in findings:
         by_claim[finding.claim_id].append(finding)
@@ -169,6 +183,7 @@ def rescore(archive: Archive, *, workers: int = 1, scheduler: str | None = None)
             "fingerprinted": len(outcomes),
             "matched": summary.matched,
             "related": summary.related,
+            "airframes": matched[AIRFRAME_MATCHER],
             "unreadable": len(summary.unreadable),
             "internal_errors": len(summary.internal_errors),
             "new_claims": len(summary.new_claims),
@@ -267,6 +282,15 @@ def _matcher(
                 sha, tuple((r.other_sha256, r.to_json()) for r in item.relations), item.problems
             )
 
+    elif matcher == AIRFRAME_MATCHER:
+        airframes = airframe_index(archive)
+
+        def one(sha: str) -> ItemMatches:
+            item = airframes.matches_of(sha, stage=stage)
+            return ItemMatches(
+                sha, tuple((m.other_sha256, m.to_json()) for m in item.matches), item.problems
+            )
+
     else:
         raise ValueError(f"no matcher {matcher!r}")
 
@@ -325,6 +349,16 @@ def view_index(
             archive, "sift", shas, lambda: sift_word_index(shas, bags), persist=persist
         ),
     )
+
+
+def airframe_index(archive: Archive) -> AirframeIndex:
+    """The archive's identifying close-ups, their pictures read when compared."""
+    return AirframeIndex(stored_closeup_words(archive), lambda sha: stored_picture(archive, sha))
+
+
+def airframe_matches(archive: Archive) -> list[AirframeMatch]:
+    """Every stored match of two close-ups of one airframe."""
+    return [AirframeMatch.from_json(*row) for row in archive.media_matches(AIRFRAME_MATCHER)]
 
 
 def copy_matches(archive: Archive) -> list[MediaMatch]:

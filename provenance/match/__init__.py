@@ -1,19 +1,31 @@
 """Stage 3a: compare fingerprints (pure): which media an item repeats, which it sees again.
 
-Two matchers, each run once per new item against the whole archive, whose
+Three matchers, each run once per new item against the whole archive, whose
 results the nightly job stores and the findings of stage 3b read both ways:
 
 - the copy matcher (:class:`CopyMatcher`, ``copies-v3``): frame hashes in one
   Hamming index aligned over time, and, for crops and insets, key-frame
   geometry then the window's hashes over time;
 - the other-angle matcher (:class:`ViewIndex`, ``views-v1``): a shortlist by
-  SIFT words, epipolar geometry, the launch's track and its sound.
+  SIFT words, epipolar geometry, the launch's track and its sound;
+- the airframe matcher (:class:`AirframeIndex`, ``airframes-v1``): identifying
+  close-ups shortlisted by SIFT words, registered, and their marks compared.
 
 One implementation of each idea is shared: the visual-word shortlist and
 key-frame pair ranking (:mod:`._shortlist`), the robust fits, usable-homography
 test and parallax rule (:mod:`._geometry`), the time alignment (:mod:`._timing`).
 """
 
+from ._airframes import (
+    AGREE,
+    AIRFRAME_MATCHER,
+    AirframeComparison,
+    AirframeIndex,
+    AirframeItem,
+    AirframeMatch,
+    MarkPatch,
+    compare_airframes,
+)
 from ._copies import match_fingerprint
 from ._copy_matcher import COPY_MATCHER, CopyMatcher, Matched, MediaMatch
 from ._geometry import (
@@ -45,9 +57,15 @@ from ._timing import RADIUS_BITS, CopyMatch, required_span_s
 from ._views import EventMatch, co_occurrence, relate_views
 
 __all__ = [
+    "AGREE",
+    "AIRFRAME_MATCHER",
     "COPY_MATCHER",
     "RADIUS_BITS",
     "VIEW_MATCHER",
+    "AirframeComparison",
+    "AirframeIndex",
+    "AirframeItem",
+    "AirframeMatch",
     "CopyMatch",
     "CopyMatcher",
     "EventMatch",
@@ -55,6 +73,7 @@ __all__ = [
     "FrameTable",
     "HashIndex",
     "Hits",
+    "MarkPatch",
     "Matched",
     "MediaMatch",
     "NumpyHashIndex",
@@ -67,6 +86,7 @@ __all__ = [
     "ViewRelation",
     "WordIndex",
     "co_occurrence",
+    "compare_airframes",
     "describe",
     "has_parallax",
     "hull_share",

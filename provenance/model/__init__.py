@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ._evidence import (
+    AirframeEvidence,
     CaptureEvidence,
     EventAgreement,
     Evidence,
@@ -57,6 +58,7 @@ class FindingKind(StrEnum):
     OTHER_ANGLE = "other_angle"
     SAME_SITE = "same_site"
     RECYCLED_IDENTIFIER = "recycled_identifier"
+    RECYCLED_AIRFRAME = "recycled_airframe"
     NO_CLOSEUP = "no_closeup"
     RECORDED_BEFORE_CLAIM = "recorded_before_claim"
 
@@ -246,6 +248,7 @@ EVIDENCE_OF_KIND: dict[FindingKind, tuple[type[Evidence], ...]] = {
     FindingKind.OTHER_ANGLE: (ViewGeometry,),
     FindingKind.SAME_SITE: (ViewGeometry,),
     FindingKind.RECYCLED_IDENTIFIER: (IdentifierEvidence,),
+    FindingKind.RECYCLED_AIRFRAME: (AirframeEvidence,),
     FindingKind.NO_CLOSEUP: (NoCloseupEvidence,),
     FindingKind.RECORDED_BEFORE_CLAIM: (CaptureEvidence,),
 }
@@ -285,6 +288,7 @@ class ScoreChange:
 
 __all__ = [
     "EVIDENCE_OF_KIND",
+    "AirframeEvidence",
     "CaptureEvidence",
     "Claim",
     "ClaimMedia",

@@ -298,6 +298,67 @@ class IdentifierEvidence:
 
 
 @dataclass(frozen=True)
+class AirframeEvidence:
+    """``recycled_airframe``: two close-ups registered and their fine detail compared.
+
+    ``homography`` maps the other close-up's frame onto this one's; ``marks``
+    are the patches of detail compared (scratches, chips, dirt, wear), as
+    (x0, y0, x1, y1, ncc) in this frame's pixels: a patch agrees at ``ncc`` of
+    at least ``agree_at``. ``support`` counts the patches left out because
+    the registration rests on keypoints there (the fit made them agree).
+    """
+
+    method: ClassVar[str] = "airframe_marks"
+
+    frame_s: float
+    other_frame_s: float
+    frame_size: tuple[int, int]
+    other_frame_size: tuple[int, int]
+    inliers: int
+    overlap: float
+    support: int
+    agree_at: float
+    homography: tuple[float, ...]
+    marks: tuple[tuple[int, int, int, int, float], ...]
+
+    @property
+    def agreeing(self) -> int:
+        return sum(m[4] >= self.agree_at for m in self.marks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "frame_s": self.frame_s,
+            "other_frame_s": self.other_frame_s,
+            "frame_size": list(self.frame_size),
+            "other_frame_size": list(self.other_frame_size),
+            "inliers": self.inliers,
+            "overlap": self.overlap,
+            "marks_compared": len(self.marks),
+            "marks_agreeing": self.agreeing,
+            "support": self.support,
+            "agree_at": self.agree_at,
+            "homography": list(self.homography),
+            "marks": [list(m) for m in self.marks],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> AirframeEvidence:
+        return cls(
+            d["frame_s"],
+            d["other_frame_s"],
+            _pair(d["frame_size"]),
+            _pair(d["other_frame_size"]),
+            d["inliers"],
+            d["overlap"],
+            d["support"],
+            d["agree_at"],
+            tuple(d["homography"]),
+            tuple((a, b, c, e, n) for a, b, c, e, n in d["marks"]),
+        )
+
+
+@dataclass(frozen=True)
 class SetAsideText:
     """Text read in a claim's media but not taken as an identifier, and why."""
 
@@ -396,6 +457,7 @@ Evidence = (
     | FrameHashCopy
     | ViewGeometry
     | IdentifierEvidence
+    | AirframeEvidence
     | NoCloseupEvidence
     | CaptureEvidence
 )
@@ -407,6 +469,7 @@ _BY_METHOD: dict[str, type[Evidence]] = {
         FrameHashCopy,
         ViewGeometry,
         IdentifierEvidence,
+        AirframeEvidence,
         NoCloseupEvidence,
         CaptureEvidence,
     )

@@ -4,8 +4,11 @@ For each finding between two media items, the frames it rests on are taken
 from the media files (as the fingerprints saw them: borders cut, at most
 640 px wide, so stored boxes and points fit; in colour where the footage
 has it) and put side by side:
-identifier boxes are drawn for recycled identifiers, and the matched
-keypoints joined by lines for other angles. Labels stay in the HTML caption
+identifier boxes are drawn for recycled identifiers, the matched
+keypoints joined by lines for other angles, and for a recycled airframe the
+other close-up is shown registered onto this one (warped by the stored
+homography), every compared mark outlined on both: green where they agree,
+red where they do not. Labels stay in the HTML caption
 (paths may hold any script). Media no longer at their ingested location get
 no picture, and the caption says so.
 """
@@ -21,7 +24,14 @@ import numpy as np
 
 from ..errors import ProvenanceError
 from ..media import frame_at
-from ..model import Finding, FindingKind, FrameHashCopy, IdentifierEvidence, ViewGeometry
+from ..model import (
+    AirframeEvidence,
+    Finding,
+    FindingKind,
+    FrameHashCopy,
+    IdentifierEvidence,
+    ViewGeometry,
+)
 from . import ReportData
 
 HEIGHT = 200  # px of each frame in a picture
@@ -30,6 +40,7 @@ PICTURED = {
     FindingKind.OTHER_ANGLE,
     FindingKind.SAME_SITE,
     FindingKind.RECYCLED_IDENTIFIER,
+    FindingKind.RECYCLED_AIRFRAME,
 }
 
 
@@ -47,7 +58,7 @@ class EvidencePicture:
 def finding_times(finding: Finding) -> tuple[float, float]:
     """The moments a finding's picture shows: in its media and in the other."""
     ev = finding.evidence
-    if isinstance(ev, (IdentifierEvidence, ViewGeometry)):
+    if isinstance(ev, (IdentifierEvidence, ViewGeometry, AirframeEvidence)):
         return float(ev.frame_s), float(ev.other_frame_s)
     seg = finding.segment
     if seg is None:
@@ -79,6 +90,8 @@ def matched_as(finding: Finding) -> str:
 
 def side_by_side(a: np.ndarray, b: np.ndarray, finding: Finding) -> np.ndarray:
     """Two frames (grey or BGR) at one height, with the finding's boxes or matches drawn."""
+    if isinstance(finding.evidence, AirframeEvidence):
+        return registered_marks(a, b, finding.evidence)
     sa, sb = HEIGHT / a.shape[0], HEIGHT / b.shape[0]
     left = cv2.resize(a, (max(1, round(a.shape[1] * sa)), HEIGHT), interpolation=cv2.INTER_AREA)
     right = cv2.resize(b, (max(1, round(b.shape[1] * sb)), HEIGHT), interpolation=cv2.INTER_AREA)
@@ -100,6 +113,36 @@ def side_by_side(a: np.ndarray, b: np.ndarray, finding: Finding) -> np.ndarray:
         cv2.circle(canvas, pa, 2, (0, 140, 255), -1)
         cv2.circle(canvas, pb, 2, (0, 140, 255), -1)
     return canvas
+
+
+AGREE_BGR, DISAGREE_BGR = (60, 180, 60), (40, 40, 220)
+
+
+def registered_marks(a: np.ndarray, b: np.ndarray, ev: AirframeEvidence) -> np.ndarray:
+    """Close-up ``a`` beside close-up ``b`` registered onto it, every compared mark outlined
+    on both (green: agrees; red: does not), at twice the evidence height: marks are small."""
+    if a.ndim == 2:
+        a = cv2.cvtColor(a, cv2.COLOR_GRAY2BGR)
+    if b.ndim == 2:
+        b = cv2.cvtColor(b, cv2.COLOR_GRAY2BGR)
+    h, w = a.shape[:2]
+    homography = np.asarray(ev.homography, np.float64).reshape(3, 3)
+    # the stored map is between the frames the close-ups were analysed at
+    to_a = np.diag([w / ev.frame_size[0], h / ev.frame_size[1], 1.0])
+    from_b = np.diag([ev.other_frame_size[0] / b.shape[1], ev.other_frame_size[1] / b.shape[0], 1])
+    warped = cv2.warpPerspective(b, to_a @ homography @ from_b, (w, h), borderValue=(255, 255, 255))
+    scale = 2 * HEIGHT / h
+    size = (max(1, round(w * scale)), 2 * HEIGHT)
+    left = cv2.resize(a, size, interpolation=cv2.INTER_AREA)
+    right = cv2.resize(warped, size, interpolation=cv2.INTER_AREA)
+    sx, sy = scale * w / ev.frame_size[0], scale * h / ev.frame_size[1]
+    for x0, y0, x1, y1, ncc in ev.marks:
+        colour = AGREE_BGR if ncc >= ev.agree_at else DISAGREE_BGR
+        p0, p1 = (round(x0 * sx), round(y0 * sy)), (round(x1 * sx), round(y1 * sy))
+        for side in (left, right):
+            cv2.rectangle(side, p0, p1, colour, 1)
+    gap = np.full((size[1], 8, 3), 255, np.uint8)
+    return np.hstack([left, gap, right])
 
 
 def evidence_pictures(
@@ -160,5 +203,6 @@ __all__ = [
     "evidence_pictures",
     "finding_times",
     "matched_as",
+    "registered_marks",
     "side_by_side",
 ]

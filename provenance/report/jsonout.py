@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ..findings.launches import Launch, LaunchClaim
-from ..fingerprint import CloseupReading, Marking
+from ..fingerprint import CloseupReading, Marking, SurfaceMeasure
 from ..media import FileMetadata
 from ..model import Credibility, Finding, MediaRecord, MediaStatus, ViewGeometry, iso_utc
 from ..scoring import SCORING_MODEL
@@ -27,7 +27,9 @@ def media_dict(
     (``unreadable``: the footage; ``internal_error``: our code, never held
     against the claim); ``decoded_s`` and ``incomplete`` say how much of a
     video cut short or damaged was read. ``closeup`` is null until the item's
-    close-ups are read; ``metadata`` null when the file says nothing about itself.
+    close-ups are read; ``closeup_marks`` is the frame whose surface shows the most
+    marks when that made it an identifying close-up (with or without text);
+    ``metadata`` null when the file says nothing about itself.
     """
     if record is None:
         record = MediaRecord("", 0, path, MediaStatus.PENDING, error="not in the archive")
@@ -44,8 +46,21 @@ def media_dict(
         "height": info.height if info else None,
         "closeup": reading.closeup if reading is not None else None,
         "identifiers": [identifier_dict(m) for m in reading.identifiers] if reading else [],
+        "closeup_marks": surface_dict(reading.by_marks) if reading is not None else None,
         "metadata": metadata_dict(metadata),
         "error": record.reported_error,
+    }
+
+
+def surface_dict(surface: SurfaceMeasure | None) -> dict[str, Any] | None:
+    """The measures of a close-up recognised by its surface's marks (None: not so)."""
+    if surface is None:
+        return None
+    return {
+        "time_s": surface.time_s,
+        "surface_share": surface.cover,
+        "marks": surface.marks,
+        "sharpness": surface.sharpness,
     }
 
 

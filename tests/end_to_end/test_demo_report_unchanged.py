@@ -22,7 +22,11 @@ the six such findings gained it, nothing else changed), and when a match seen
 from the original's side was first turned back (checked: only C020_b's transform
 changed. C020_b is C013 turned a quarter clockwise; it now reads ``rot90``, the turn
 that brings it onto C013. Before, it read ``rot270``, C013's turn onto it, taken
-from the match on C013's side without being turned back). A change
+from the match on C013's side without being turned back), and when media objects
+gained ``closeup_marks`` and the scoring model became v5 for ``recycled_airframe``
+and ``fresh_airframe`` (checked: with those taken out, everything compared equal;
+three fixture close-ups, C004_b, C007_b and C010_b, now show it, and each has a
+fresh or recycled identifier already, so no finding and no score moved). A change
 of layout must change no finding and no score: everything is compared exactly
 (claims, media, findings, evidence, reasons), except the report's generation
 time; numbers inside the evidence (inlier counts, keypoints, correlations)

@@ -12,7 +12,7 @@ from conftest import FIXTURES
 
 from provenance.findings.closeups import find_missing_closeups, find_recycled_identifiers
 from provenance.fingerprint import _closeups as closeups
-from provenance.fingerprint import codecs
+from provenance.fingerprint import codecs, read_media_closeups
 from provenance.fingerprint._closeups import (
     MIN_MARK_PX,
     MIN_MARK_SHARPNESS,
@@ -210,7 +210,7 @@ def test_rapidocr_reads_a_fixture_serial_with_the_network_off(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     grey = cv2.imread(str(FIXTURES / "media" / "C002_b.jpg"), cv2.IMREAD_GRAYSCALE)
-    reading = closeups.read_media_closeups([(0.0, grey)])
+    reading = read_media_closeups([(0.0, grey)])
     assert reading.error is None
     assert [m.text for m in reading.identifiers] == ["EF-2290"]
 
