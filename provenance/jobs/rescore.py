@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from ..archive import Archive, ScoredClaim, matching_stage, open_archive
 from ..errors import ArchiveError
 from ..findings import claim_order, copy_findings, derived_items, find_all
-from ..fingerprint import WordBag
+from ..fingerprint import WordBag, codecs
 from ..match import (
     AIRFRAME_MATCHER,
     COPY_MATCHER,
@@ -35,6 +35,8 @@ from ..match import (
     TableColumns,
     ViewIndex,
     ViewRelation,
+    WordIndex,
+    closeup_word_index,
     orb_word_index,
     sift_word_index,
 )
@@ -283,7 +285,7 @@ def _matcher(
             )
 
     elif matcher == AIRFRAME_MATCHER:
-        airframes = airframe_index(archive)
+        airframes = airframe_index(archive, persist=persist)
 
         def one(sha: str) -> ItemMatches:
             item = airframes.matches_of(sha, stage=stage)
@@ -351,9 +353,18 @@ def view_index(
     )
 
 
-def airframe_index(archive: Archive) -> AirframeIndex:
-    """The archive's identifying close-ups, their pictures read when compared."""
-    return AirframeIndex(stored_closeup_words(archive), lambda sha: stored_picture(archive, sha))
+def airframe_index(archive: Archive, *, persist: bool = True) -> AirframeIndex:
+    """The archive's identifying close-ups, their pictures read when compared; their word
+    index kept beside the archive (built from their words when it is not, and kept with
+    ``persist``)."""
+    shas = sorted(archive.fingerprint_seqs((codecs.CLOSEUP_WORDS,)))
+
+    def build() -> WordIndex:
+        words = stored_closeup_words(archive)
+        return closeup_word_index([words[sha] for sha in shas])
+
+    index = kept_word_index(archive, "closeups", shas, build, persist=persist)
+    return AirframeIndex(shas, index, lambda sha: stored_picture(archive, sha))
 
 
 def airframe_matches(archive: Archive) -> list[AirframeMatch]:

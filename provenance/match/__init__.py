@@ -24,6 +24,7 @@ from ._airframes import (
     AirframeItem,
     AirframeMatch,
     MarkPatch,
+    closeup_word_index,
     compare_airframes,
 )
 from ._copies import match_fingerprint
@@ -85,6 +86,7 @@ __all__ = [
     "ViewIndex",
     "ViewRelation",
     "WordIndex",
+    "closeup_word_index",
     "co_occurrence",
     "compare_airframes",
     "describe",

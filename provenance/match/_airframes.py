@@ -32,7 +32,7 @@ measured on half B (BENCHMARKS.md).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -269,25 +269,34 @@ class AirframeItem:
 class AirframeIndex:
     """The archive's identifying close-ups, ready to find another shot of one airframe.
 
-    ``words`` are each close-up's SIFT words (the shortlist ranks by them);
-    ``load`` gives an archived close-up's picture (a few stay cached, with
-    their keypoints). Every close-up is compared, whatever its claim: the
-    findings decide which pairs count.
+    ``shas`` are the close-ups, in the rows of ``index``, the word index of their
+    SIFT words (:func:`closeup_word_index`: the shortlist ranks by it); ``load``
+    gives an archived close-up's picture (a few stay cached, with their
+    keypoints). Every close-up is compared, whatever its claim: the findings
+    decide which pairs count.
     """
 
     def __init__(
         self,
-        words: Mapping[str, np.ndarray],
+        shas: Sequence[str],
+        index: WordIndex,
         load: Callable[[str], CloseupPicture | None],
     ):
-        self.shas = [sha for sha, ids in words.items() if len(ids)]
+        self.shas = list(shas)
         self.position = {sha: i for i, sha in enumerate(self.shas)}
-        bags = [WordBag(words[sha], np.ones(len(words[sha]), np.uint8)) for sha in self.shas]
-        self.index = WordIndex(bags, vocabulary=SIFT_VOCABULARY.size)
+        self.index = index
         self._load = load
         self.features: Callable[[str], _Keyed | None] = lru_cache(maxsize=PICTURES_CACHE)(
             self._keyed
         )
+
+    @classmethod
+    def of_words(
+        cls, words: Mapping[str, np.ndarray], load: Callable[[str], CloseupPicture | None]
+    ) -> AirframeIndex:
+        """The index of close-ups with ``words`` (sha256 -> SIFT word ids), built here."""
+        shas = list(words)
+        return cls(shas, closeup_word_index([words[sha] for sha in shas]), load)
 
     def _keyed(self, sha: str) -> _Keyed | None:
         picture = self._load(sha)
@@ -305,7 +314,7 @@ class AirframeIndex:
         mine = _Keyed.of(picture) if picture is not None else self.features(sha)
         if mine is None or not self.shas:
             return AirframeItem(sha, ())
-        query = WordBag(mine.picture.words, np.ones(len(mine.picture.words), np.uint8))
+        query = _bag(mine.picture.words)
         skip = frozenset({self.position[sha]} if sha in self.position else ())
         found: list[AirframeMatch] = []
         problems: list[Problem] = []
@@ -324,6 +333,15 @@ class AirframeIndex:
             if match.comparison.same_airframe:
                 found.append(match)
         return AirframeItem(sha, tuple(found), tuple(problems))
+
+
+def closeup_word_index(words: Sequence[np.ndarray]) -> WordIndex:
+    """The word index of close-ups with ``words`` (each its distinct SIFT word ids)."""
+    return WordIndex([_bag(ids) for ids in words], vocabulary=SIFT_VOCABULARY.size)
+
+
+def _bag(ids: np.ndarray) -> WordBag:
+    return WordBag(ids, np.ones(len(ids), np.uint8))
 
 
 def best_of_both(sha: str, other: str, mine: _Keyed, theirs: _Keyed) -> AirframeMatch:

@@ -32,7 +32,7 @@ def _write(path: Path, luma) -> Path:
 
 
 def test_an_airframe_shown_again_without_a_serial_is_found_scored_and_pictured(
-    tmp_path: Path, archive_path: Path
+    tmp_path: Path, archive_path: Path, monkeypatch
 ) -> None:
     media = tmp_path / "media"
     _write(media / "first.jpg", shot(FIRST, 1))
@@ -88,7 +88,19 @@ def test_an_airframe_shown_again_without_a_serial_is_found_scored_and_pictured(
     pictures = list((tmp_path / "report_files").glob("claim*.jpg"))
     assert len(pictures) == 1 and cv2.imread(str(pictures[0])).shape[0] == 400
 
-    # new shots checked against the archive: each airframe known by its own marks
+    # new shots checked against the archive: each airframe known by its own marks, the
+    # close-ups' word index read as the rescore kept it beside the archive (not rebuilt)
+    import importlib
+
+    rescore = importlib.import_module("provenance.jobs.rescore")  # the module, not its function
+
+    (kept,) = archive_path.with_name(archive_path.name + ".index").glob("words-closeups-*")
+    assert (kept / "indptr.npy").is_file()
+
+    def not_again(words):
+        raise AssertionError("the close-ups' word index was built again")
+
+    monkeypatch.setattr(rescore, "closeup_word_index", not_again)
     for shown, expected in ((FIRST, "FIRST"), (SECOND, "SIBLING")):
         new = _write(tmp_path / "new" / f"{expected}.jpg", shot(shown, 9, gain=1.2))
         result = run("check", new, "--archive", archive_path, "--json")

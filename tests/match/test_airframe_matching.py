@@ -68,7 +68,7 @@ def test_the_index_finds_the_same_airframe_and_not_its_sibling() -> None:
         "first": _picture(shot(FIRST, 1)),
         "sibling": _picture(shot(SECOND, 2)),
     }
-    index = AirframeIndex({k: p.words for k, p in pictures.items()}, pictures.get)
+    index = AirframeIndex.of_words({k: p.words for k, p in pictures.items()}, pictures.get)
     item = index.matches_of("new", _picture(shot(FIRST, 3, gain=1.3)))
     assert [m.other_sha256 for m in item.matches] == ["first"] and not item.problems
     # an archived close-up is compared with the others, never with itself
@@ -84,7 +84,7 @@ def test_a_pair_that_fails_is_a_problem_and_the_archive_failing_stops() -> None:
             raise RuntimeError("a bug of ours")
         return good
 
-    item = AirframeIndex(words, load).matches_of("new", _picture(shot(FIRST, 2)))
+    item = AirframeIndex.of_words(words, load).matches_of("new", _picture(shot(FIRST, 2)))
     assert [m.other_sha256 for m in item.matches] == ["good"]
     (problem,) = item.problems
     assert "a bug of ours" in problem.reason and "with broken" in problem.reason
@@ -93,4 +93,4 @@ def test_a_pair_that_fails_is_a_problem_and_the_archive_failing_stops() -> None:
         raise ArchiveError("archive.db", "disk I/O error")
 
     with pytest.raises(ArchiveError):
-        AirframeIndex(words, unreadable).matches_of("new", _picture(shot(FIRST, 2)))
+        AirframeIndex.of_words(words, unreadable).matches_of("new", _picture(shot(FIRST, 2)))
