@@ -43,6 +43,7 @@ from ..media import (
     FileMetadata,
     Frame,
     extract_frames,
+    frame_at,
     probe_media,
     read_metadata,
     sound_in,
@@ -334,9 +335,12 @@ def read_missing_surfaces(
     """Measure the close-up surfaces of each analysed file of ``records`` that an older
     version read for text only, and store the reading (and its picture) in ``archive``.
 
-    ``readings``: the close-up readings the archive holds, by sha256. The file is
-    decoded once more (no fingerprinting) to pick the same candidate frames; items
-    whose files are gone keep the reading they have. Returns what was measured.
+    ``readings``: the close-up readings the archive holds, by sha256. The frames the
+    older version read are decoded again, a seek each (``media.frame_at``: a video's
+    first frame at or after each time, which may be a frame next to the one read,
+    since the analysis pass skips B-frames); items whose files are gone keep the
+    reading they have. Each item is stored as it is measured, so a run stopped
+    half-way goes on where it was. Returns what was measured.
     """
     todo = [
         (r, reading)
@@ -351,10 +355,7 @@ def read_missing_surfaces(
         if not os.path.isfile(record.file):
             continue
         try:
-            candidates = CandidateFrames()
-            for frame in extract_frames(record.file):
-                candidates.offer(frame.time_s, frame.luma)
-            frames = candidates.frames()
+            frames = [(t, frame_at(record.file, t)) for t in reading.frames_read]
             updated = replace(
                 reading, surfaces=tuple(measure_surface(luma, t) for t, luma in frames)
             )

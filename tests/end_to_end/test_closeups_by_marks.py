@@ -25,6 +25,27 @@ def run(*args: str | Path) -> Result:
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
+def _write_video(path: Path, luma, seconds: float = 3.0, fps: int = 10) -> Path:
+    """A steady H.264 video of one close-up, moving a pixel a frame (a handheld camera)."""
+    from fractions import Fraction
+
+    import av
+    import numpy as np
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=Fraction(fps))
+        stream.width, stream.height, stream.pix_fmt = luma.shape[1], luma.shape[0], "yuv420p"
+        stream.options = {"crf": "16", "preset": "ultrafast"}
+        for i in range(int(seconds * fps)):
+            frame = np.repeat(np.roll(luma, i % 3, axis=1)[..., None], 3, axis=2)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
 def _write(path: Path, luma) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(path), luma, [cv2.IMWRITE_JPEG_QUALITY, 92])
@@ -121,13 +142,13 @@ def test_rescore_measures_the_close_ups_an_older_version_read_for_text_only(
 
     media = tmp_path / "media"
     _write(media / "first.jpg", shot(FIRST, 1))
-    _write(media / "again.jpg", shot(FIRST, 3, gain=0.8))
+    _write_video(media / "again.mp4", shot(FIRST, 3, gain=0.8))  # read again by seeking
     _write(media / "gone.jpg", shot(SECOND, 2))
     manifest = write_manifest(
         tmp_path / "claims.jsonl",
         [
             claim("FIRST", ["media/first.jpg"], day=1),
-            claim("AGAIN", ["media/again.jpg"], day=3),
+            claim("AGAIN", ["media/again.mp4"], day=3),
             claim("GONE", ["media/gone.jpg"], day=4),
         ],
     )
@@ -156,7 +177,7 @@ def test_rescore_measures_the_close_ups_an_older_version_read_for_text_only(
             sha: codecs.decode_closeup(data)
             for sha, data in archive.fingerprints(codecs.CLOSEUP).items()
         }
-        assert sorted(len(r.surfaces) for r in now.values()) == [0, 1, 1]
+        assert sorted(len(r.surfaces) for r in now.values()) == [0, 1, 3]
         assert len(archive.fingerprints(codecs.CLOSEUP_PICTURE)) == 2
         kinds = {cid: [f.kind.value for f in archive.findings(cid)] for cid in ("AGAIN", "GONE")}
     assert kinds["AGAIN"] == ["recycled_airframe"]
