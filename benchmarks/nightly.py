@@ -4,7 +4,8 @@ Every claim holds one 7 s item whose fingerprints are those of a fixture
 video (C002_a) made its own: random frame hashes and thumbnails, ORB and
 SIFT descriptors XORed with random bytes, so its visual words are its own
 too (unrelated footage). All but 1 % of the items are already matched (for
-copies and for other angles); the run matches the new ones against the
+copies, for other angles and for airframes; C002_a is no close-up, so it has
+no close-up picture to compare); the run matches the new ones against the
 whole archive, derives every finding and scores every claim.
 Media are already fingerprinted: fingerprinting new media costs the same
 per item whatever the archive's size (see the fingerprint benchmark).
@@ -85,7 +86,7 @@ def build(
     from provenance.archive import open_archive
     from provenance.archive._rows import format_utc, utc_now
     from provenance.jobs.item_index import frame_columns
-    from provenance.match import COPY_MATCHER, VIEW_MATCHER
+    from provenance.match import AIRFRAME_MATCHER, COPY_MATCHER, VIEW_MATCHER
 
     db = fresh_db(BENCH / f"nightly_{n}.db")
     now = format_utc(utc_now())
@@ -114,7 +115,7 @@ def build(
                     (sha, kind, blob, now),
                 )
             if i < old:
-                for matcher in (COPY_MATCHER, VIEW_MATCHER):
+                for matcher in (COPY_MATCHER, VIEW_MATCHER, AIRFRAME_MATCHER):
                     sql.execute(
                         "INSERT INTO matched VALUES (?, ?, ?, NULL, ?)",
                         (matcher.rpartition("-v")[0], sha, matcher, now),
