@@ -45,7 +45,6 @@ from .prints import stored_readings
 from .progress import progress
 from .rescore import (
     airframe_index,
-    airframe_matches,
     copy_matcher,
     copy_matches,
     view_index,
@@ -94,7 +93,6 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
         columns = frame_columns(archive)
         matches = copy_matches(archive)
         relations = view_relations(archive)
-        airframes = airframe_matches(archive)
     matcher = copy_matcher(archive, claims, columns)
     views: ViewIndex | None = None  # built when a file needs it
     closeups: AirframeIndex | None = None  # ... and this one when a file shows a close-up
@@ -164,7 +162,9 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
             [*matches, *new_matches],
             [*relations, *new_relations],
             copies,
-            airframes=[*airframes, *new_airframes],
+            # only the file's own pairs can make its findings, and an archived file is a
+            # copy of itself (a copy is no recycled airframe): the new ones are all there are
+            airframes=new_airframes,
         )
         findings.extend(replace(f, claim_id=None) for f in found if f.claim_id == CHECKED_CLAIM)
         for problem in problems[len(outcome.problems) :]:

@@ -122,6 +122,10 @@ def test_an_airframe_shown_again_without_a_serial_is_found_scored_and_pictured(
         raise AssertionError("the close-ups' word index was built again")
 
     monkeypatch.setattr(rescore, "closeup_word_index", not_again)
+    # an archived close-up checked again is a copy of itself, not a recycled airframe
+    result = run("check", media / "again.jpg", "--archive", archive_path, "--json")
+    kinds = [(f["kind"], f["other_claim"]) for f in json.loads(result.output)["findings"]]
+    assert ("copy", "AGAIN") in kinds and "recycled_airframe" not in {k for k, _ in kinds}
     for shown, expected in ((FIRST, "FIRST"), (SECOND, "SIBLING")):
         new = _write(tmp_path / "new" / f"{expected}.jpg", shot(shown, 9, gain=1.2))
         result = run("check", new, "--archive", archive_path, "--json")
