@@ -248,10 +248,6 @@ def read_closeups(frames: Sequence[tuple[float, np.ndarray]], reader: Reader) ->
     return classify(lines, dict(frames))
 
 
-def _floats(box: tuple[float, float, float, float]) -> Box:
-    return (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
-
-
 def _rounded(box: Box) -> Box:
     """A box to 0.1 px, as stored."""
     return (round(box[0], 1), round(box[1], 1), round(box[2], 1), round(box[3], 1))

@@ -15,7 +15,7 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from ._closeups import Box, CloseupReading, _floats, read_closeups
+from ._closeups import Box, CloseupReading, read_closeups
 from ._surface import CloseupPicture, measure_surface
 
 # RapidOCR's detector scales the *shorter* side up to 736 px by default: a
@@ -30,6 +30,10 @@ OCR_PARAMS = {
 
 _engine = None
 _engine_lock = threading.Lock()
+
+
+def _floats(box: tuple[float, float, float, float]) -> Box:
+    return (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
 
 
 class RapidReader:

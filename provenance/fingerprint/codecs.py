@@ -41,6 +41,7 @@ LAUNCH_SOUND = "launch-sound-v1"
 CLOSEUP = "closeup-v1"
 CLOSEUP_PICTURE = "closeup-picture-v1"  # an identifying close-up's best frame (JPEG), for airframes
 CLOSEUP_WORDS = "closeup-words-v1"  # ... and its SIFT words: the airframes' shortlist
+PICTURE_KINDS = (CLOSEUP_PICTURE, CLOSEUP_WORDS)
 WINDOWS = "windows-v1"  # windows with footage of their own, and their hashes (index: light)
 TILES = "tiles-v1"  # every frame's split-screen tile hashes: looked up, never indexed
 FILLS = "fills-v1"  # every frame's centre-crop hashes: indexed (a tile filled with the clip)
@@ -204,7 +205,11 @@ def encode_closeup_picture(picture: CloseupPicture) -> dict[str, bytes]:
     }
 
 
-def decode_closeup_picture(picture: bytes, words: bytes) -> CloseupPicture:
+def decode_closeup_picture(stored: Mapping[str, bytes | None]) -> CloseupPicture | None:
+    """The kept close-up picture among an item's ``stored`` kinds (None: it keeps none)."""
+    picture, words = stored.get(CLOSEUP_PICTURE), stored.get(CLOSEUP_WORDS)
+    if picture is None or words is None:
+        return None
     z = _load(picture)
     luma = cv2.imdecode(z["jpeg"], cv2.IMREAD_GRAYSCALE)
     if luma is None:

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from ..archive import Archive
 from ..errors import ArchiveError
 from ..findings import claim_order, copy_findings, find_repeats
-from ..fingerprint import CloseupPicture, CloseupReading, Fingerprints, codecs
+from ..fingerprint import CloseupReading, Fingerprints, codecs
 from ..match import AirframeIndex, AirframeMatch, MediaMatch, ViewIndex, ViewRelation
 from ..media import FileMetadata, sha256_file
 from ..model import (
@@ -142,7 +142,7 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
             new_relations, problems = related.relations, problems + list(related.problems)
         new_airframes: tuple[AirframeMatch, ...] = ()
         try:
-            picture = _picture(outcome.fingerprints)
+            picture = codecs.decode_closeup_picture(outcome.fingerprints)
             if picture is not None and sha not in media:
                 if closeups is None:
                     closeups = airframe_index(archive)
@@ -190,15 +190,6 @@ def _shows_identifiers(prints: Fingerprints) -> bool:
     """Whether a file can recycle an identifier: the archive's readings are read only then
     (an item already archived is judged by its stored reading, whatever it shows now)."""
     return prints.closeup is not None and bool(prints.closeup.identifiers)
-
-
-def _picture(stored: dict[str, bytes]) -> CloseupPicture | None:
-    """The checked file's close-up picture, if it shows an identifying close-up."""
-    if codecs.CLOSEUP_PICTURE not in stored or codecs.CLOSEUP_WORDS not in stored:
-        return None
-    return codecs.decode_closeup_picture(
-        stored[codecs.CLOSEUP_PICTURE], stored[codecs.CLOSEUP_WORDS]
-    )
 
 
 def _with(

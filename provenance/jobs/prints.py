@@ -56,11 +56,9 @@ def stored_closeup_words(archive: Archive) -> dict[str, np.ndarray]:
 
 def stored_picture(archive: Archive, sha256: str) -> CloseupPicture | None:
     """One item's kept close-up frame (None: it shows no identifying close-up)."""
-    picture = archive.fingerprint(sha256, codecs.CLOSEUP_PICTURE)
-    words = archive.fingerprint(sha256, codecs.CLOSEUP_WORDS)
-    if picture is None or words is None:
-        return None
-    return codecs.decode_closeup_picture(picture, words)
+    return codecs.decode_closeup_picture(
+        {kind: archive.fingerprint(sha256, kind) for kind in codecs.PICTURE_KINDS}
+    )
 
 
 def stored_view_words(archive: Archive) -> dict[str, WordBag]:

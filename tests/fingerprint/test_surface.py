@@ -59,11 +59,10 @@ def test_the_close_up_picture_is_kept_with_its_words() -> None:
     picture = closeup_picture(reading, frames)
     assert picture is not None and picture.time_s == 1.0 and len(picture.words) > 50
     stored = codecs.encode_closeup_picture(picture)
-    back = codecs.decode_closeup_picture(
-        stored[codecs.CLOSEUP_PICTURE], stored[codecs.CLOSEUP_WORDS]
-    )
-    assert back.time_s == 1.0 and np.array_equal(back.words, picture.words)
+    back = codecs.decode_closeup_picture(stored)
+    assert back is not None and back.time_s == 1.0 and np.array_equal(back.words, picture.words)
     assert np.abs(back.luma.astype(int) - picture.luma.astype(int)).mean() < 2.0  # JPEG
+    assert codecs.decode_closeup_picture({codecs.CLOSEUP_WORDS: b"x"}) is None  # half kept
     assert sum(len(v) for v in stored.values()) < 150_000
     assert closeup_picture(CloseupReading((0.0,)), frames[:1]) is None
     assert isinstance(CloseupPicture.of(0.0, frames[1][1]), CloseupPicture)
