@@ -35,6 +35,8 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
 from ._sift import sift_features
 
@@ -162,7 +164,7 @@ def measure_surface(luma: np.ndarray, time_s: float) -> SurfaceMeasure:
     origins = patch_origins(luma.shape)
     if not origins:
         return SurfaceMeasure(float(time_s), 0.0, 0, 0, 1.0)
-    on = surface_region(luma, origins) == 0
+    on = surface_region(luma, origins)
     marks: list[float] = []
     generic = 0
     energy = patch_energy(detail, origins)
@@ -186,7 +188,8 @@ def measure_surface(luma: np.ndarray, time_s: float) -> SurfaceMeasure:
 
 
 def surface_region(luma: np.ndarray, origins: list[tuple[int, int]]) -> np.ndarray:
-    """Labels of the patches (grid order of ``origins``): 0 for the largest surface's."""
+    """Which patches (grid order of ``origins``) lie on the largest surface: the largest
+    set joined by steps of brightness under :data:`SURFACE_STEP` between neighbours."""
     cols = len(range(0, luma.shape[1] - PATCH + 1, PATCH))
     rows = len(origins) // max(cols, 1)
     means = cv2.resize(
@@ -194,24 +197,21 @@ def surface_region(luma: np.ndarray, origins: list[tuple[int, int]]) -> np.ndarr
         (cols, rows),
         interpolation=cv2.INTER_AREA,
     )
-    parent = list(range(rows * cols))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for r in range(rows):
-        for c in range(cols):
-            i = r * cols + c
-            if c + 1 < cols and abs(means[r, c] - means[r, c + 1]) < SURFACE_STEP:
-                parent[root(i)] = root(i + 1)
-            if r + 1 < rows and abs(means[r, c] - means[r + 1, c]) < SURFACE_STEP:
-                parent[root(i)] = root(i + cols)
-    roots = np.array([root(i) for i in range(rows * cols)])
-    largest = np.bincount(roots).argmax()
-    return (roots != largest).astype(np.int32)
+    ids = np.arange(rows * cols).reshape(rows, cols)
+    across = np.abs(np.diff(means, axis=1)) < SURFACE_STEP  # each patch with the one right
+    down = np.abs(np.diff(means, axis=0)) < SURFACE_STEP  # ... and with the one below
+    joined = sparse.coo_matrix(
+        (
+            np.ones(int(across.sum() + down.sum())),
+            (
+                np.concatenate([ids[:, :-1][across], ids[:-1][down]]),
+                np.concatenate([ids[:, 1:][across], ids[1:][down]]),
+            ),
+        ),
+        shape=(rows * cols, rows * cols),
+    )
+    _, labels = connected_components(joined, directed=False)
+    return labels == np.bincount(labels).argmax()
 
 
 @dataclass(frozen=True)
