@@ -38,8 +38,8 @@ def other_angles(fixtures: Path) -> tuple[list, float]:
         readings_of,
     )
     from provenance.jobs import run_demo
+    from provenance.jobs.matching import copy_matches
     from provenance.jobs.prints import stored_prints, stored_view_words, stored_views
-    from provenance.jobs.rescore import copy_matches
     from provenance.match import ViewIndex, match_views
     from provenance.model import FindingKind
 

@@ -17,13 +17,17 @@ The archives are written to ``.bench/nightly_<claims>.db`` (the report
 benchmark reads ``.bench/nightly_1000.db``).
 
     python -m benchmarks.nightly --claims 100,1000,10000 --full-claims 1000
+
+With ``--cluster`` every run is timed again on a Dask LocalCluster of two worker
+processes, to which the coordinator carries what they match (they open no archive).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -131,13 +135,13 @@ def build(
     return db
 
 
-def timed_run(db: Path, workers: int = 1) -> tuple[float, dict]:
+def timed_run(db: Path, workers: int = 1, scheduler: str | None = None) -> tuple[float, dict]:
     from provenance.archive import open_archive
     from provenance.jobs import rescore
 
     started = time.perf_counter()
     with open_archive(db, write=True) as archive:
-        summary = rescore(archive, workers=workers)
+        summary = rescore(archive, workers=workers, scheduler=scheduler)
     return time.perf_counter() - started, {
         "matched": summary.matched,
         "related": summary.related,
@@ -146,7 +150,7 @@ def timed_run(db: Path, workers: int = 1) -> tuple[float, dict]:
     }
 
 
-def bench(fixtures: Path, sizes: list[int], full_claims: int) -> dict:
+def bench(fixtures: Path, sizes: list[int], full_claims: int, cluster: bool = False) -> dict:
     own_prints = own_prints_of(fixtures / "media" / "C002_a.mp4")
     rows = {}
     for n in sizes:
@@ -157,6 +161,10 @@ def bench(fixtures: Path, sizes: list[int], full_claims: int) -> dict:
             **what,
             "archive_mb": round(db.stat().st_size / 2**20, 1),
         }
+        if cluster:
+            with _local_cluster() as address:
+                seconds, what = timed_run(build(n, 0.99, own_prints), scheduler=address)
+            rows[f"{n}, on a LocalCluster of 2 workers"] = {"rescore_s": round(seconds, 2), **what}
     first = sizes[0]
     growth = {
         f"{n} vs {first}": f"{n / first:.0f}x claims, "
@@ -167,6 +175,10 @@ def bench(fixtures: Path, sizes: list[int], full_claims: int) -> dict:
     for workers in (1, 2):
         seconds, what = timed_run(build(full_claims, 0.0, own_prints), workers)
         full[f"workers={workers}"] = {"rescore_s": round(seconds, 2), **what}
+    if cluster:
+        with _local_cluster() as address:
+            seconds, what = timed_run(build(full_claims, 0.0, own_prints), scheduler=address)
+        full["LocalCluster of 2 workers"] = {"rescore_s": round(seconds, 2), **what}
     return {
         "nightly_1pct_new (one process)": rows,
         "growth": growth,
@@ -174,14 +186,31 @@ def bench(fixtures: Path, sizes: list[int], full_claims: int) -> dict:
     }
 
 
+@contextmanager
+def _local_cluster() -> Iterator[str]:
+    """A Dask LocalCluster of 2 worker processes of one thread (the machine's 2 cores)."""
+    import distributed
+
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as local:
+        yield local.scheduler_address
+
+
 def main(argv: Sequence[str] | None = None) -> dict:
     p = parser("nightly", __doc__)
     add_fixtures(p)
     p.add_argument("--claims", default="100,1000,10000", help="archive sizes")
     p.add_argument("--full-claims", type=int, default=1000, help="size of the run matching all")
+    p.add_argument(
+        "--cluster",
+        action="store_true",
+        help="each run again on a Dask LocalCluster (its workers read no archive: all carried)",
+    )
     args = p.parse_args(argv)
     sizes = [int(x) for x in args.claims.split(",")]
-    return emit("nightly", bench(Path(args.fixtures), sizes, args.full_claims), argv)
+    found = bench(Path(args.fixtures), sizes, args.full_claims, args.cluster)
+    return emit("nightly", found, argv)
 
 
 if __name__ == "__main__":

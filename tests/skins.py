@@ -9,6 +9,8 @@ noise: what a new photograph of the same airframe changes.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 
@@ -105,3 +107,10 @@ def wide(seed: int, skin: np.ndarray, size: tuple[int, int] = (640, 480)) -> np.
     scene[y : y + small.shape[0], x : x + small.shape[1]] = small
     scene += rng.normal(0, 2.0, scene.shape).astype(np.float32)
     return np.clip(scene, 0, 255).astype(np.uint8)
+
+
+def write_jpeg(path: Path, luma: np.ndarray) -> Path:
+    """``luma`` saved as a JPEG photograph (quality 92) at ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), luma, [cv2.IMWRITE_JPEG_QUALITY, 92])
+    return path

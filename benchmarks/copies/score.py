@@ -140,7 +140,7 @@ def read_archive(archive_path: Path, *, refind: bool = False) -> dict:
     """
     from provenance.archive import open_archive
     from provenance.findings import copy_findings
-    from provenance.jobs.rescore import copy_matches
+    from provenance.jobs.matching import copy_matches
 
     with open_archive(archive_path, write=False) as archive:
         media = archive.all_media()

@@ -52,6 +52,15 @@ class SQLiteArchive(ClaimsAndMedia):
         ).fetchone()
         return None if row is None else bytes(row["data"])
 
+    def item_fingerprints(self, sha256: str, kinds: Sequence[str]) -> dict[str, bytes]:
+        """One item's fingerprints of ``kinds`` that it has, by kind, in one query."""
+        marks = ",".join("?" * len(kinds))
+        rows = self._db.execute(
+            f"SELECT kind, data FROM fingerprints WHERE sha256 = ? AND kind IN ({marks})",
+            (sha256, *kinds),
+        )
+        return {row["kind"]: bytes(row["data"]) for row in rows}
+
     def add_fingerprint(self, sha256: str, kind: str, data: bytes) -> None:
         """Store one more kind for an analysed item (what a newer version reads of old items)."""
         now = _rows.format_utc(_rows.utc_now())

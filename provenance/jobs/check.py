@@ -26,7 +26,16 @@ from ..archive import Archive
 from ..errors import ArchiveError
 from ..findings import claim_order, copy_findings, find_repeats
 from ..fingerprint import CloseupReading, Fingerprints, codecs
-from ..match import AirframeIndex, AirframeMatch, MediaMatch, ViewIndex, ViewRelation
+from ..match import (
+    AIRFRAME_MATCHER,
+    COPY_MATCHER,
+    VIEW_MATCHER,
+    AirframeIndex,
+    AirframeMatch,
+    MediaMatch,
+    ViewIndex,
+    ViewRelation,
+)
 from ..media import FileMetadata, sha256_file
 from ..model import (
     Claim,
@@ -41,15 +50,16 @@ from ..model import (
 )
 from .analyse import fingerprint_media, log_internal_errors, log_problem
 from .item_index import frame_columns
-from .prints import stored_readings
-from .progress import progress
-from .rescore import (
+from .matching import (
     airframe_index,
     copy_matcher,
     copy_matches,
+    matching_state,
     view_index,
     view_relations,
 )
+from .prints import stored_readings
+from .progress import progress
 
 CHECKED_CLAIM = "checked"  # the claim a checked file stands for: after every archived claim
 _AFTER_ALL = datetime(9999, 1, 1, tzinfo=UTC)
@@ -93,7 +103,7 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
         columns = frame_columns(archive)
         matches = copy_matches(archive)
         relations = view_relations(archive)
-    matcher = copy_matcher(archive, claims, columns)
+    matcher = copy_matcher(matching_state(COPY_MATCHER, archive, claims, media, columns), archive)
     views: ViewIndex | None = None  # built when a file needs it
     closeups: AirframeIndex | None = None  # ... and this one when a file shows a close-up
     readings: dict[str, CloseupReading] | None = None  # read when a file shows identifiers
@@ -137,7 +147,8 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
         new_relations: tuple[ViewRelation, ...] = ()
         if not copied and outcome.info.kind is MediaKind.VIDEO and new_prints.views is not None:
             if views is None:
-                views = view_index(archive, claims, media, columns.view_words())
+                state = matching_state(VIEW_MATCHER, archive, claims, media, columns)
+                views = view_index(state, archive)
             related = views.relations_of(sha, new_prints.views, stage="matching (views)")
             new_relations, problems = related.relations, problems + list(related.problems)
         new_airframes: tuple[AirframeMatch, ...] = ()
@@ -145,7 +156,8 @@ def check_media(archive: Archive, paths: Sequence[str]) -> CheckResult:
             picture = codecs.decode_closeup_picture(outcome.fingerprints)
             if picture is not None and sha not in media:
                 if closeups is None:
-                    closeups = airframe_index(archive)
+                    state = matching_state(AIRFRAME_MATCHER, archive, claims, media, columns)
+                    closeups = airframe_index(state, archive)
                 same = closeups.matches_of(sha, picture, stage="matching (airframes)")
                 new_airframes, problems = same.matches, problems + list(same.problems)
         except ArchiveError:  # the archive cannot be read: the command stops (exit 3)

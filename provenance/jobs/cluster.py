@@ -1,18 +1,20 @@
 """Per-item work on a Dask distributed cluster, for nightly runs too big for one machine.
 
-Workers only compute; :func:`cluster_map` hands each result back to the
-coordinating process as soon as it is known, and that process alone writes to
-the archive. ``dask[distributed]`` is optional (``pip install 'provenance[cluster]'``)
-and imported only when a cluster is used.
+Workers only compute; each result goes back to the coordinating process as
+soon as it is known, and that process alone opens the archive. What a task
+needs travels with it: :meth:`Cluster.share` sends what every task of a run
+needs once to every worker. ``dask[distributed]`` is optional
+(``pip install 'provenance[cluster]'``) and imported only when a cluster is used.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import CancelledError
-from typing import TypeVar
+from contextlib import contextmanager
+from typing import Any, Generic, TypeVar
 
 from ..errors import ClusterError
 
@@ -23,17 +25,61 @@ T = TypeVar("T")
 _NOT_INSTALLED = "dask[distributed] is not installed: pip install 'provenance[cluster]'"
 
 
-def cluster_map(
-    address: str, fn: Callable[..., T], *iterables: Sequence, timeout_s: float = 10.0
-) -> Iterator[T]:
-    """``fn`` over the zipped ``iterables`` on the cluster at ``address``, in completion order.
+class Cluster:
+    """A connected Dask client: values shared with every worker, and calls whose results
+    come back as each is done. Made by :func:`connect`."""
 
-    Results come as they complete so the caller can store each one at once. The
-    connection is made on the first ``next()``, which raises :class:`ClusterError`
-    if the scheduler cannot be reached within ``timeout_s``. The client is
-    closed (and unfinished tasks dropped) when the iteration ends, fails or is
-    stopped early. ``fn`` must be importable on the workers and should catch
-    its own errors: an exception raised by ``fn`` is re-raised here, as a bug.
+    def __init__(self, address: str, client: Any) -> None:
+        self.address = address
+        self._client = client
+
+    def share(self, value: object) -> Any:
+        """``value`` sent once to every worker: a future to pass to calls instead of it."""
+        return self._client.scatter(value, broadcast=True, hash=False)
+
+    def each(self, fn: Callable[..., T], calls: Iterable[tuple]) -> Calls[T]:
+        """``fn(*args)`` for each of ``calls`` on the workers, results in completion order;
+        more calls can be sent while they come back (:meth:`Calls.send`)."""
+        import distributed
+
+        futures = [self._client.submit(fn, *args, pure=False) for args in calls]
+        return Calls(self, fn, distributed.as_completed(futures, loop=self._client.loop))
+
+
+class Calls(Generic[T]):
+    """Results of calls sent to a :class:`Cluster`, as each is done; :meth:`send` adds one.
+
+    A call that raises is re-raised here, as a bug: the function must catch its
+    own errors. A scheduler lost mid-run is a :class:`ClusterError`.
+    """
+
+    def __init__(self, cluster: Cluster, fn: Callable[..., T], pending: Any) -> None:
+        self._cluster, self._fn, self._pending = cluster, fn, pending
+
+    def send(self, *args: object) -> None:
+        self._pending.add(self._cluster._client.submit(self._fn, *args, pure=False))
+
+    def __iter__(self) -> Iterator[T]:
+        for future in self._pending:
+            try:
+                result = future.result()
+            except CancelledError as exc:  # e.g. the scheduler went away mid-run
+                reason = getattr(exc, "reason", None) or exc
+                raise ClusterError(
+                    self._cluster.address, f"lost the Dask scheduler mid-run ({reason})"
+                ) from None
+            future.release()  # frees the result on the worker: it is the caller's now
+            del future
+            yield result
+
+
+@contextmanager
+def connect(address: str, *, timeout_s: float = 10.0) -> Iterator[Cluster]:
+    """The cluster at ``address``, connected; the client is closed (unfinished calls
+    dropped) when the block ends, however it ends.
+
+    Raises :class:`ClusterError` if Dask is not installed, the address is not a
+    scheduler's or the scheduler cannot be reached within ``timeout_s``.
     """
     try:
         import distributed
@@ -55,21 +101,27 @@ def cluster_map(
         raise ClusterError(address, f"the Dask scheduler refused this client ({exc})") from None
 
     try:
-        pending = distributed.as_completed(client.map(fn, *iterables, pure=False), loop=client.loop)
-        for future in pending:
-            try:
-                result = future.result()
-            except CancelledError as exc:  # e.g. the scheduler went away mid-run
-                reason = getattr(exc, "reason", None) or exc
-                raise ClusterError(address, f"lost the Dask scheduler mid-run ({reason})") from None
-            future.release()  # frees the result on the worker: it is the caller's now
-            del future
-            yield result
+        yield Cluster(address, client)
     finally:
         try:
             client.close()
         except (TimeoutError, OSError) as exc:  # scheduler already gone
             log.warning("%s: could not close the Dask client cleanly: %s", address, exc)
+
+
+def cluster_map(
+    address: str, fn: Callable[..., T], *iterables: Sequence, timeout_s: float = 10.0
+) -> Iterator[T]:
+    """``fn`` over the zipped ``iterables`` on the cluster at ``address``, in completion order.
+
+    Results come as they complete so the caller can store each one at once. The
+    connection is made on the first ``next()`` (see :func:`connect`), and closed
+    when the iteration ends, fails or is stopped early. ``fn`` must be importable
+    on the workers and should catch its own errors: an exception raised by ``fn``
+    is re-raised here, as a bug.
+    """
+    with connect(address, timeout_s=timeout_s) as cluster:
+        yield from cluster.each(fn, zip(*iterables, strict=False))
 
 
 def _unreachable(exc: BaseException, timeout_s: float) -> str:

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol
+
 import numpy as np
 
 from ..archive import Archive
 from ..errors import ArchiveError
 from ..fingerprint import CloseupPicture, CloseupReading, Fingerprints, SceneViews, WordBag, codecs
 from ..media import FileMetadata
+
+
+class FingerprintReader(Protocol):
+    """Where one item's stored fingerprints are read from: the archive, or on a cluster's
+    worker what its task carried (:mod:`provenance.jobs.carried`)."""
+
+    path: str
+
+    def item_fingerprints(self, sha256: str, kinds: Sequence[str]) -> dict[str, bytes]: ...
 
 
 def stored_prints(archive: Archive) -> dict[str, Fingerprints]:
@@ -28,7 +40,7 @@ def stored_prints(archive: Archive) -> dict[str, Fingerprints]:
 
 
 def light_prints(
-    archive: Archive, sha256: str, kinds: tuple[str, ...] = codecs.TABLE_KINDS
+    archive: FingerprintReader, sha256: str, kinds: tuple[str, ...] = codecs.TABLE_KINDS
 ) -> Fingerprints:
     """One item's light fingerprints of ``kinds``: by default, what the copy matcher's
     frame table holds."""
@@ -54,11 +66,9 @@ def stored_closeup_words(archive: Archive) -> dict[str, np.ndarray]:
     }
 
 
-def stored_picture(archive: Archive, sha256: str) -> CloseupPicture | None:
+def stored_picture(archive: FingerprintReader, sha256: str) -> CloseupPicture | None:
     """One item's kept close-up frame (None: it shows no identifying close-up)."""
-    return codecs.decode_closeup_picture(
-        {kind: archive.fingerprint(sha256, kind) for kind in codecs.PICTURE_KINDS}
-    )
+    return codecs.decode_closeup_picture(archive.item_fingerprints(sha256, codecs.PICTURE_KINDS))
 
 
 def stored_view_words(archive: Archive) -> dict[str, WordBag]:
@@ -69,14 +79,15 @@ def stored_view_words(archive: Archive) -> dict[str, WordBag]:
     }
 
 
-def stored_views(archive: Archive, sha256: str) -> SceneViews | None:
+def stored_views(archive: FingerprintReader, sha256: str) -> SceneViews | None:
     """One media item's complete other-angle views, and nothing else (None if none)."""
-    return codecs.decode_views(
-        {kind: data for kind in codecs.VIEW_KINDS if (data := archive.fingerprint(sha256, kind))}
-    )
+    stored = archive.item_fingerprints(sha256, codecs.VIEW_KINDS)
+    return codecs.decode_views({kind: data for kind, data in stored.items() if data})
 
 
-def full_prints(archive: Archive, sha256: str, *, with_views: bool = True) -> Fingerprints | None:
+def full_prints(
+    archive: FingerprintReader, sha256: str, *, with_views: bool = True
+) -> Fingerprints | None:
     """One media item's complete fingerprints, thumbnails and key frames included.
 
     ``with_views=False`` leaves out the other-angle views (SIFT key frames, the
@@ -87,12 +98,11 @@ def full_prints(archive: Archive, sha256: str, *, with_views: bool = True) -> Fi
     return _decoded(archive, sha256, kinds)
 
 
-def _decoded(archive: Archive, sha256: str, kinds: tuple[str, ...]) -> Fingerprints | None:
+def _decoded(
+    archive: FingerprintReader, sha256: str, kinds: tuple[str, ...]
+) -> Fingerprints | None:
     """One item's fingerprints of ``kinds``, as stored (None without a frame table)."""
-    stored = {
-        kind: data for kind in kinds if (data := archive.fingerprint(sha256, kind)) is not None
-    }
-    return codecs.decode(stored)
+    return codecs.decode(archive.item_fingerprints(sha256, kinds))
 
 
 def stored_metadata(archive: Archive) -> dict[str, FileMetadata]:

@@ -272,8 +272,9 @@ class AirframeIndex:
     ``shas`` are the close-ups, in the rows of ``index``, the word index of their
     SIFT words (:func:`closeup_word_index`: the shortlist ranks by it); ``load``
     gives an archived close-up's picture (a few stay cached, with their
-    keypoints). Every close-up is compared, whatever its claim: the findings
-    decide which pairs count.
+    keypoints); ``read_ahead`` is told which pictures are read next, all at
+    once. Every close-up is compared, whatever its claim: the findings decide
+    which pairs count.
     """
 
     def __init__(
@@ -281,11 +282,13 @@ class AirframeIndex:
         shas: Sequence[str],
         index: WordIndex,
         load: Callable[[str], CloseupPicture | None],
+        read_ahead: Callable[[list[str]], None] | None = None,
     ):
         self.shas = list(shas)
         self.position = {sha: i for i, sha in enumerate(self.shas)}
         self.index = index
         self._load = load
+        self._ahead = read_ahead
         self.features: Callable[[str], _Keyed | None] = lru_cache(maxsize=PICTURES_CACHE)(
             self._keyed
         )
@@ -318,7 +321,10 @@ class AirframeIndex:
         skip = frozenset({self.position[sha]} if sha in self.position else ())
         found: list[AirframeMatch] = []
         problems: list[Problem] = []
-        for j, _score in self.index.shortlist(query, top=SHORTLIST, exclude=skip):
+        shortlist = self.index.shortlist(query, top=SHORTLIST, exclude=skip)
+        if self._ahead is not None and shortlist:
+            self._ahead([self.shas[j] for j, _ in shortlist])
+        for j, _score in shortlist:
             other = self.shas[j]
             try:
                 theirs = self.features(other)

@@ -80,7 +80,9 @@ def match_fingerprint(
     shortlist = table.words.shortlist(
         orb_bag(query.keyframes, include_mirrored=True), top=SHORTLIST, exclude=skip
     )
-    for candidate in table.sources_first([c for c, _ in shortlist], skip)[:SHORTLIST]:
+    candidates = table.sources_first([c for c, _ in shortlist], skip)[:SHORTLIST]
+    table.read_ahead(candidates, full=True)
+    for candidate in candidates:
         try:
             theirs = table.full(candidate)
             duration = float(table.durations[candidate])
@@ -186,6 +188,7 @@ def _match_hashes(
         if kept is None or (match.inliers, match.confidence) > (kept.inliers, kept.confidence):
             best[other] = match
     copies = without_common_content(list(best.values()), query_extent, table.durations)
+    table.read_ahead([m.other for m in copies])
     return [_extended(m, query, table) for m in copies]
 
 

@@ -85,10 +85,12 @@ class CopyMatcher:
         light: Callable[[str], Fingerprints],
         load: Callable[[str], Fingerprints | None] | None = None,
         words: WordIndex | None = None,
+        read_ahead: Callable[[list[str], bool], None] | None = None,
     ) -> CopyMatcher:
         """The matcher over stored columns (a persisted index), in the columns' order;
         ``light`` gives an item's light fingerprints when its frames are looked at,
-        ``words`` is their ORB word index if it was kept (built otherwise). Items no
+        ``words`` is their ORB word index if it was kept (built otherwise), ``read_ahead``
+        is told which items (sha256s; with True, complete) are read next. Items no
         claim holds stay in the index but are never matched."""
         holders = holders_by_sha(sorted(claims, key=claim_order))
         in_order = {sha: i for i, sha in enumerate(holders)}
@@ -99,6 +101,9 @@ class CopyMatcher:
             load=None if load is None else (lambda position: load(shas[position])),
             rank=[in_order.get(sha, len(in_order) + i) for i, sha in enumerate(shas)],
             words=words,
+            read_ahead=None
+            if read_ahead is None
+            else (lambda positions, full: read_ahead([shas[p] for p in positions], full)),
         )
         matcher = cls.__new__(cls)
         matcher._setup(holders, shas, table)

@@ -194,6 +194,7 @@ class ViewIndex:
     gives an item's complete other-angle views (a few stay cached). Items in
     ``derived`` are left out. ``index_of`` makes the word index of the
     originals (sha256s, bags); :func:`sift_word_index` unless given (a kept one).
+    ``read_ahead`` is told which items' views are read next, all at once.
     """
 
     def __init__(
@@ -204,16 +205,10 @@ class ViewIndex:
         load: Callable[[str], SceneViews | None],
         derived: frozenset[str] = frozenset(),
         index_of: Callable[[list[str], list[WordBag]], WordIndex] | None = None,
+        read_ahead: Callable[[list[str]], None] | None = None,
     ):
         self.holders = holders_by_sha(claims)
-        originals = {  # the originals' visual words
-            sha: bag
-            for sha in self.holders
-            if sha not in derived
-            and _is_video(media.get(sha))
-            and (bag := bags.get(sha)) is not None
-            and len(bag.words)
-        }
+        originals = self.originals_among(claims, media, bags, derived)
         self.originals = list(originals)
         self.position = {sha: i for i, sha in enumerate(self.originals)}
         self.in_claim: dict[str, set[str]] = {}  # claim id -> its originals
@@ -223,6 +218,25 @@ class ViewIndex:
         self.index = (index_of or sift_word_index)(self.originals, list(originals.values()))
         # an archived item's complete views (None if they cannot be had); a few stay cached
         self.views: Callable[[str], SceneViews | None] = lru_cache(maxsize=VIEWS_CACHE)(load)
+        self._ahead = read_ahead
+
+    @staticmethod
+    def originals_among(
+        claims: Sequence[StoredClaim],
+        media: Mapping[str, MediaRecord],
+        bags: Mapping[str, WordBag],
+        derived: frozenset[str] = frozenset(),
+    ) -> dict[str, WordBag]:
+        """The videos held by ``claims`` that are not ``derived`` and have visual words:
+        what is indexed (sha256 -> words, in the index's order)."""
+        return {
+            sha: bag
+            for sha in holders_by_sha(claims)
+            if sha not in derived
+            and _is_video(media.get(sha))
+            and (bag := bags.get(sha)) is not None
+            and len(bag.words)
+        }
 
     def relate(
         self, views: SceneViews, *, skip: frozenset[str] = frozenset(), stage: str = "views"
@@ -238,7 +252,10 @@ class ViewIndex:
         exclude = frozenset(self.position[sha] for sha in skip if sha in self.position)
         found = []
         problems = []
-        for j, _score in self.index.shortlist(views.bag, top=SHORTLIST, exclude=exclude):
+        shortlist = self.index.shortlist(views.bag, top=SHORTLIST, exclude=exclude)
+        if self._ahead is not None and shortlist:
+            self._ahead([self.originals[j] for j, _ in shortlist])
+        for j, _score in shortlist:
             other = self.originals[j]
             try:
                 theirs = self.views(other)

@@ -145,6 +145,7 @@ class FrameTable:
     """
 
     _given: list[Fingerprints] | None  # the items as given (None: built from columns)
+    _ahead: Callable[[Sequence[int], bool], None] | None = None  # told what is read next
 
     def __init__(
         self,
@@ -169,12 +170,20 @@ class FrameTable:
         rank: Sequence[int] | None = None,
         index: str = "auto",
         words: WordIndex | None = None,
+        read_ahead: Callable[[Sequence[int], bool], None] | None = None,
     ) -> FrameTable:
         """The table over stored ``columns``; ``words``, the ORB word index of their
-        items, when it was kept too (built from the columns otherwise)."""
+        items, when it was kept too (built from the columns otherwise).
+
+        ``read_ahead(positions, full)`` is told which items' light (or, with
+        ``full``, complete) fingerprints are about to be asked for, all at once:
+        where they come from over a network, one round trip instead of many
+        (:mod:`provenance.jobs.carried`).
+        """
         table = cls.__new__(cls)
         table._build(columns, lru_cache(maxsize=LIGHT_CACHE)(light), load, rank, index, words)
         table._given = None
+        table._ahead = read_ahead
         return table
 
     def _build(
@@ -209,6 +218,11 @@ class FrameTable:
     def __len__(self) -> int:
         return len(self.owner)
 
+    def read_ahead(self, positions: Sequence[int], *, full: bool = False) -> None:
+        """Items ``positions`` (their light, or ``full``, fingerprints) are read next."""
+        if positions and self._ahead is not None:
+            self._ahead(positions, full)
+
     def frames(self, position: int) -> MediaFingerprint:
         """Item ``position``'s frame table (light: no thumbnails needed)."""
         return self.light(position).frames
@@ -231,6 +245,7 @@ class FrameTable:
         if rank is None or not len(candidates) or not len(self):
             return list(candidates)
         asked, rows, hashes = [], [], []
+        self.read_ahead(candidates)
         for c in candidates:
             fp = self.frames(c)
             kept = spaced(np.flatnonzero(fp.detail >= MIN_DETAIL), HOLDER_FRAMES)

@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 from click.testing import CliRunner, Result
 from conftest import claim, write_manifest
-from skins import airframe, model_skin, shot, wide
+from skins import airframe, model_skin, shot, wide, write_jpeg
 
 from provenance.cli import main
 
@@ -46,20 +46,14 @@ def _write_video(path: Path, luma, seconds: float = 3.0, fps: int = 10) -> Path:
     return path
 
 
-def _write(path: Path, luma) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    cv2.imwrite(str(path), luma, [cv2.IMWRITE_JPEG_QUALITY, 92])
-    return path
-
-
 def test_an_airframe_shown_again_without_a_serial_is_found_scored_and_pictured(
     tmp_path: Path, archive_path: Path, monkeypatch
 ) -> None:
     media = tmp_path / "media"
-    _write(media / "first.jpg", shot(FIRST, 1))
-    _write(media / "sibling.jpg", shot(SECOND, 2))
-    _write(media / "again.jpg", shot(FIRST, 3, gain=0.8))
-    _write(media / "wide.jpg", wide(4, FIRST))
+    write_jpeg(media / "first.jpg", shot(FIRST, 1))
+    write_jpeg(media / "sibling.jpg", shot(SECOND, 2))
+    write_jpeg(media / "again.jpg", shot(FIRST, 3, gain=0.8))
+    write_jpeg(media / "wide.jpg", wide(4, FIRST))
     manifest = write_manifest(
         tmp_path / "claims.jsonl",
         [
@@ -111,9 +105,7 @@ def test_an_airframe_shown_again_without_a_serial_is_found_scored_and_pictured(
 
     # new shots checked against the archive: each airframe known by its own marks, the
     # close-ups' word index read as the rescore kept it beside the archive (not rebuilt)
-    import importlib
-
-    rescore = importlib.import_module("provenance.jobs.rescore")  # the module, not its function
+    import provenance.jobs.matching as matching
 
     (kept,) = archive_path.with_name(archive_path.name + ".index").glob("words-closeups-*")
     assert (kept / "indptr.npy").is_file()
@@ -121,13 +113,13 @@ def test_an_airframe_shown_again_without_a_serial_is_found_scored_and_pictured(
     def not_again(words):
         raise AssertionError("the close-ups' word index was built again")
 
-    monkeypatch.setattr(rescore, "closeup_word_index", not_again)
+    monkeypatch.setattr(matching, "closeup_word_index", not_again)
     # an archived close-up checked again is a copy of itself, not a recycled airframe
     result = run("check", media / "again.jpg", "--archive", archive_path, "--json")
     kinds = [(f["kind"], f["other_claim"]) for f in json.loads(result.output)["findings"]]
     assert ("copy", "AGAIN") in kinds and "recycled_airframe" not in {k for k, _ in kinds}
     for shown, expected in ((FIRST, "FIRST"), (SECOND, "SIBLING")):
-        new = _write(tmp_path / "new" / f"{expected}.jpg", shot(shown, 9, gain=1.2))
+        new = write_jpeg(tmp_path / "new" / f"{expected}.jpg", shot(shown, 9, gain=1.2))
         result = run("check", new, "--archive", archive_path, "--json")
         assert result.exit_code == 0, result.output
         (finding,) = json.loads(result.output)["findings"]
@@ -145,9 +137,9 @@ def test_rescore_measures_the_close_ups_an_older_version_read_for_text_only(
     from provenance.fingerprint import codecs
 
     media = tmp_path / "media"
-    _write(media / "first.jpg", shot(FIRST, 1))
+    write_jpeg(media / "first.jpg", shot(FIRST, 1))
     _write_video(media / "again.mp4", shot(FIRST, 3, gain=0.8))  # read again by seeking
-    _write(media / "gone.jpg", shot(SECOND, 2))
+    write_jpeg(media / "gone.jpg", shot(SECOND, 2))
     manifest = write_manifest(
         tmp_path / "claims.jsonl",
         [

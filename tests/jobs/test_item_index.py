@@ -24,9 +24,9 @@ from provenance.fingerprint import (
 )
 from provenance.jobs import item_index
 from provenance.jobs.item_index import frame_columns, index_dir, kept_word_index
+from provenance.jobs.matching import copy_matcher, matching_state
 from provenance.jobs.prints import full_prints, light_prints
-from provenance.jobs.rescore import copy_matcher
-from provenance.match import CopyMatcher, TableColumns, WordIndex, orb_word_index
+from provenance.match import COPY_MATCHER, CopyMatcher, TableColumns, WordIndex, orb_word_index
 from provenance.model import Claim, MediaFile, MediaInfo, MediaKind
 
 N = 24  # frames, twice a second
@@ -192,7 +192,8 @@ def test_matches_from_the_persisted_index_are_those_of_the_table_in_memory(archi
         lambda s: full_prints(archive, s, with_views=False),
     )
     frame_columns(archive)  # written, then read back
-    persisted = copy_matcher(archive, claims, frame_columns(archive), persist=False)
+    state = matching_state(COPY_MATCHER, archive, claims, {}, frame_columns(archive), persist=False)
+    persisted = copy_matcher(state, archive)
     expected = in_memory.match(copy).matches
     assert [m.other_sha256 for m in expected] == [original]
     assert persisted.match(copy).matches == expected
