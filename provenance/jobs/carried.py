@@ -20,6 +20,7 @@ takes a few rounds (a copy: up to four), not one per archived item.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import uuid
@@ -39,6 +40,7 @@ Parcel = dict[Key, bytes | None]  # stored fingerprints a task carries (None: th
 
 MAX_ROUNDS = 8  # an item still wanting fingerprints after this many is a bug of ours
 CHUNK = 20  # items a task matches
+IN_FLIGHT = 8  # tasks sent out at a time (more follow as results come back)
 
 
 class NotCarried(ArchiveError):
@@ -111,17 +113,22 @@ def match_on_cluster(
         return
     shared = cluster.share(state)
     own = OWN_KINDS[state.matcher]
-    parcels: dict[str, Parcel] = {}
+    parcels: dict[str, Parcel] = {}  # what each item in flight carries
     rounds: dict[str, int] = {}
-    calls = []
-    for start in range(0, len(shas), CHUNK):
-        chunk = tuple(shas[start : start + CHUNK])
+    chunks = (tuple(shas[i : i + CHUNK]) for i in range(0, len(shas), CHUNK))
+    sent = 0  # bytes of stored fingerprints
+
+    def first_call(chunk: tuple[str, ...]) -> tuple:
+        nonlocal sent
         for sha in chunk:
             parcels[sha] = read_parcel(archive, [(sha, kind) for kind in own])
             rounds[sha] = 1
-        calls.append((shared, chunk, _joined(parcels[sha] for sha in chunk)))
-    sent = sum(len(data or b"") for _, _, parcel in calls for data in parcel.values())
-    each = cluster.each(match_carried, calls)
+        parcel = _joined(parcels[sha] for sha in chunk)
+        sent += _size(parcel)
+        return (shared, chunk, parcel)
+
+    # a few tasks per worker in flight: the coordinator holds only their fingerprints
+    each = cluster.each(match_carried, [first_call(c) for c in itertools.islice(chunks, IN_FLIGHT)])
     for result in each:
         again = []
         for item in result:
@@ -141,13 +148,15 @@ def match_on_cluster(
                     item.sha256, (), (Problem.internal(matching_stage(state.matcher), why),)
                 )
                 continue
-            more = read_parcel(archive, new)
-            sent += sum(len(data or b"") for data in more.values())
-            parcel.update(more)
+            parcel.update(read_parcel(archive, new))
             rounds[item.sha256] += 1
             again.append(item.sha256)
         if again:
-            each.send(shared, tuple(again), _joined(parcels[sha] for sha in again))
+            parcel = _joined(parcels[sha] for sha in again)
+            sent += _size(parcel)
+            each.send(shared, tuple(again), parcel)
+        if (chunk := next(chunks, None)) is not None:
+            each.send(*first_call(chunk))
     log.info(
         "%s on %s: %d items in %d rounds, %.1f MB of stored fingerprints carried",
         state.matcher,
@@ -173,6 +182,10 @@ def read_parcel(archive: Archive, keys: Sequence[Key] | frozenset[Key]) -> Parce
 def state_token() -> str:
     """A name no other state has: workers rebuild their matcher when it changes."""
     return uuid.uuid4().hex
+
+
+def _size(parcel: Parcel) -> int:
+    return sum(len(data or b"") for data in parcel.values())
 
 
 def _joined(parcels: Iterable[Parcel]) -> Parcel:
