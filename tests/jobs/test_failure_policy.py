@@ -74,9 +74,7 @@ def test_a_missing_archive_is_refused_and_nothing_is_created(tmp_path: Path, com
     here = tmp_path / "here"
     typo = here / "typo.db"
     write_video(here / "x.mp4")
-    result = CliRunner().invoke(
-        main, [*command, "--archive", str(typo)], catch_exceptions=True
-    )
+    result = CliRunner().invoke(main, [*command, "--archive", str(typo)], catch_exceptions=True)
     assert result.exit_code == 3, result.output
     assert f"{typo}: no archive here" in result.output
     assert sorted(p.name for p in here.iterdir()) == ["x.mp4"]  # no archive, no lock
@@ -355,9 +353,7 @@ def test_a_file_cut_short_says_how_much_was_read_and_that_part_is_analysed(
     tmp_path: Path, archive_path: Path
 ) -> None:
     """An 8 s MP4 truncated part-way used to be reported as a whole 8.0 s video."""
-    whole = _write(
-        tmp_path / "whole.mp4", [pan_frame(i / 15) for i in range(120)], faststart=True
-    )
+    whole = _write(tmp_path / "whole.mp4", [pan_frame(i / 15) for i in range(120)], faststart=True)
     cut = tmp_path / "media" / "cut.mp4"
     cut.parent.mkdir()
     data = whole.read_bytes()
@@ -401,9 +397,7 @@ def test_a_file_cut_short_says_how_much_was_read_and_that_part_is_analysed(
 # -- check and rescore agree ---------------------------------------------------------------
 
 
-def test_check_names_the_original_that_rescore_names(
-    tmp_path: Path, archive_path: Path
-) -> None:
+def test_check_names_the_original_that_rescore_names(tmp_path: Path, archive_path: Path) -> None:
     """check took the claim holding the very bytes as the original, even when an earlier
     claim held the footage in another encoding; rescore names the earliest claim."""
     frames = [pan_frame(i / 15) for i in range(60)]
