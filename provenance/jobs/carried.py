@@ -125,7 +125,7 @@ def match_on_cluster(
             rounds[sha] = 1
         parcel = _joined(parcels[sha] for sha in chunk)
         sent += _size(parcel)
-        return (shared, chunk, cluster.share(parcel, everywhere=False))
+        return (shared, chunk, parcel)
 
     # a few tasks per worker in flight: the coordinator holds only their fingerprints
     each = cluster.each(match_carried, [first_call(c) for c in itertools.islice(chunks, IN_FLIGHT)])
@@ -154,7 +154,7 @@ def match_on_cluster(
         if again:
             parcel = _joined(parcels[sha] for sha in again)
             sent += _size(parcel)
-            each.send(shared, tuple(again), cluster.share(parcel, everywhere=False))
+            each.send(shared, tuple(again), parcel)
         if (chunk := next(chunks, None)) is not None:
             each.send(*first_call(chunk))
     log.info(

@@ -33,11 +33,9 @@ class Cluster:
         self.address = address
         self._client = client
 
-    def share(self, value: object, *, everywhere: bool = True) -> Any:
-        """``value`` sent to the cluster once (to every worker, or else to one): a future
-        to pass to calls instead of it. Large arguments travel this way, not inside the
-        task graph (Dask warns of graphs over 10 MB)."""
-        return self._client.scatter(value, broadcast=everywhere, hash=False)
+    def share(self, value: object) -> Any:
+        """``value`` sent once to every worker: a future to pass to calls instead of it."""
+        return self._client.scatter(value, broadcast=True, hash=False)
 
     def each(self, fn: Callable[..., T], calls: Iterable[tuple]) -> Calls[T]:
         """``fn(*args)`` for each of ``calls`` on the workers, results in completion order;

@@ -32,7 +32,7 @@ class InProcess:
     def __init__(self) -> None:
         self.sent: list[tuple] = []
 
-    def share(self, value: object, *, everywhere: bool = True) -> object:
+    def share(self, value: object) -> object:
         return value
 
     def each(self, fn: Callable, calls) -> _Calls:
