@@ -127,8 +127,11 @@ def match_on_cluster(
         sent += _size(parcel)
         return (shared, chunk, parcel)
 
-    # a few tasks per worker in flight: the coordinator holds only their fingerprints
-    each = cluster.each(match_carried, [first_call(c) for c in itertools.islice(chunks, IN_FLIGHT)])
+    # A few tasks per worker in flight: the coordinator holds only their fingerprints.
+    # Each task's fingerprints (megabytes) travel apart from the task graph.
+    each = cluster.each(
+        match_carried, [first_call(c) for c in itertools.islice(chunks, IN_FLIGHT)], apart=(2,)
+    )
     for result in each:
         again = []
         for item in result:

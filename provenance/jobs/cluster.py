@@ -37,13 +37,24 @@ class Cluster:
         """``value`` sent once to every worker: a future to pass to calls instead of it."""
         return self._client.scatter(value, broadcast=True, hash=False)
 
-    def each(self, fn: Callable[..., T], calls: Iterable[tuple]) -> Calls[T]:
+    def each(
+        self, fn: Callable[..., T], calls: Iterable[tuple], *, apart: Sequence[int] = ()
+    ) -> Calls[T]:
         """``fn(*args)`` for each of ``calls`` on the workers, results in completion order;
-        more calls can be sent while they come back (:meth:`Calls.send`)."""
+        more calls can be sent while they come back (:meth:`Calls.send`).
+
+        The arguments at the positions ``apart`` travel apart from the task graph
+        (large ones: Dask warns of graphs over 10 MB and keeps them on the scheduler):
+        each is sent to a worker on its own, and kept there until its call's result
+        is back.
+        """
         import distributed
 
-        futures = [self._client.submit(fn, *args, pure=False) for args in calls]
-        return Calls(self, fn, distributed.as_completed(futures, loop=self._client.loop))
+        pending = distributed.as_completed(loop=self._client.loop)
+        sent = Calls(self, fn, pending, tuple(apart))
+        for args in calls:
+            sent.send(*args)
+        return sent
 
 
 class Calls(Generic[T]):
@@ -53,11 +64,29 @@ class Calls(Generic[T]):
     own errors. A scheduler lost mid-run is a :class:`ClusterError`.
     """
 
-    def __init__(self, cluster: Cluster, fn: Callable[..., T], pending: Any) -> None:
-        self._cluster, self._fn, self._pending = cluster, fn, pending
+    def __init__(
+        self, cluster: Cluster, fn: Callable[..., T], pending: Any, apart: tuple[int, ...]
+    ) -> None:
+        self._cluster, self._fn, self._pending, self._apart = cluster, fn, pending, apart
+        # each call's arguments sent apart, held until its result is back: a scattered
+        # value whose future is dropped may be released before the call has run
+        self._held: dict[str, list[Any]] = {}
 
     def send(self, *args: object) -> None:
-        self._pending.add(self._cluster._client.submit(self._fn, *args, pure=False))
+        client = self._cluster._client
+        held = []
+        if self._apart:
+            args_list = list(args)
+            for i in self._apart:
+                # a list of one: a scattered dict would become one value per key, named
+                # by its keys (two calls carrying one key would share, and release, it)
+                (args_list[i],) = client.scatter([args_list[i]], hash=False)
+                held.append(args_list[i])
+            args = tuple(args_list)
+        future = client.submit(self._fn, *args, pure=False)
+        if held:
+            self._held[future.key] = held
+        self._pending.add(future)
 
     def __iter__(self) -> Iterator[T]:
         for future in self._pending:
@@ -69,6 +98,7 @@ class Calls(Generic[T]):
                     self._cluster.address, f"lost the Dask scheduler mid-run ({reason})"
                 ) from None
             future.release()  # frees the result on the worker: it is the caller's now
+            self._held.pop(future.key, None)  # and what it carried
             del future
             yield result
 

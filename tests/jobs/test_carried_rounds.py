@@ -35,7 +35,7 @@ class InProcess:
     def share(self, value: object) -> object:
         return value
 
-    def each(self, fn: Callable, calls) -> _Calls:
+    def each(self, fn: Callable, calls, *, apart: tuple = ()) -> _Calls:
         return _Calls(self, fn, list(calls))
 
 

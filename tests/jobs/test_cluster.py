@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from provenance.errors import ClusterError
-from provenance.jobs.cluster import cluster_map
+from provenance.jobs.cluster import cluster_map, connect
 
 distributed = pytest.importorskip("distributed")
 
@@ -62,6 +62,25 @@ def test_a_raising_task_is_re_raised_and_the_client_closed(cluster) -> None:
     with pytest.raises(ValueError, match="math domain error"):
         list(cluster_map(cluster.scheduler_address, math.sqrt, [4, -1, 9]))
     assert _settled(cluster, clients), "client or tasks left on the scheduler"
+
+
+def test_arguments_sent_apart_arrive_whole_and_are_let_go_with_their_results(cluster) -> None:
+    # Every call carries a dict holding one same key: scattered as a dict, its values
+    # would become futures named by that key, one value for all calls.
+    clients = len(cluster.scheduler.clients)
+    key = ("item", "kind")
+    with connect(cluster.scheduler_address) as remote:
+        calls = remote.each(
+            operator.getitem, [({key: i, ("own", i): -i}, key) for i in range(4)], apart=(0,)
+        )
+        got = []
+        for value in calls:
+            got.append(value)
+            if len(got) <= 4:  # sent while results come back
+                calls.send({key: 10 + len(got), ("own", len(got)): 0}, key)
+        assert sorted(got) == [0, 1, 2, 3, 11, 12, 13, 14]
+        assert _settled(cluster, clients + 1), "what the calls carried is still held"
+    assert _settled(cluster, clients)
 
 
 def test_nothing_to_do_yields_nothing(cluster) -> None:
