@@ -141,7 +141,8 @@ def kept_word_index(
     epoch = archive.fingerprint_epoch()
     if epoch is None:
         return build()
-    key = hashlib.sha256("\n".join([FORMAT, name, *map(str, epoch), *rows]).encode())
+    made = [FORMAT, WordIndex.FORMAT, name, *map(str, epoch), *rows]
+    key = hashlib.sha256("\n".join(made).encode())
     folder = index_dir(archive) / f"words-{name}-{key.hexdigest()[:24]}"
     try:
         arrays = _read_arrays(folder, WORD_ARRAYS)
