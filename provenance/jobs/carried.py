@@ -24,7 +24,7 @@ import itertools
 import logging
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..archive import Archive, matching_stage
@@ -78,18 +78,24 @@ class CarriedReader:
             raise NotCarried(missing)
 
 
-_built = threading.local()  # this worker thread's matcher: (state token, reader, matcher)
+# Each worker thread's matcher, by thread: (state token, reader, matcher). Kept by
+# module, not thread-local, so that :func:`forget_matchers` can drop them all.
+_built: dict[int, tuple[str, CarriedReader, Callable[[str], ItemMatches]]] = {}
+_built_lock = threading.Lock()
 
 
 def match_carried(state: MatchingState, shas: Sequence[str], parcel: Parcel) -> list:
     """On a worker: ``shas`` matched by ``state``'s matcher with the fingerprints in
     ``parcel``; an :class:`ItemMatches` per item, or :class:`Wanted` for an item that
     needs more. The matcher is built once per run and thread (its caches stay)."""
-    built = getattr(_built, "matcher", None)
+    thread = threading.get_ident()
+    with _built_lock:
+        built = _built.get(thread)
     if built is None or built[0] != state.token:
         reader = CarriedReader()
         built = (state.token, reader, item_matcher(state, reader, reader.require))
-        _built.matcher = built
+        with _built_lock:
+            _built[thread] = built
     _, reader, one = built
     reader.parcel = parcel
     stage = matching_stage(state.matcher)
@@ -160,6 +166,7 @@ def match_on_cluster(
             each.send(shared, tuple(again), parcel)
         if (chunk := next(chunks, None)) is not None:
             each.send(*first_call(chunk))
+    cluster.everywhere(forget_matchers)  # a run's index is not held until the next
     log.info(
         "%s on %s: %d items in %d rounds, %.1f MB of stored fingerprints carried",
         state.matcher,
@@ -168,6 +175,15 @@ def match_on_cluster(
         sum(rounds.values()),
         sent / 1e6,
     )
+
+
+def forget_matchers() -> int:
+    """On a worker: drop the matchers its threads built (and the state they hold); how
+    many there were. A matcher is built again by the next run's first task."""
+    with _built_lock:
+        count = len(_built)
+        _built.clear()
+    return count
 
 
 def read_parcel(archive: Archive, keys: Sequence[Key] | frozenset[Key]) -> Parcel:

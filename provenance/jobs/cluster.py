@@ -37,6 +37,10 @@ class Cluster:
         """``value`` sent once to every worker: a future to pass to calls instead of it."""
         return self._client.scatter(value, broadcast=True, hash=False)
 
+    def everywhere(self, fn: Callable[[], T]) -> dict[str, T]:
+        """``fn()`` run once on every worker now: its result by worker address."""
+        return self._client.run(fn)
+
     def each(
         self, fn: Callable[..., T], calls: Iterable[tuple], *, apart: Sequence[int] = ()
     ) -> Calls[T]:

@@ -21,6 +21,7 @@ from skins import airframe, model_skin, shot, wide, write_jpeg
 from provenance.archive import open_archive
 from provenance.errors import ArchiveError
 from provenance.intake import read_manifest
+from provenance.jobs import carried
 from provenance.jobs.ingest import ingest_manifest
 from provenance.jobs.rescore import rescore
 from provenance.match import AIRFRAME_MATCHER, COPY_MATCHER, VIEW_MATCHER
@@ -137,6 +138,8 @@ def test_a_cluster_that_cannot_open_the_archive_matches_as_this_machine_does(
         local = rescore(archive)
     with open_archive(there, write=True) as archive:
         remote = rescore(archive, scheduler=cluster.scheduler_address)
+    with distributed.Client(cluster.scheduler_address) as client:  # matched there, let go
+        assert set(client.run(carried.forget_matchers).values()) == {0}
 
     assert not local.failures and not remote.failures
     assert not local.match_problems and not remote.match_problems

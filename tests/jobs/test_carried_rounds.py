@@ -31,9 +31,14 @@ class InProcess:
 
     def __init__(self) -> None:
         self.sent: list[tuple] = []
+        self.ran: list[object] = []  # what each function run everywhere returned
 
     def share(self, value: object) -> object:
         return value
+
+    def everywhere(self, fn: Callable) -> dict:
+        self.ran.append(fn())
+        return {self.address: self.ran[-1]}
 
     def each(self, fn: Callable, calls, *, apart: tuple = ()) -> _Calls:
         return _Calls(self, fn, list(calls))
@@ -85,6 +90,7 @@ def test_carried_matches_are_those_read_from_the_archive(copies) -> None:
     assert found == {sha: here(sha) for sha in shas}
     assert [other for other, _ in found[copy].stored] == [original]
     assert len(cluster.sent) == 1  # one task: the items carry each other's fingerprints
+    assert cluster.ran == [1] and not carried._built  # the worker's matcher let go at the end
     # the copy alone is new: it is sent again with the original's, a round per read-ahead
     alone = InProcess()
     assert list(match_on_cluster(alone, archive, state, [copy])) == [found[copy]]
