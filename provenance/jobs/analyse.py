@@ -220,7 +220,8 @@ def _outcome(done: Guarded[MediaOutcome]) -> MediaOutcome:
         return done.result
     sha, file, _ = done.args
     kind = MediaStatus.INTERNAL_ERROR if done.ours else MediaStatus.UNREADABLE
-    return MediaOutcome(sha, file, error=done.failure, status=kind, traceback=done.traceback)
+    error = f"{done.failure}: a decoder crash" if done.died else done.failure
+    return MediaOutcome(sha, file, error=error, status=kind, traceback=done.traceback)
 
 
 def log_problem(where: str, problem: Problem) -> None:

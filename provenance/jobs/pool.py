@@ -2,7 +2,8 @@
 
 A decoder stuck inside one C call cannot be interrupted from Python: the item
 runs in a child process (Pebble's pool, started from a clean forkserver) that
-is killed when it hangs, and a child that dies (a decoder crash) is replaced.
+is killed when it hangs, and a child that dies is replaced. What a hung or dead
+child means is the caller's to say: for the analysis, the footage's doing.
 The coordinating process alone writes to the archive; workers only compute.
 """
 
@@ -42,7 +43,8 @@ class Guarded(Generic[T]):
     """One call of :func:`run_guarded`: its arguments and result, or why it has none.
 
     ``ours`` tells a failure of our own code (the call raised) from a process
-    stopped because it hung or that died (a decoder stuck or crashing).
+    stopped because it hung or that ``died`` (for the analysis, a decoder stuck
+    or crashing on the footage).
     """
 
     args: tuple
@@ -50,6 +52,7 @@ class Guarded(Generic[T]):
     failure: str | None = None
     ours: bool = False
     traceback: str | None = None
+    died: bool = False
 
 
 def run_guarded(
@@ -65,8 +68,8 @@ def run_guarded(
     Yields a :class:`Guarded` per call as it is done: its result, or the
     failure of a call still running after ``timeout`` seconds (None: no
     limit; its process is killed, a decoder stuck inside one C call cannot be
-    stopped any other way), of a process that died (a decoder crash), or of
-    ``fn`` raising (a bug of ours). The other calls go on in a fresh process.
+    stopped any other way), of a process that died, or of ``fn`` raising (a
+    bug of ours). The other calls go on in a fresh process.
     Children start from a clean server process (forkserver): nothing this
     process has loaded (an ONNX runtime, threads) is forked. ``initializer``
     runs in each child before its first call, told whether it shares the
@@ -96,9 +99,8 @@ def run_guarded(
                 why = f"still busy {timeout:g} s after it started: stopped (hung)"
                 yield Guarded(args, failure=why)
             except pebble.ProcessExpired as exc:
-                yield Guarded(
-                    args, failure=f"its process died (exit code {exc.exitcode}): a decoder crash"
-                )
+                why = f"its process died (exit code {exc.exitcode})"
+                yield Guarded(args, failure=why, died=True)
             except Exception as exc:
                 problem = Problem.internal("worker", exc)
                 yield Guarded(args, failure=problem.reason, ours=True, traceback=problem.traceback)
