@@ -12,7 +12,7 @@ re-scores it with the library (``ingest_manifest`` then ``rescore``, as
   truth's ``identifying``: accuracy over all media, recall of identifying
   close-ups (with and without a legible serial), wide shots, far shots,
   scenes and blurred close-ups called close-ups (must be none);
-- the airframe matcher's stored pairs (``airframes-v1``, either side): over
+- the airframe matcher's stored pairs (``airframes-v2``, either side): over
   the truth's pairs of identifying close-ups, recall of same-airframe pairs
   (all, and those whose views differ by at most 30 degrees), precision of
   what it matched, and same-model pairs (two airframes of one model) matched;

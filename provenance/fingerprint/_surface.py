@@ -23,7 +23,8 @@ such marks to be made out, and finds the marks themselves (also what
   landscape, a crowd or a building front has detail everywhere.
 
 :attr:`SurfaceMeasure.identifying` puts these together; its bounds were chosen
-on half A of the close-up set and measured on half B (BENCHMARKS.md). It
+on half A of the close-up set and measured on a freshly seeded set that no
+bound saw (BENCHMARKS.md). It
 cannot tell an airframe from any other plain, marked surface filling the
 frame (a table top, a car door): it says the frame is a close-up whose marks
 resolve, not what of.
@@ -48,8 +49,9 @@ REPEAT_NCC = 0.7  # ... this closely (normalised cross-correlation) is generic
 SURFACE_STEP = 10.0  # neighbouring patches of one surface differ by less (grey levels)
 # an identifying close-up without text (chosen on half A of the close-up set, BENCHMARKS.md)
 MIN_COVER = 0.5  # the surface fills this share of the frame ...
-MIN_MARKS = 20  # ... shows this many distinctive marks ...
-MIN_SHARPNESS = 1.4  # ... this sharp (fine-to-coarse energy of the marks, softest direction) ...
+MIN_RESOLVED = 50  # ... resolves this much of its own detail (marks, rivets, panel lines) ...
+MIN_MARKS = 3  # ... some of it marks of its own (a tiled wall or a grille has none) ...
+MIN_SHARPNESS = 1.44  # ... this sharp (fine-to-coarse energy of the marks, softest direction) ...
 MAX_PLAIN = 5.0  # ... on a plain surface: the frame's median patch detail at most this ...
 MAX_DENSITY = 0.25  # ... with at most this share of the surface's patches marked
 
@@ -146,11 +148,14 @@ class SurfaceMeasure:
 
     @property
     def identifying(self) -> bool:
-        """A surface filling the frame, plain, with many sharp marks that are not all
-        over it: close and sharp enough that the airframe's own marks can be made out
-        (a landscape, a crowd or a building front is detail everywhere)."""
+        """A plain surface filling the frame, close and sharp enough that its detail
+        resolves: marks, rivets and panel lines alike (how close it is shows in how much
+        of its structure is made out, not in how scratched this airframe happens to be),
+        some of it marks of its own, sharp, and not detail all over (a landscape, a crowd
+        or a building front)."""
         return (
             self.cover >= MIN_COVER
+            and self.marks + self.generic >= MIN_RESOLVED
             and self.marks >= MIN_MARKS
             and self.sharpness >= MIN_SHARPNESS
             and self.plain <= MAX_PLAIN

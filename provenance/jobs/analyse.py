@@ -330,26 +330,28 @@ def read_missing_metadata(
     return read
 
 
-def read_missing_surfaces(
+def read_missing_closeups(
     archive: Archive, records: Iterable[MediaRecord], readings: Mapping[str, CloseupReading]
 ) -> dict[str, CloseupReading]:
-    """Measure the close-up surfaces of each analysed file of ``records`` that an older
-    version read for text only, and store the reading (and its picture) in ``archive``.
+    """Bring the close-ups of each analysed file of ``records`` up to this version, in
+    ``archive``: measure the surfaces of a reading an older version made for text only,
+    and keep the picture of a close-up that keeps none (an older rule did not count it).
 
     ``readings``: the close-up readings the archive holds, by sha256. The frames the
     older version read are decoded again, a seek each (``media.frame_at``: a video's
     first frame at or after each time, which may be a frame next to the one read,
-    since the analysis pass skips B-frames); items whose files are gone keep the
-    reading they have. Each item is stored as it is measured, so a run stopped
-    half-way goes on where it was. Returns what was measured.
+    since the analysis pass skips B-frames); items whose files are gone keep what
+    they have. Each item is stored as it is brought up, so a run stopped half-way
+    goes on where it was. Returns the readings measured.
     """
+    pictured = archive.fingerprint_seqs((codecs.CLOSEUP_PICTURE,))
     todo = [
         (r, reading)
         for r in records
         if r.status is MediaStatus.DONE
         and (reading := readings.get(r.sha256)) is not None
         and reading.frames_read
-        and not reading.surfaces
+        and (not reading.surfaces or (reading.picture_s is not None and r.sha256 not in pictured))
     ]
     measured: dict[str, CloseupReading] = {}
     for record, reading in progress(todo, total=len(todo), desc="measuring close-ups"):
@@ -357,8 +359,12 @@ def read_missing_surfaces(
             continue
         try:
             frames = [(t, frame_at(record.file, t)) for t in reading.frames_read]
-            updated = replace(
-                reading, surfaces=tuple(measure_surface(luma, t) for t, luma in frames)
+            updated = (
+                reading
+                if reading.surfaces
+                else replace(
+                    reading, surfaces=tuple(measure_surface(luma, t) for t, luma in frames)
+                )
             )
             picture = closeup_picture(updated, frames)
         except ProvenanceError as exc:  # no longer decodes: it keeps the reading it has
@@ -369,10 +375,11 @@ def read_missing_surfaces(
             continue
         # the reading last: stopped before it, the next run measures the item again
         stored = codecs.encode_closeup_picture(picture) if picture is not None else {}
-        stored[codecs.CLOSEUP] = codecs.encode_closeup(updated)
+        if updated is not reading:
+            stored[codecs.CLOSEUP] = codecs.encode_closeup(updated)
+            measured[record.sha256] = updated
         for kind, data in stored.items():
             archive.add_fingerprint(record.sha256, kind, data)
-        measured[record.sha256] = updated
     return measured
 
 

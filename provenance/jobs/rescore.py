@@ -31,8 +31,8 @@ from .analyse import (
     MediaOutcome,
     log_problem,
     process_media,
+    read_missing_closeups,
     read_missing_metadata,
-    read_missing_surfaces,
 )
 from .carried import match_on_cluster, state_token
 from .cluster import Cluster, connect
@@ -109,7 +109,7 @@ def rescore(archive: Archive, *, workers: int = 1, scheduler: str | None = None)
     # items an older version analysed
     metadata.update(read_missing_metadata(archive, media.values(), metadata))
     readings = stored_readings(archive)
-    readings.update(read_missing_surfaces(archive, media.values(), readings))
+    readings.update(read_missing_closeups(archive, media.values(), readings))
     columns = frame_columns(archive)  # the persisted index, brought up to date
     # copies first: the other-angle matcher leaves the copies they find out
     matched: dict[str, int] = {}

@@ -8,7 +8,7 @@ results the nightly job stores and the findings of stage 3b read both ways:
   geometry then the window's hashes over time;
 - the other-angle matcher (:class:`ViewIndex`, ``views-v1``): a shortlist by
   SIFT words, epipolar geometry, the launch's track and its sound;
-- the airframe matcher (:class:`AirframeIndex`, ``airframes-v1``): identifying
+- the airframe matcher (:class:`AirframeIndex`, ``airframes-v2``): identifying
   close-ups shortlisted by SIFT words, registered, and their marks compared.
 
 One implementation of each idea is shared: the visual-word shortlist and

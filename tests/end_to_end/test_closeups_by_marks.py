@@ -178,3 +178,36 @@ def test_rescore_measures_the_close_ups_an_older_version_read_for_text_only(
         kinds = {cid: [f.kind.value for f in archive.findings(cid)] for cid in ("AGAIN", "GONE")}
     assert kinds["AGAIN"] == ["recycled_airframe"]
     assert kinds["GONE"] == ["no_closeup"]  # its reading stands as the older version made it
+
+
+def test_rescore_keeps_the_picture_of_a_close_up_an_older_rule_did_not_count(
+    tmp_path: Path, archive_path: Path
+) -> None:
+    """A close-up the rule of an older version did not count kept no picture, and its
+    airframe was matched by an older matcher: the next rescore keeps its picture from
+    the file (the surfaces stored stay as they are) and finds the airframe again."""
+    from provenance.archive import open_archive
+    from provenance.fingerprint import codecs
+
+    media = tmp_path / "media"
+    write_jpeg(media / "first.jpg", shot(FIRST, 1))
+    write_jpeg(media / "again.jpg", shot(FIRST, 3, gain=0.8))
+    manifest = write_manifest(
+        tmp_path / "claims.jsonl",
+        [claim("FIRST", ["media/first.jpg"], day=1), claim("AGAIN", ["media/again.jpg"], day=3)],
+    )
+    assert run("ingest", manifest, "--archive", archive_path).exit_code == 0
+    assert run("rescore", "--archive", archive_path).exit_code == 0
+    older = (codecs.CLOSEUP_PICTURE, codecs.CLOSEUP_WORDS)
+    with open_archive(archive_path, write=True) as archive:  # as the older version left it
+        readings = archive.fingerprints(codecs.CLOSEUP)
+        with archive.transaction() as db:
+            db.execute("DELETE FROM fingerprints WHERE kind IN (?, ?)", older)
+            db.execute("DELETE FROM matches WHERE family = 'airframes'")
+            db.execute("UPDATE matched SET matcher = 'airframes-v1' WHERE family = 'airframes'")
+    assert run("rescore", "--archive", archive_path).exit_code == 0
+    with open_archive(archive_path, write=False) as archive:
+        assert archive.fingerprints(codecs.CLOSEUP) == readings
+        assert len(archive.fingerprints(codecs.CLOSEUP_PICTURE)) == 2
+        kinds = [f.kind.value for f in archive.findings("AGAIN")]
+    assert kinds == ["recycled_airframe"]

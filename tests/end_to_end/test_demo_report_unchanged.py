@@ -26,7 +26,11 @@ from the match on C013's side without being turned back), and when media objects
 gained ``closeup_marks`` and the scoring model became v5 for ``recycled_airframe``
 and ``fresh_airframe`` (checked: with those taken out, everything compared equal;
 three fixture close-ups, C004_b, C007_b and C010_b, now show it, and each has a
-fresh or recycled identifier already, so no finding and no score moved). A change
+fresh or recycled identifier already, so no finding and no score moved), and when
+a close-up came to be judged by all the detail it resolves, not by its marks
+alone (issue 19; checked: only ``closeup_marks`` of C009_b and C023_b changed,
+from null; both are close-ups with a serial already read, so no finding and no
+score moved). A change
 of layout must change no finding and no score: everything is compared exactly
 (claims, media, findings, evidence, reasons), except the report's generation
 time; numbers inside the evidence (inlier counts, keypoints, correlations)

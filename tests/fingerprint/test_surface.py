@@ -9,7 +9,7 @@ import numpy as np
 from skins import airframe, model_skin, shot, wide
 
 from provenance.fingerprint import CloseupPicture, CloseupReading, closeup_picture, codecs
-from provenance.fingerprint._surface import measure_surface
+from provenance.fingerprint._surface import SurfaceMeasure, measure_surface
 
 SKIN = airframe(model_skin(2), 7)
 
@@ -27,6 +27,27 @@ def test_blurred_far_or_bare_is_not() -> None:
     assert not measure_surface(shot(SKIN, 1, blur=3.0), 0.0).identifying
     assert not measure_surface(wide(1, SKIN), 0.0).identifying
     assert not measure_surface(np.full((480, 640), 90, np.uint8), 0.0).identifying
+
+
+def test_a_lightly_marked_airframe_close_up_is_one_by_all_its_detail() -> None:
+    """How close the shot is shows in all the structure it resolves (rivets, panel
+    lines, marks), not in how scratched this airframe happens to be: an airframe
+    with two scratches, filmed close and sharp, is an identifying close-up (under
+    the rule of issue 17, twenty marks, it was not)."""
+    for seed in (1, 2, 3):
+        measure = measure_surface(shot(airframe(model_skin(2), 7, marks=2), seed), 0.0)
+        assert measure.identifying and measure.marks < 20, measure
+
+
+def test_the_rule_wants_resolved_detail_some_marks_of_its_own_and_sharpness() -> None:
+    close = SurfaceMeasure(0.0, cover=0.9, marks=8, generic=90, sharpness=1.8, plain=2.3)
+    assert close.identifying
+    # rivets and panel lines alone: a grille or a tiled wall, nothing of its own
+    assert not replace(close, marks=0, generic=120).identifying
+    # a few dozen marks but little else resolved: a surface seen from further off
+    assert not replace(close, marks=30, generic=5).identifying
+    # as much detail, softened: half A's blurred close-ups reached 1.40
+    assert not replace(close, sharpness=1.40).identifying
 
 
 def test_frames_smaller_than_a_patch_are_measured_without_error() -> None:
