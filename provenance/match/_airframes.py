@@ -24,9 +24,10 @@ Same airframe: nearly every patch agrees, its dirt and wear included.
 Another airframe of the model: the same panels register, but its scratches,
 chips and dirt lie elsewhere, so many patches find nothing alike. The
 verdict (:attr:`AirframeComparison.same_airframe`) rests on the share that
-agrees, with at least :data:`MIN_MARKS` compared; every patch is kept for the
+agrees, with at least :data:`MIN_MARKS` compared on a registration covering
+at least :data:`MIN_OVERLAP` of the frame; every patch is kept for the
 evidence. The thresholds were chosen on half A of the close-up set and
-measured on half B (BENCHMARKS.md).
+measured on sets no threshold saw (BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ TEXTURED = 2.0  # compared: detail this many times the picture's quietest tenth 
 SHIFT = 5  # local search for the best agreement (px)
 AGREE = 0.4  # a patch agrees at this normalised cross-correlation
 MIN_MARKS = 10  # patches compared, at least, for any verdict
+MIN_OVERLAP = 0.15  # ... on a registration covering at least this share of the frame
 SAME_SHARE = 0.8  # share of them that agree for the same airframe (either way round)
 
 
@@ -94,8 +96,14 @@ class AirframeComparison:
 
     @property
     def same_airframe(self) -> bool:
-        """The verdict: enough patches compared, and nearly all of them agree."""
-        return len(self.marks) >= MIN_MARKS and self.share >= SAME_SHARE
+        """The verdict: enough patches compared over enough of the frame, and nearly
+        all of them agree. A registration on a corner of the frame rests on one shared
+        stencil or hatch, and the few patches around it agree whichever airframe it is."""
+        return (
+            len(self.marks) >= MIN_MARKS
+            and self.overlap >= MIN_OVERLAP
+            and self.share >= SAME_SHARE
+        )
 
 
 def compare_airframes(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import operator
 import sys
@@ -22,12 +23,26 @@ QUIET = {"dashboard_address": None, "scheduler_kwargs": {"dashboard_address": ":
 # functions of the standard library (or of the installed package) are sent.
 
 
+def _not_a_late_result(record: logging.LogRecord) -> bool:
+    """False for the scheduler's own note that a result it had queued for a client found
+    the client gone (it logs that as critical). The scheduler is another program on a
+    real cluster; here it shares the tests' process and log. A client that stops early
+    leaves such a result queued whenever the machine is busy enough: 9 runs in 10 of
+    ``test_stopping_early_closes_the_client`` with four busy loops beside it."""
+    return not str(record.msg).startswith("Closed comm %r while trying to write")
+
+
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[distributed.LocalCluster]:
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, **QUIET
-    ) as local:
-        yield local
+    scheduler_log = logging.getLogger("distributed.scheduler")
+    scheduler_log.addFilter(_not_a_late_result)
+    try:
+        with distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, **QUIET
+        ) as local:
+            yield local
+    finally:
+        scheduler_log.removeFilter(_not_a_late_result)
 
 
 def _settled(cluster: distributed.LocalCluster, clients: int, deadline_s: float = 5.0) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from skins import airframe, model_skin, shot
@@ -32,6 +34,14 @@ def test_two_airframes_of_one_model_are_not_one() -> None:
         found = _compare(shot(FIRST, seed), shot(SECOND, seed + 10))
         assert found.homography is not None and len(found.marks) > 100  # registered, compared
         assert not found.same_airframe and found.share < 0.7
+
+
+def test_a_registration_on_a_corner_of_the_frame_is_no_verdict() -> None:
+    """Patches that agree on a tenth of the frame rest on what the model shares (a
+    stencil, a hatch): the registration must cover more of the frame to tell."""
+    found = _compare(shot(FIRST, 1), shot(FIRST, 2, gain=0.75))
+    assert found.same_airframe and found.overlap > 0.5
+    assert not replace(found, overlap=0.12).same_airframe
 
 
 def test_nothing_to_compare_is_no_verdict_and_no_crash() -> None:
