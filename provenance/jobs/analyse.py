@@ -338,11 +338,12 @@ def read_missing_closeups(
     and keep the picture of a close-up that keeps none (an older rule did not count it).
 
     ``readings``: the close-up readings the archive holds, by sha256. The frames the
-    older version read are decoded again, a seek each (``media.frame_at``: a video's
-    first frame at or after each time, which may be a frame next to the one read,
-    since the analysis pass skips B-frames); items whose files are gone keep what
-    they have. Each item is stored as it is brought up, so a run stopped half-way
-    goes on where it was. Returns the readings measured.
+    older version read are decoded again (only the best one, for a picture alone), a
+    seek each (``media.frame_at``: a video's first frame at or after each time, which
+    may be a frame next to the one read, since the analysis pass skips B-frames);
+    items whose files are gone keep what they have. Each item is stored as it is
+    brought up, so a run stopped half-way goes on where it was. Returns the readings
+    measured.
     """
     pictured = archive.fingerprint_seqs((codecs.CLOSEUP_PICTURE,))
     todo = [
@@ -357,16 +358,17 @@ def read_missing_closeups(
     for record, reading in progress(todo, total=len(todo), desc="measuring close-ups"):
         if not os.path.isfile(record.file):
             continue
+        unmeasured = not reading.surfaces
         try:
-            frames = [(t, frame_at(record.file, t)) for t in reading.frames_read]
-            updated = (
-                reading
-                if reading.surfaces
-                else replace(
-                    reading, surfaces=tuple(measure_surface(luma, t) for t, luma in frames)
-                )
-            )
-            picture = closeup_picture(updated, frames)
+            frames = [
+                (t, frame_at(record.file, t))
+                for t in reading.frames_read
+                if unmeasured or t == reading.picture_s
+            ]
+            if unmeasured:
+                surfaces = tuple(measure_surface(luma, t) for t, luma in frames)
+                reading = replace(reading, surfaces=surfaces)
+            picture = closeup_picture(reading, frames)
         except ProvenanceError as exc:  # no longer decodes: it keeps the reading it has
             log.warning("%s: close-ups not measured: %s", record.file, exc.reason)
             continue
@@ -375,9 +377,9 @@ def read_missing_closeups(
             continue
         # the reading last: stopped before it, the next run measures the item again
         stored = codecs.encode_closeup_picture(picture) if picture is not None else {}
-        if updated is not reading:
-            stored[codecs.CLOSEUP] = codecs.encode_closeup(updated)
-            measured[record.sha256] = updated
+        if unmeasured:
+            stored[codecs.CLOSEUP] = codecs.encode_closeup(reading)
+            measured[record.sha256] = reading
         for kind, data in stored.items():
             archive.add_fingerprint(record.sha256, kind, data)
     return measured

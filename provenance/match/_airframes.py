@@ -177,7 +177,7 @@ def _agreement(da: np.ndarray, db: np.ndarray, x: int, y: int) -> float:
     return float(cv2.matchTemplate(around, patch, cv2.TM_CCOEFF_NORMED).max())
 
 
-AIRFRAME_MATCHER = "airframes-v2"  # v2: more close-ups count (issue 19); others are made again
+AIRFRAME_MATCHER = "airframes-v2"  # matches made by another version are made again (v2: issue 19)
 
 SHORTLIST = 16  # a new close-up is compared with at most this many (by shared SIFT words)
 
